@@ -1,0 +1,20 @@
+"""The typer application and the two consoles (stdout for results, stderr for messages)."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(
+    name="syncset",
+    help="GitOps for SaaS configuration: validate, plan, apply and promote typed YAML.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+schema_app = typer.Typer(help="JSON Schema for editors.", no_args_is_help=True)
+app.add_typer(schema_app, name="schema")
+
+console = Console(highlight=False, soft_wrap=True)
+console_err = Console(stderr=True, highlight=False, soft_wrap=True)

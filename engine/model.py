@@ -1,0 +1,66 @@
+"""The in-memory shapes shared by the phases: a record as YAML declares it, and an environment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from schemas.environment import EnvironmentConfig, Mappings
+
+RecordKey = tuple[str, str]
+"""``(kind, id)``: a record's identity across environments."""
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a record was declared: repository-relative path and document index in the file."""
+
+    path: str
+    document: int
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One validated configuration record.
+
+    ``fields`` holds only what the YAML declares (plus ``disabled``), normalised to JSON values:
+    references as record ids or reference-data natural keys, timestamps in UTC, e-mails lower
+    case, child collections as lists of dicts. ``secrets`` are the dotted paths whose values
+    must never be shown (sensitive fields and values read from ``env()``).
+    """
+
+    kind: str
+    id: str
+    fields: dict[str, Any]
+    origin: Origin
+    secrets: frozenset[str] = frozenset()
+
+    @property
+    def key(self) -> RecordKey:
+        return (self.kind, self.id)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.kind}/{self.id}"
+
+
+@dataclass(frozen=True)
+class Environment:
+    """A loaded and validated environment folder."""
+
+    name: str
+    root: Path
+    folder: Path
+    config: EnvironmentConfig
+    mappings: Mappings
+    records: dict[RecordKey, Record]
+    account: dict[str, Any] = field(default_factory=dict)
+    """The account settings with templates rendered (may hold secrets: never print them)."""
+
+    @property
+    def relative_folder(self) -> str:
+        return self.folder.relative_to(self.root).as_posix()
+
+    def of_kind(self, kind: str) -> list[Record]:
+        return [record for record in self.records.values() if record.kind == kind]

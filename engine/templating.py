@@ -1,0 +1,140 @@
+"""``{{ vars.NAME }}`` and ``{{ env("NAME") }}`` inside YAML string values.
+
+Templates are rendered one string value at a time, never over a whole file, so YAML cannot be
+injected and every line number stays true. Jinja2 runs in its immutable sandbox with
+``StrictUndefined``: an unknown name, an unset environment variable or a reach for Python
+internals (``''.__class__``) is an error, not an empty string. A value that used ``env()`` is
+remembered as secret-bearing, so renderers mask it like a sensitive field.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+MAX_VALUES_PER_DOCUMENT = 100_000
+"""A document that expands (through YAML aliases) past this many values is refused."""
+
+
+class TemplateProblem(Exception):
+    """A template could not be rendered; ``path`` is the key path of the value."""
+
+    def __init__(self, path: tuple[str | int, ...], message: str) -> None:
+        self.path = path
+        self.message = message
+        super().__init__(message)
+
+
+class _EnvMissing(TemplateError):
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"environment variable {name} is not set: export it (in CI, from the secret store)"
+        )
+
+
+def _looks_templated(value: str) -> bool:
+    return "{{" in value or "{%" in value
+
+
+class Renderer:
+    """Renders the string values of one environment with its variables.
+
+    Compiled templates are cached by source, since the same expression recurs across records.
+    """
+
+    def __init__(self, variables: Mapping[str, Any], environ: Mapping[str, str] | None = None):
+        self._environ = os.environ if environ is None else environ
+        self._jinja = ImmutableSandboxedEnvironment(
+            undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
+        )
+        self._variables = dict(variables)
+        self._cache: dict[str, Any] = {}
+        self._used_env = False
+
+    def _env(self, name: str, default: str | None = None) -> str:
+        self._used_env = True
+        value = self._environ.get(name, default)
+        if value is None:
+            raise _EnvMissing(name)
+        return value
+
+    def render_string(self, source: str) -> tuple[str, bool]:
+        """Render one string; returns the result and whether it read an environment variable."""
+        template = self._cache.get(source)
+        if template is None:
+            template = self._jinja.from_string(source)
+            self._cache[source] = template
+        self._used_env = False
+        text = template.render(vars=self._variables, env=self._env)
+        return text, self._used_env
+
+    def render_tree(
+        self, value: Any, skip_top: frozenset[str] = frozenset()
+    ) -> tuple[Any, set[str]]:
+        """Render every templated string in a document.
+
+        Returns the rendered copy and the dotted paths of values that came from ``env()``.
+        Shared sub-trees (YAML aliases) are counted each time they are reached, and a document
+        that expands past :data:`MAX_VALUES_PER_DOCUMENT` values is refused, which stops
+        "billion laughs" alias bombs before anything walks their expansion.
+        """
+        secrets: set[str] = set()
+        budget = [MAX_VALUES_PER_DOCUMENT]
+        rendered = self._walk(value, (), secrets, budget, skip_top)
+        return rendered, secrets
+
+    def _walk(
+        self,
+        value: Any,
+        path: tuple[str | int, ...],
+        secrets: set[str],
+        budget: list[int],
+        skip_top: frozenset[str],
+    ) -> Any:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise TemplateProblem(
+                (),
+                f"document expands to more than {MAX_VALUES_PER_DOCUMENT:,} values through "
+                "YAML aliases (an alias bomb?): write the values out instead",
+            )
+        if isinstance(value, str):
+            if not _looks_templated(value):
+                return value
+            try:
+                text, used_env = self.render_string(value)
+            except TemplateError as exc:
+                raise TemplateProblem(path, f"template error: {exc.message or exc}") from None
+            if used_env:
+                secrets.add(dotted(path))
+            return text
+        if isinstance(value, dict):
+            return {
+                key: (
+                    item
+                    if (not path and key in skip_top)
+                    else self._walk(item, (*path, key), secrets, budget, skip_top)
+                )
+                for key, item in value.items()
+            }
+        if isinstance(value, list):
+            return [
+                self._walk(item, (*path, index), secrets, budget, skip_top)
+                for index, item in enumerate(value)
+            ]
+        return value
+
+
+def dotted(path: tuple[str | int, ...] | list[str | int]) -> str:
+    """``("hours", 0, "time_from")`` → ``hours[0].time_from``."""
+    out = ""
+    for step in path:
+        if isinstance(step, int):
+            out += f"[{step}]"
+        else:
+            out += f".{step}" if out else str(step)
+    return out

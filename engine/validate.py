@@ -1,0 +1,406 @@
+"""Validate: turn an environment's documents into typed, normalised records, or say what is wrong.
+
+Every problem is collected (not just the first) and pinned to ``path:line:col``. Positions are
+looked up lazily by :class:`engine.yamlio.Locator`, so a valid tree is never parsed twice.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from engine.errors import ConfigError, Problem, ProviderError
+from engine.load import (
+    Document,
+    environment_folder,
+    read_environment_files,
+)
+from engine.model import Environment, Origin, Record, RecordKey
+from engine.templating import Renderer, TemplateProblem, dotted
+from engine.yamlio import KeyPath, Locator, gc_paused
+from schemas import CATALOG, KindSpec
+from schemas.environment import EnvironmentConfig, Mappings
+
+
+class Validator:
+    """Collects problems for one run; knows how to place them in their files."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.locator = Locator(root)
+        self.problems: list[Problem] = []
+
+    def add(
+        self,
+        doc: Document,
+        path: KeyPath,
+        message: str,
+        subject: str = "",
+        at_value: bool = False,
+    ) -> None:
+        line, col = self.locator.position(doc.path, doc.index, path, at_value)
+        self.problems.append(Problem(doc.path, line, col, message, subject, dotted(list(path))))
+
+    def add_pydantic(
+        self,
+        doc: Document,
+        error: ValidationError,
+        subject: str = "",
+        spec: KindSpec | None = None,
+    ) -> None:
+        for item in error.errors(include_url=False):
+            path = _data_path(doc.data, item["loc"])
+            kind = item["type"]
+            if kind == "extra_forbidden":
+                message = "unknown field" + _suggestion(path, spec)
+            elif kind == "missing":
+                message = "required field is missing"
+                path = tuple(item["loc"][: len(path) + 1])
+            else:
+                message = str(item["msg"]).removeprefix("Value error, ")
+            self.add(doc, path, message, subject, at_value=kind != "extra_forbidden")
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise ConfigError(self.problems)
+
+
+def _data_path(data: Any, loc: Iterable[Any]) -> tuple[str | int, ...]:
+    """The part of a pydantic error location that exists in the data (drops union tags)."""
+    path: list[str | int] = []
+    node = data
+    for step in loc:
+        in_dict = isinstance(node, dict) and step in node
+        in_list = isinstance(node, list) and isinstance(step, int) and step < len(node)
+        if in_dict or in_list:
+            node = node[step]
+        else:
+            break
+        path.append(step)
+    return tuple(path)
+
+
+def _suggestion(path: tuple[str | int, ...], spec: KindSpec | None) -> str:
+    """``: did you mean 'name'?`` for a misspelt field, or the list of fields."""
+    if spec is None or not path or not isinstance(path[-1], str):
+        return ""
+    names = list(spec.fields)
+    if len(path) >= 3 and isinstance(path[0], str) and path[0] in spec.children:
+        names = list(spec.children[path[0]].model.model_fields)
+    close = difflib.get_close_matches(path[-1], names, n=1)
+    return f": did you mean {close[0]!r}?" if close else f": {spec.name} has {', '.join(names)}"
+
+
+def validate_environment(
+    root: Path, name: str, environ: dict[str, str] | None = None
+) -> Environment:
+    """Load and validate ``environments/<name>``; raises ConfigError listing every problem."""
+    folder = environment_folder(root, name)
+    check = Validator(root)
+    config_doc, mappings_doc, documents = read_environment_files(root, folder, check.problems)
+    config = _environment_config(check, config_doc, name)
+    renderer = Renderer(config.vars if config else {}, environ)
+    account = _account_settings(check, config_doc, config, renderer)
+    mappings = _mappings(check, mappings_doc)
+    with gc_paused():
+        records = _records(check, documents, renderer, mappings)
+    _check_references(check, records, documents)
+    _check_mappings(check, mappings, mappings_doc, records)
+    check.raise_if_any()
+    assert config is not None
+    return Environment(name, root, folder, config, mappings, records, account)
+
+
+def _environment_config(
+    check: Validator, doc: Document | None, name: str
+) -> EnvironmentConfig | None:
+    if doc is None:
+        return None
+    try:
+        config = EnvironmentConfig.model_validate(doc.data)
+    except ValidationError as exc:
+        check.add_pydantic(doc, exc)
+        return None
+    if config.name != name:
+        check.add(
+            doc, ("name",), f"name {config.name!r} does not match folder {name!r}", at_value=True
+        )
+    return config
+
+
+def _account_settings(
+    check: Validator, doc: Document | None, config: EnvironmentConfig | None, renderer: Renderer
+) -> dict[str, Any]:
+    if doc is None or config is None:
+        return {}
+    raw = dict(doc.data.get("account") or {})
+    try:
+        # vars may themselves use env(); render them first, then the account settings.
+        rendered_vars, _ = renderer.render_tree(config.vars)
+        renderer._variables = rendered_vars
+        settings, _ = renderer.render_tree(raw)
+    except TemplateProblem as exc:
+        check.add(doc, ("account", *exc.path), exc.message, at_value=True)
+        return {}
+    provider = settings.pop("provider", "")
+    from providers.registry import REGISTRY
+
+    try:
+        REGISTRY.validate_settings(provider, settings)
+    except ProviderError as exc:
+        check.add(doc, ("account", "provider"), str(exc), at_value=True)
+    except ValidationError as exc:
+        for item in exc.errors(include_url=False):
+            path = ("account", *_data_path(settings, item["loc"]))
+            check.add(doc, path, str(item["msg"]).removeprefix("Value error, "), at_value=True)
+    return {"provider": provider, **settings}
+
+
+def _mappings(check: Validator, doc: Document | None) -> Mappings:
+    if doc is None:
+        return Mappings()
+    try:
+        return Mappings.model_validate(doc.data)
+    except ValidationError as exc:
+        check.add_pydantic(doc, exc)
+        return Mappings()
+
+
+def _records(
+    check: Validator, documents: list[Document], renderer: Renderer, mappings: Mappings
+) -> dict[RecordKey, Record]:
+    records: dict[RecordKey, Record] = {}
+    first_seen: dict[RecordKey, Document] = {}
+    for doc in documents:
+        record = _record(check, doc, renderer, mappings)
+        if record is None:
+            continue
+        if record.key in records:
+            first = first_seen[record.key]
+            line, col = check.locator.position(first.path, first.index, ("id",), True)
+            check.add(
+                doc,
+                ("id",),
+                f"duplicate id: {record.ref} is already declared at {first.path}:{line}:{col}",
+                record.ref,
+                at_value=True,
+            )
+            continue
+        records[record.key] = record
+        first_seen[record.key] = doc
+    return records
+
+
+def _record(
+    check: Validator, doc: Document, renderer: Renderer, mappings: Mappings
+) -> Record | None:
+    data = doc.data
+    if not isinstance(data, dict):
+        check.add(doc, (), "expected a mapping with kind, id and fields")
+        return None
+    kind = data.get("kind")
+    if not isinstance(kind, str) or not kind:
+        check.add(doc, ("kind",), "every record needs a kind (e.g. kind: calendar)")
+        return None
+    if kind not in CATALOG:
+        close = difflib.get_close_matches(kind, CATALOG.names(), n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"kinds: {', '.join(CATALOG.names())}"
+        check.add(doc, ("kind",), f"unknown kind {kind!r}: {hint}", at_value=True)
+        return None
+    spec = CATALOG[kind]
+    subject = f"{kind}/{data.get('id', '?')}"
+    if spec.reference_data:
+        check.add(
+            doc,
+            ("kind",),
+            f"{kind} is reference data: it is mapped between accounts, never copied; "
+            "map it in mappings.yaml instead",
+            subject,
+            at_value=True,
+        )
+        return None
+    try:
+        rendered, secrets = renderer.render_tree(data, skip_top=frozenset({"kind", "id"}))
+    except TemplateProblem as exc:
+        check.add(doc, exc.path, exc.message, subject, at_value=True)
+        return None
+    rendered = _with_overrides(rendered, mappings, kind)
+    try:
+        model: BaseModel = spec.model.model_validate(rendered)
+    except ValidationError as exc:
+        check.add_pydantic(doc, exc, subject, spec)
+        return None
+    fields = normalise(spec, model)
+    leaked = [f for f in _sensitive_paths(spec, fields) if f not in secrets]
+    for path in leaked:
+        check.add(
+            doc,
+            tuple(_split_dotted(path)),
+            'sensitive value written in YAML: use {{ env("NAME") }} and keep it in a secret store',
+            subject,
+            at_value=True,
+        )
+    secrets |= set(_sensitive_paths(spec, fields))
+    return Record(kind, str(data["id"]), fields, Origin(doc.path, doc.index), frozenset(secrets))
+
+
+def normalise(spec: KindSpec, model: BaseModel) -> dict[str, Any]:
+    """The record's declared fields as JSON values; ``disabled`` is always stated.
+
+    ``disabled`` defaults to false even when unset, so that a record disabled in the account
+    (by a removal policy, or by hand) comes back when it is declared again.
+    """
+    fields = model.model_dump(mode="json", exclude_unset=True)
+    fields.pop("kind", None)
+    fields.pop("id", None)
+    if "disabled" in spec.fields:
+        fields.setdefault("disabled", False)
+    for name in spec.children:
+        if name in fields and name == "columns":
+            for position, item in enumerate(fields[name], start=1):
+                item["position"] = position
+    return fields
+
+
+def _with_overrides(data: dict[str, Any], mappings: Mappings, kind: str) -> dict[str, Any]:
+    per_kind = mappings.overrides.get(kind)
+    per_record = mappings.overrides.get(f"{kind}/{data.get('id')}")
+    if not per_kind and not per_record:
+        return data
+    return {**data, **(per_kind or {}), **(per_record or {})}
+
+
+def _sensitive_paths(spec: KindSpec, fields: dict[str, Any]) -> Iterator[str]:
+    for name in spec.sensitive:
+        if fields.get(name) is not None:
+            yield name
+    for child in spec.children.values():
+        for index, item in enumerate(fields.get(child.field, [])):
+            for name in child.sensitive:
+                if item.get(name) is not None:
+                    yield f"{child.field}[{index}].{name}"
+
+
+def _split_dotted(path: str) -> list[str | int]:
+    steps: list[str | int] = []
+    for part in path.replace("]", "").replace("[", ".").split("."):
+        steps.append(int(part) if part.isdigit() else part)
+    return steps
+
+
+def reference_values(spec: KindSpec, fields: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
+    """Every ``(field path, target kind, value)`` a record's references hold."""
+    for ref in spec.references:
+        if ref.child is None:
+            items: list[tuple[str, Any]] = [(ref.field, fields.get(ref.field))]
+        else:
+            items = [
+                (f"{ref.child}[{index}].{ref.field}", item.get(ref.field))
+                for index, item in enumerate(fields.get(ref.child, []))
+            ]
+        for path, value in items:
+            if value is None:
+                continue
+            for one in value if isinstance(value, list) else [value]:
+                yield path, ref.target, one
+
+
+def _check_references(
+    check: Validator, records: dict[RecordKey, Record], documents: list[Document]
+) -> None:
+    by_origin = {(d.path, d.index): d for d in documents}
+    ids_by_kind: dict[str, set[str]] = {}
+    for kind, record_id in records:
+        ids_by_kind.setdefault(kind, set()).add(record_id)
+    for record in records.values():
+        spec = CATALOG[record.kind]
+        doc = by_origin[(record.origin.path, record.origin.document)]
+        for path, target, value in reference_values(spec, record.fields):
+            if CATALOG[target].reference_data or value in ids_by_kind.get(target, set()):
+                continue
+            known = sorted(ids_by_kind.get(target, set()))
+            close = difflib.get_close_matches(value, known, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"declare {target}/{value} here"
+            check.add(
+                doc,
+                tuple(_split_dotted(path)),
+                f"{target} {value!r} is not declared in this environment: {hint}",
+                record.ref,
+                at_value=True,
+            )
+    _check_unique_names(check, records, by_origin)
+
+
+def _check_unique_names(
+    check: Validator, records: dict[RecordKey, Record], by_origin: dict[tuple[str, int], Document]
+) -> None:
+    seen: dict[tuple[str, tuple[Any, ...]], Record] = {}
+    for record in records.values():
+        spec = CATALOG[record.kind]
+        if not spec.unique_natural_key:
+            continue
+        value = tuple(record.fields.get(k) for k in spec.natural_key)
+        other = seen.setdefault((record.kind, value), record)
+        if other is not record:
+            doc = by_origin[(record.origin.path, record.origin.document)]
+            check.add(
+                doc,
+                (spec.natural_key[0],),
+                f"{spec.natural_key[0]} {value[0]!r} is already used by {other.ref}: "
+                f"{spec.name} {spec.natural_key[0]}s are unique in the account",
+                record.ref,
+                at_value=True,
+            )
+
+
+def _check_mappings(
+    check: Validator,
+    mappings: Mappings,
+    doc: Document | None,
+    records: dict[RecordKey, Record],
+) -> None:
+    if doc is None:
+        return
+    for kind, table in mappings.references.items():
+        if kind not in CATALOG or not CATALOG[kind].reference_data:
+            names = ", ".join(s.name for s in CATALOG.reference_kinds())
+            check.add(doc, ("references", kind), f"not a reference-data kind (use {names})")
+            continue
+        spec = CATALOG[kind]
+        key_field = spec.natural_key[0]
+        adapter = spec.model.model_fields[key_field]
+        for source, target in table.items():
+            for value, where in ((source, False), (target, True)):
+                try:
+                    _check_value(adapter.annotation, adapter.metadata, value)
+                except ValueError as exc:
+                    check.add(doc, ("references", kind, source), str(exc), at_value=where)
+    for key in mappings.links:
+        kind, _, record_id = key.partition("/")
+        if (kind, record_id) not in records:
+            check.add(doc, ("links", key), f"{key} is not a record of this environment")
+    for key, values in mappings.overrides.items():
+        kind = key.partition("/")[0]
+        if kind not in CATALOG:
+            check.add(doc, ("overrides", key), f"unknown kind {kind!r}")
+            continue
+        if "/" in key and (kind, key.partition("/")[2]) not in records:
+            check.add(doc, ("overrides", key), f"{key} is not a record of this environment")
+        for name in values:
+            if name not in CATALOG[kind].fields:
+                check.add(doc, ("overrides", key, name), f"{kind} has no field {name!r}")
+
+
+def _check_value(annotation: Any, metadata: list[Any], value: str) -> None:
+    from typing import Annotated
+
+    from pydantic import TypeAdapter
+
+    try:
+        TypeAdapter(Annotated[annotation, *metadata]).validate_python(value)
+    except ValidationError as exc:
+        raise ValueError(str(exc.errors()[0]["msg"]).removeprefix("Value error, ")) from None

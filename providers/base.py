@@ -1,0 +1,121 @@
+"""The provider protocol: what the engine asks of a live account, and nothing more.
+
+A provider speaks the catalog's field names (snake_case), but with *live ids* where YAML has
+record ids or natural keys: the engine translates references on both sides (resolve reads live
+ids back to YAML ids; apply turns YAML ids into live ids). Providers declare what they can do in
+:class:`Capabilities` instead of raising "not supported" at run time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal, Protocol
+
+from pydantic import BaseModel
+
+MARKER_SOURCE = "syncset"
+"""The ``source`` value of the ownership marker on every record syncset manages."""
+
+
+@dataclass(frozen=True)
+class Marker:
+    """The ownership marker: ``source`` and ``source_id`` (the record's YAML id)."""
+
+    source: str
+    source_id: str
+
+
+@dataclass(frozen=True)
+class LiveRecord:
+    """A record as the live account holds it, in catalog field names, references as live ids.
+
+    Child items carry their own live ``id`` so that providers can update them in place.
+    """
+
+    kind: str
+    live_id: str
+    fields: dict[str, Any]
+    marker: Marker | None = None
+    disabled: bool = False
+
+    def owned_by(self, source: str = MARKER_SOURCE) -> bool:
+        return self.marker is not None and self.marker.source == source
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a provider can do, declared up front."""
+
+    kinds: frozenset[str]
+    """Kinds this account holds (reference data included)."""
+    removal: Literal["disable", "delete", "both"] = "disable"
+    """How records can be removed: ``disable`` only (4me/Xurrent), ``delete`` only, or both."""
+    writes_reference_data: bool = False
+    """Whether reference data can be written (only the sandbox, for demos and tests)."""
+
+
+@dataclass
+class ApiStats:
+    """How much of the account's API a run has used, reported in the plan."""
+
+    calls: int = 0
+    budget_remaining: int | None = None
+    budget_limit: int | None = None
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+    def count(self, kind: str | None = None, calls: int = 1) -> None:
+        self.calls += calls
+        if kind is not None:
+            self.by_kind[kind] = self.by_kind.get(kind, 0) + calls
+
+
+class Provider(Protocol):
+    """A live account. Every method may raise :class:`engine.errors.ProviderError`."""
+
+    name: ClassVar[str]
+    settings_model: ClassVar[type[BaseModel]]
+
+    @property
+    def capabilities(self) -> Capabilities: ...
+
+    @property
+    def stats(self) -> ApiStats: ...
+
+    def describe(self) -> str:
+        """A one-line, secret-free description of the account (for plans and ping)."""
+        ...
+
+    def list(self, kind: str) -> list[LiveRecord]:
+        """Every record of ``kind`` (disabled ones included), read with paged list calls."""
+        ...
+
+    def find_by_marker(self, kind: str, marker: Marker) -> LiveRecord | None:
+        """The record carrying ``marker``; used before re-sending a create of unknown outcome."""
+        ...
+
+    def get(self, kind: str, live_id: str) -> LiveRecord | None:
+        """One record, for apply's re-check before a write."""
+        ...
+
+    def create(self, kind: str, fields: dict[str, Any], marker: Marker | None) -> LiveRecord:
+        """Create a record; ``fields`` use live ids for references."""
+        ...
+
+    def update(
+        self, kind: str, live_id: str, fields: dict[str, Any], marker: Marker | None = None
+    ) -> LiveRecord:
+        """Change the given fields (a child collection is given whole: the provider diffs it)."""
+        ...
+
+    def remove(self, kind: str, live_id: str, how: Literal["disable", "delete"]) -> None:
+        """Disable or delete a record."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class ProviderContext(BaseModel):
+    """What a provider may know about where it runs (paths relative to the repository root)."""
+
+    root: str
+    environment: str

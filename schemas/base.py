@@ -1,0 +1,187 @@
+"""The strict base of every kind, and the data the engine reads about a kind.
+
+A kind's fields are ordinary pydantic fields. What makes a field a *reference*, a *child
+collection* or *sensitive* is declared beside its type with ``Annotated[..., Ref("calendar")]``,
+``Children(key=...)`` and ``Sensitive()``, and the per-kind facts (natural key, reference data,
+removal policy) are class variables. :func:`build_spec` turns all of that into one frozen
+:class:`KindSpec`, so resolve, diff, plan and apply never inspect pydantic internals themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal, get_args, get_origin
+
+from pydantic import BaseModel, ConfigDict
+
+from schemas.types import Slug
+
+Removal = Literal["disable", "delete"]
+
+
+@dataclass(frozen=True)
+class Ref:
+    """Marks a field as a reference to records of ``kind`` (by id, or natural key for ref data)."""
+
+    kind: str
+
+
+@dataclass(frozen=True)
+class Children:
+    """Marks a list field as a child collection, whose items are matched by ``key`` fields."""
+
+    key: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Sensitive:
+    """Marks a field whose value must never be shown, logged or written to YAML."""
+
+
+class StrictModel(BaseModel):
+    """Unknown fields are errors: a typo must never be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=False, validate_default=False)
+
+
+class ChildModel(StrictModel):
+    """Base of the items of a child collection (calendar hours, board columns)."""
+
+
+class RecordModel(StrictModel):
+    """Base of every kind: ``kind`` (a literal in each subclass) and a stable ``id`` slug."""
+
+    kind: str
+    id: Slug
+
+    natural_key: ClassVar[tuple[str, ...]] = ("name",)
+    unique_natural_key: ClassVar[bool] = True
+    reference_data: ClassVar[bool] = False
+    removal: ClassVar[Removal] = "disable"
+    title: ClassVar[str] = ""
+
+
+@dataclass(frozen=True)
+class RefSpec:
+    """One reference: ``field`` (or ``child``'s item field) points at records of ``target``."""
+
+    field: str
+    target: str
+    many: bool
+    child: str | None = None
+
+    @property
+    def path(self) -> str:
+        return f"{self.child}[].{self.field}" if self.child else self.field
+
+
+@dataclass(frozen=True)
+class ChildSpec:
+    """A child collection: the list field, the key of its items, and the item model."""
+
+    field: str
+    key: tuple[str, ...]
+    model: type[ChildModel]
+    sensitive: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """Everything the engine knows about a kind, as plain data."""
+
+    name: str
+    title: str
+    model: type[RecordModel]
+    natural_key: tuple[str, ...]
+    unique_natural_key: bool
+    reference_data: bool
+    removal: Removal
+    references: tuple[RefSpec, ...]
+    children: dict[str, ChildSpec] = field(default_factory=dict)
+    sensitive: frozenset[str] = frozenset()
+    fields: tuple[str, ...] = ()
+    required: frozenset[str] = frozenset()
+
+    def reference(self, path: str) -> RefSpec | None:
+        """The reference declared at ``path`` (``field`` or ``child[].field``), if any."""
+        for ref in self.references:
+            if ref.path == path:
+                return ref
+        return None
+
+    def targets(self) -> set[str]:
+        """The kinds this kind points at."""
+        return {ref.target for ref in self.references}
+
+
+def _markers(annotation_metadata: list[Any]) -> tuple[Ref | None, Children | None, bool]:
+    ref = next((m for m in annotation_metadata if isinstance(m, Ref)), None)
+    children = next((m for m in annotation_metadata if isinstance(m, Children)), None)
+    sensitive = any(isinstance(m, Sensitive) for m in annotation_metadata)
+    return ref, children, sensitive
+
+
+def _is_list(annotation: Any) -> bool:
+    if get_origin(annotation) is list:
+        return True
+    return any(_is_list(arg) for arg in get_args(annotation))
+
+
+def _item_model(annotation: Any) -> type[ChildModel]:
+    for arg in get_args(annotation):
+        if isinstance(arg, type) and issubclass(arg, ChildModel):
+            return arg
+        found = _item_model(arg) if get_args(arg) else None
+        if found is not None:
+            return found
+    raise TypeError(f"child collection {annotation!r} has no ChildModel item type")
+
+
+def _field_refs(
+    model: type[StrictModel], child: str | None
+) -> tuple[list[RefSpec], frozenset[str]]:
+    refs: list[RefSpec] = []
+    sensitive: set[str] = set()
+    for name, info in model.model_fields.items():
+        ref, _, secret = _markers(info.metadata)
+        if ref is not None:
+            refs.append(RefSpec(name, ref.kind, _is_list(info.annotation), child))
+        if secret:
+            sensitive.add(name)
+    return refs, frozenset(sensitive)
+
+
+def build_spec(model: type[RecordModel]) -> KindSpec:
+    """Collect a kind's declared facts from its model into a :class:`KindSpec`."""
+    kind_field = model.model_fields["kind"]
+    (name,) = get_args(kind_field.annotation)
+    references, sensitive = _field_refs(model, None)
+    children: dict[str, ChildSpec] = {}
+    for field_name, info in model.model_fields.items():
+        _, child_marker, _ = _markers(info.metadata)
+        if child_marker is None:
+            continue
+        item = _item_model(info.annotation)
+        child_refs, child_sensitive = _field_refs(item, field_name)
+        references.extend(child_refs)
+        children[field_name] = ChildSpec(field_name, child_marker.key, item, child_sensitive)
+    fields = tuple(f for f in model.model_fields if f not in ("kind", "id"))
+    required = frozenset(
+        f
+        for f, info in model.model_fields.items()
+        if info.is_required() and f not in ("kind", "id")
+    )
+    return KindSpec(
+        name=name,
+        title=model.title or name.replace("_", " "),
+        model=model,
+        natural_key=model.natural_key,
+        unique_natural_key=model.unique_natural_key,
+        reference_data=model.reference_data,
+        removal=model.removal,
+        references=tuple(references),
+        children=children,
+        sensitive=sensitive,
+        fields=fields,
+        required=required,
+    )

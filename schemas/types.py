@@ -1,0 +1,108 @@
+"""Field types shared by the kinds: slugs, e-mails, times of day, weekdays, timestamps.
+
+They normalise as they validate (e-mails lower-cased, times zero-padded, timestamps in UTC) so
+that two spellings of the same value never show up as a difference in a plan.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer
+
+SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9_.-]{0,126}[a-z0-9])?$"
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_TIME = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
+
+Slug = Annotated[
+    str,
+    Field(
+        pattern=SLUG_PATTERN,
+        description="A stable record id: lower-case letters, digits, '-', '_' or '.', at most 128.",
+    ),
+]
+"""A record's identity across environments; also the value of references to config records."""
+
+NonEmptyStr = Annotated[str, Field(min_length=1)]
+
+
+def _check_email(value: str) -> str:
+    value = value.strip()
+    if not _EMAIL.match(value):
+        raise ValueError(f"{value!r} is not an e-mail address (expected name@domain.example)")
+    return value.lower()
+
+
+Email = Annotated[str, AfterValidator(_check_email)]
+"""An e-mail address, compared case-insensitively (stored lower-case)."""
+
+
+def _parse_time(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        # YAML 1.1 reads 09:00 as the sexagesimal integer 540: turn it back into a time.
+        value = f"{value // 60:02d}:{value % 60:02d}"
+    if isinstance(value, time):
+        value = value.strftime("%H:%M")
+    if not isinstance(value, str):
+        raise ValueError("expected a time of day as HH:MM")
+    match = _TIME.match(value.strip())
+    if not match or (int(match.group(1)) == 24 and match.group(2) != "00"):
+        raise ValueError(f"{value!r} is not a time of day (expected HH:MM, 00:00 to 24:00)")
+    return f"{int(match.group(1)):02d}:{match.group(2)}"
+
+
+TimeOfDay = Annotated[str, BeforeValidator(_parse_time)]
+"""A time of day as ``HH:MM``; 24:00 is allowed as the end of a day."""
+
+
+def _parse_timestamp(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is not a date or timestamp (expected 2026-12-25 or "
+                "2026-12-25T09:00:00Z)"
+            ) from None
+    else:
+        raise ValueError("expected a date (2026-12-25) or a timestamp (2026-12-25T09:00:00Z)")
+    # A timestamp without a zone is read as UTC: YAML loaders disagree about zones otherwise.
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _format_timestamp(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+Timestamp = Annotated[
+    datetime, BeforeValidator(_parse_timestamp), PlainSerializer(_format_timestamp, return_type=str)
+]
+"""A moment in time, normalised to UTC and written as ``2026-12-25T00:00:00Z``."""
+
+
+def end_of_day(value: Any) -> Any:
+    """A bare date as an *end* means the whole day is included: it ends at the next midnight."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime(value.year, value.month, value.day) + timedelta(days=1)
+    return value
+
+
+class Weekday(StrEnum):
+    """Days of the week as the calendar hours use them."""
+
+    MONDAY = "monday"
+    TUESDAY = "tuesday"
+    WEDNESDAY = "wednesday"
+    THURSDAY = "thursday"
+    FRIDAY = "friday"
+    SATURDAY = "saturday"
+    SUNDAY = "sunday"
