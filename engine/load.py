@@ -117,3 +117,23 @@ def read_environment_files(
         for path in record_files(folder):
             documents.extend(read_documents(root, path, problems))
     return config, mappings, documents
+
+
+def folder_digest(root: Path, folder: Path) -> str:
+    """A digest of every file of an environment folder (names and bytes).
+
+    A saved plan records it; apply refuses the plan when the folder no longer has the same
+    digest, whether or not the change was committed.
+    """
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        relative = path.relative_to(root).as_posix()
+        if any(part.startswith(".") for part in path.relative_to(folder).parts):
+            continue
+        digest.update(relative.encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return "sha256:" + digest.hexdigest()

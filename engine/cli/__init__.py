@@ -1,7 +1,8 @@
 """The command line: the edge where output formats are chosen and errors become exit codes.
 
-Each command module registers itself on :data:`app`. Commands catch nothing but
-:class:`engine.errors.SyncsetError` (in :func:`main`): a traceback for anything else is a bug.
+Each command module registers itself on :data:`app` when imported below. :func:`main` catches
+:class:`engine.errors.SyncsetError` and usage errors and nothing else: a traceback for anything
+else is a bug. Exit codes: 0 success (no changes), 1 error, 2 changes (``--detailed-exitcode``).
 """
 
 from __future__ import annotations
@@ -10,30 +11,32 @@ import sys
 
 import typer
 
-# Importing the command modules registers their commands on the app.
-from engine.cli import validate_cmd as _validate_cmd  # noqa: F401
+from engine.cli import plan_cmd, validate_cmd
 from engine.cli.app import app, console_err
 from engine.errors import SyncsetError
 
-__all__ = ["app", "main"]
+COMMAND_MODULES = (plan_cmd, validate_cmd)
+
+__all__ = ["COMMAND_MODULES", "app", "main"]
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point: runs the app and turns a SyncsetError into a message and exit 1."""
+    """Console entry point."""
     try:
         app(args=argv, standalone_mode=False)
     except SyncsetError as exc:
-        console_err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False, soft_wrap=True)
+        console_err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
-        console_err.print("aborted")
+        console_err.print("aborted: nothing more was done", markup=False)
         sys.exit(130)
-    except Exception as exc:  # click's usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+    except typer.TyperException as exc:
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            console_err.print(f"error: {exc}", markup=False)
+        # Usage errors exit 1, not click's 2: 2 means "changes present" to CI scripts.
+        sys.exit(1)

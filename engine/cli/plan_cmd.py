@@ -1,0 +1,63 @@
+"""``syncset plan``: desired state against the live account."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from engine.cli.app import app, console
+from engine.cli.options import FormatOption, IdOption, KindOption, SyncSetOption
+from engine.load import find_root
+from engine.plan import Selection
+from engine.render import Format, render_plan
+from engine.selection import check_selection
+from engine.workflow import plan_environment
+
+
+@app.command()
+def plan(
+    environment: Annotated[str, typer.Argument(help="The environment to plan.")],
+    out: Annotated[Path | None, typer.Option("--out", help="Save the plan as JSON.")] = None,
+    fmt: FormatOption = Format.TEXT,
+    detailed_exitcode: Annotated[
+        bool,
+        typer.Option("--detailed-exitcode", help="Exit 2 when there are changes (0 when none)."),
+    ] = False,
+    kind: KindOption = None,
+    ids: IdOption = None,
+    sync_set: SyncSetOption = None,
+    changed_since: Annotated[
+        str | None,
+        typer.Option(
+            "--changed-since",
+            help="Only records in files changed since this git ref, and what references them.",
+        ),
+    ] = None,
+) -> None:
+    """Compare an environment with its live account; exit 0 / 1 error / 2 changes."""
+    root = find_root()
+    selection = Selection(
+        kinds=tuple(kind or ()),
+        ids=tuple(ids or ()),
+        sync_set=sync_set,
+        changed_since=changed_since,
+    )
+    check_selection(selection)
+    run = plan_environment(root, environment, selection)
+    try:
+        result = run.plan
+        if out is not None:
+            result.save(out)
+        console.print(
+            render_plan(result, fmt, color=console.is_terminal and not console.no_color),
+            markup=False,
+            highlight=False,
+            end="",
+            soft_wrap=True,
+        )
+    finally:
+        run.provider.close()
+    if detailed_exitcode and (result.has_changes or result.unmapped):
+        raise typer.Exit(2)

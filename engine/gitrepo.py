@@ -1,0 +1,48 @@
+"""The few facts syncset reads from git (through gitpython), in one place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import git
+
+
+def open_repo(root: Path) -> git.Repo | None:
+    """The git repository holding ``root``, or None when it is not under git."""
+    try:
+        return git.Repo(root, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return None
+
+
+def head_commit(root: Path) -> str | None:
+    repo = open_repo(root)
+    if repo is None:
+        return None
+    try:
+        return repo.head.commit.hexsha
+    except ValueError:  # a repository without commits
+        return None
+
+
+def changed_files(root: Path, ref: str) -> set[str]:
+    """Repository-relative paths changed since ``ref``: committed, staged, unstaged, untracked."""
+    from engine.errors import RepositoryError
+
+    repo = open_repo(root)
+    if repo is None:
+        raise RepositoryError(f"{root} is not a git repository: --changed-since needs git")
+    try:
+        base = repo.commit(ref)
+    except (git.BadName, ValueError, git.GitCommandError):
+        raise RepositoryError(f"unknown git ref {ref!r}") from None
+    prefix = Path(root).resolve().relative_to(Path(repo.working_tree_dir or root).resolve())
+    names = set(repo.git.diff("--name-only", base.hexsha).splitlines())
+    names |= set(repo.untracked_files)
+    out = set()
+    for name in names:
+        path = Path(name)
+        if prefix.parts and path.parts[: len(prefix.parts)] != prefix.parts:
+            continue
+        out.add(Path(*path.parts[len(prefix.parts) :]).as_posix())
+    return out

@@ -1,0 +1,106 @@
+"""The pull-request view of a plan: status line, summary, removals and adoptions first, then a
+``<details>`` section per kind. It never exceeds :data:`MAX_CHARS`: past that it says what was
+left out and points to the JSON plan, which always has everything.
+"""
+
+from __future__ import annotations
+
+from engine.plan import Action, Plan, PlanStatus, RecordChange
+from engine.render.text import COLUMNS
+from engine.render.values import SYMBOLS, VERBS, change_line, totals
+
+MAX_CHARS = 60_000
+_RESERVE = 600
+"""Room kept for the closing "left out" note."""
+
+
+def status_line(plan: Plan) -> str:
+    if plan.status is PlanStatus.BEING_PREPARED:
+        return f"⏳ **Being Prepared**: {len(plan.unmapped)} references to map before apply"
+    if plan.has_changes:
+        return "✅ **Prepared**: ready to apply"
+    return "✅ **Prepared**: no changes, the account matches"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _summary(plan: Plan) -> list[str]:
+    lines = ["| kind | " + " | ".join(title for _, title in COLUMNS) + " |"]
+    lines.append("|---|" + "---:|" * len(COLUMNS))
+    for kind, counts in plan.summary.items():
+        cells = " | ".join(str(counts.get(key, 0)) for key, _ in COLUMNS)
+        lines.append(f"| {kind} | {cells} |")
+    return lines
+
+
+def _record_block(change: RecordChange) -> list[str]:
+    lines = [f"{SYMBOLS[change.action]} {change.kind}/{change.id}: {VERBS[change.action]}"]
+    for field in change.changes:
+        mark, text = change_line(field)
+        safe = text.replace("```", "'''")
+        lines.append(f"{mark}   {safe}")
+    return lines
+
+
+def plan_markdown(plan: Plan, heading_level: int = 3) -> str:
+    hashes = "#" * heading_level
+    head = [f"{hashes} syncset plan: `{plan.environment}`", "", status_line(plan), ""]
+    head.append(
+        f"Account: {_cell(plan.account)}"
+        + (f" · commit `{plan.git_commit[:10]}`" if plan.git_commit else "")
+    )
+    head += ["", *_summary(plan), ""]
+    if plan.unmapped:
+        head += ["**References to map** (in `mappings.yaml`):", ""]
+        head += ["| kind | value | used by |", "|---|---|---|"]
+        for value in plan.unmapped:
+            uses = ", ".join(f"`{u.record}.{u.field}`" for u in value.used_by)
+            head.append(f"| {value.kind} | `{_cell(value.value)}` | {uses} |")
+        head.append("")
+    pending = plan.pending
+    first = [c for c in pending if c.action in (Action.DISABLE, Action.DELETE, Action.ADOPT)]
+    if first:
+        head += ["**Removals and adoptions**:", ""]
+        for change in first:
+            head.append(
+                f"- {VERBS[change.action]} `{change.kind}/{change.id}`: {_cell(change.reason)}"
+            )
+        head.append("")
+    footer = [f"**Plan**: {totals([c.action for c in plan.changes]) if pending else 'no changes'}."]
+    body = "\n".join(head)
+    budget = MAX_CHARS - len(body) - len("\n".join(footer)) - _RESERVE
+    sections, left_out = _details(pending, budget)
+    if left_out:
+        footer.insert(
+            0,
+            f"⚠️ {left_out} changed records were left out to keep this comment under "
+            f"{MAX_CHARS:,} characters; the JSON plan (`syncset plan --out plan.json`) has all.",
+        )
+    return body + "\n" + sections + "\n".join(footer) + "\n"
+
+
+def _details(pending: list[RecordChange], budget: int) -> tuple[str, int]:
+    by_kind: dict[str, list[RecordChange]] = {}
+    for change in pending:
+        by_kind.setdefault(change.kind, []).append(change)
+    out: list[str] = []
+    used = 0
+    left_out = 0
+    for kind, changes in by_kind.items():
+        opening = f"<details><summary>{kind}: {len(changes)} to change</summary>\n\n```diff\n"
+        closing = "```\n\n</details>\n\n"
+        section = opening
+        for index, change in enumerate(changes):
+            block = "\n".join(_record_block(change)) + "\n"
+            if used + len(section) + len(block) + len(closing) > budget:
+                left_out += len(changes) - index
+                break
+            section += block
+        if section == opening:
+            continue
+        section += closing
+        used += len(section)
+        out.append(section)
+    return "".join(out), left_out

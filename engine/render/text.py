@@ -1,0 +1,95 @@
+"""The terminal view of a plan: a summary table per kind, then each record that changes.
+
+Symbols follow Terraform (``+`` create, ``~`` update, ``-`` remove; ``&`` adopt). Colour is
+rich markup; the console drops it when output is not a terminal or ``NO_COLOR`` is set.
+"""
+
+from __future__ import annotations
+
+from io import StringIO
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from engine.plan import Plan, PlanStatus
+from engine.render.values import SYMBOLS, VERBS, change_line, totals
+
+COLUMNS = (
+    ("exists_no_differences", "no differences"),
+    ("exists_differences", "differences"),
+    ("doesnt_exist", "doesn't exist"),
+    ("only_in_account_managed", "only in account (managed)"),
+    ("only_in_account_unmanaged", "only in account (unmanaged)"),
+)
+STYLES = {"+": "green", "~": "yellow", "-": "red", "&": "cyan", " ": ""}
+
+
+def status_words(plan: Plan) -> str:
+    return "Being Prepared" if plan.status is PlanStatus.BEING_PREPARED else "Prepared"
+
+
+def plan_text(plan: Plan, *, color: bool = False, width: int = 100) -> str:
+    out = StringIO()
+    console = Console(
+        file=out,
+        width=width,
+        color_system="standard" if color else None,
+        highlight=False,
+        soft_wrap=True,
+    )
+    console.print(
+        Text.assemble(
+            ("Plan for ", "bold"),
+            (plan.environment, "bold"),
+            f" ({plan.account}): ",
+            (status_words(plan), "bold yellow" if plan.unmapped else "bold green"),
+        )
+    )
+    console.print(_summary_table(plan))
+    if plan.unmapped:
+        console.print(Text("Unmapped references (map them in mappings.yaml):", style="bold"))
+        for value in plan.unmapped:
+            uses = ", ".join(f"{u.record}.{u.field}" for u in value.used_by)
+            console.print(f"  {value.kind} {value.value}  used by {uses}", markup=False)
+        console.print()
+    pending = plan.pending
+    for change in pending:
+        symbol = SYMBOLS[change.action]
+        head = Text(f"{symbol} {change.kind}/{change.id}", style=f"bold {STYLES[symbol]}".strip())
+        head.append(f"  {VERBS[change.action]}", style="bold")
+        head.append(f"  ({change.reason})", style="dim")
+        console.print(head)
+        for field in change.changes:
+            mark, line = change_line(field)
+            console.print(Text(f"    {mark} {line}", style=STYLES[mark]))
+    if pending:
+        console.print()
+    console.print(
+        Text.assemble(
+            ("Plan: ", "bold"),
+            totals([c.action for c in plan.changes]) if pending else "no changes",
+            f". API calls: {plan.api_calls}",
+            *(
+                [f", budget left: {plan.api_budget_remaining}"]
+                if plan.api_budget_remaining is not None
+                else []
+            ),
+            ".",
+        )
+    )
+    if not pending and plan.status is PlanStatus.PREPARED:
+        console.print("The account matches the configuration.")
+    return out.getvalue()
+
+
+def _summary_table(plan: Plan) -> Table:
+    table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
+    table.add_column("kind")
+    for _, title in COLUMNS:
+        table.add_column(title, justify="right")
+    for kind, counts in plan.summary.items():
+        table.add_row(kind, *(str(counts.get(key, 0) or "-") for key, _ in COLUMNS))
+    if not plan.summary:
+        table.add_row("(no records)", *("-" for _ in COLUMNS))
+    return table

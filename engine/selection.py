@@ -1,0 +1,75 @@
+"""Which records a command speaks about: --kind, --id, --sync-set and --changed-since."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from engine.errors import RepositoryError, SyncsetError
+from engine.model import Environment, RecordKey
+from engine.plan import Selection
+from engine.validate import reference_values
+from schemas import CATALOG
+
+KeyFilter = Callable[[RecordKey], bool]
+
+
+def check_selection(selection: Selection) -> None:
+    """Refuse unknown kinds and malformed ids before anything is read."""
+    for kind in selection.kinds:
+        if kind not in CATALOG:
+            raise SyncsetError(f"--kind {kind}: unknown kind (kinds: {', '.join(CATALOG.names())})")
+    for ref in selection.ids:
+        kind, _, record_id = ref.partition("/")
+        if not record_id or kind not in CATALOG:
+            raise SyncsetError(f"--id {ref}: expected KIND/ID, e.g. team/application-development")
+
+
+def record_filter(root: Path, environment: Environment, selection: Selection) -> KeyFilter | None:
+    """A predicate over ``(kind, id)``, or None when everything is selected."""
+    if selection.everything:
+        return None
+    kinds = set(selection.kinds)
+    ids = {tuple(i.split("/", 1)) for i in selection.ids}
+    in_set: set[RecordKey] | None = None
+    if selection.sync_set:
+        from engine.syncsets import closure, get_syncset
+
+        in_set = set(closure(environment, get_syncset(root, selection.sync_set)).records)
+    changed: set[RecordKey] | None = None
+    if selection.changed_since:
+        changed = changed_records(root, environment, selection.changed_since)
+
+    def keep(key: RecordKey) -> bool:
+        if (kinds or ids) and not (key[0] in kinds or key in ids):
+            return False
+        if in_set is not None and key not in in_set:
+            return False
+        return changed is None or key in changed
+
+    return keep
+
+
+def changed_records(root: Path, environment: Environment, ref: str) -> set[RecordKey] | None:
+    """Records in files changed since ``ref`` and the records that reference them.
+
+    None (everything) when environment.yaml or mappings.yaml changed: they affect every record.
+    """
+    from engine.gitrepo import changed_files
+
+    files = changed_files(root, ref)
+    folder = environment.relative_folder
+    if {f"{folder}/environment.yaml", f"{folder}/mappings.yaml"} & files:
+        return None
+    direct = {key for key, record in environment.records.items() if record.origin.path in files}
+    referrers = {
+        key
+        for key, record in environment.records.items()
+        for _, target, value in reference_values(CATALOG[key[0]], record.fields)
+        if (target, value) in direct
+    }
+    # Records deleted from YAML are found by plan as "only in the account"; keep their kinds.
+    return direct | referrers
+
+
+__all__ = ["RepositoryError", "check_selection", "record_filter"]

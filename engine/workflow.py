@@ -1,0 +1,82 @@
+"""The phases wired together for the commands: validate → read live → resolve → plan.
+
+Commands call these instead of repeating the wiring; each step stays a function of its inputs
+except :func:`open_provider` and :func:`engine.resolve.read_live`, which reach the account.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.errors import ConfigError, RefusedError
+from engine.gitrepo import head_commit
+from engine.load import folder_digest
+from engine.model import Environment
+from engine.plan import Action, Plan, Selection
+from engine.planner import build_plan
+from engine.resolve import Resolution, read_live, resolve
+from engine.selection import record_filter
+from engine.validate import validate_environment
+from providers.base import Provider, ProviderContext
+from providers.registry import REGISTRY
+
+
+def open_provider(environment: Environment) -> Provider:
+    settings = dict(environment.account)
+    name = settings.pop("provider")
+    context = ProviderContext(root=str(environment.root), environment=environment.name)
+    return REGISTRY.open(name, settings, context)
+
+
+@dataclass
+class PlanRun:
+    """Everything a plan was made from; apply reuses it instead of reading again."""
+
+    environment: Environment
+    provider: Provider
+    resolution: Resolution
+    plan: Plan
+
+
+def plan_environment(
+    root: Path,
+    name: str,
+    selection: Selection = Selection(),
+    environment: Environment | None = None,
+) -> PlanRun:
+    """Validate, read the live account, resolve and plan. The provider is left open."""
+    environment = environment or validate_environment(root, name)
+    provider = open_provider(environment)
+    try:
+        live = read_live(provider)
+        resolution = resolve(environment, live)
+        if resolution.problems:
+            raise ConfigError(resolution.problems)
+        plan = build_plan(
+            resolution,
+            selection=selection,
+            selected=record_filter(root, environment, selection),
+            env_digest=folder_digest(root, environment.folder),
+            git_commit=head_commit(root),
+            api_calls=provider.stats.calls,
+            api_budget_remaining=provider.stats.budget_remaining,
+        )
+        _refuse_empty_desired_state(environment, plan)
+    except BaseException:
+        provider.close()
+        raise
+    return PlanRun(environment, provider, resolution, plan)
+
+
+def _refuse_empty_desired_state(environment: Environment, plan: Plan) -> None:
+    """An empty folder must not silently remove a whole account (as decK refuses)."""
+    if environment.records or environment.config.policies.allow_empty:
+        return
+    removals = [c for c in plan.changes if c.action in (Action.DISABLE, Action.DELETE)]
+    if removals:
+        raise RefusedError(
+            f"environment {environment.name} declares no records, so this plan would remove "
+            f"{len(removals)} managed records from the account; if that is really intended, "
+            "set policies.allow_empty: true in environment.yaml"
+        )
