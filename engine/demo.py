@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import shutil
 import sys
 
 from engine.cli import main
@@ -18,7 +19,21 @@ def run(command: str) -> int:
 
 
 def demo() -> int:
-    return run("validate")
+    """The dev loop on the sandbox: people made by hand, plan, apply, plan again (no changes)."""
+    shutil.rmtree(".syncset", ignore_errors=True)
+    steps = [
+        "validate",
+        "sandbox load dev docs/demo/wdc-people.yaml",
+        "plan dev",
+        "apply dev --auto-approve",
+        "plan dev --detailed-exitcode",
+    ]
+    for step in steps:
+        code = run(step)
+        if code != 0:
+            print(f"demo step failed: syncset {step} (exit {code})", file=sys.stderr)
+            return code
+    return 0
 
 
 if __name__ == "__main__":

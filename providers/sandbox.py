@@ -18,9 +18,12 @@ import os
 import secrets
 import signal
 import sqlite3
+import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import wraps
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, ParamSpec, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -60,6 +63,21 @@ class SandboxSettings(BaseModel):
     """Create the file on the first write; when false a missing file is an error."""
 
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _serialised(method: Callable[P, T]) -> Callable[P, T]:
+    """One call at a time: apply writes concurrently, and a SQLite connection is not shared."""
+
+    @wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        with args[0]._mutex:  # type: ignore[attr-defined]
+            return method(*args, **kwargs)
+
+    return wrapper
+
+
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -79,6 +97,7 @@ class SandboxProvider:
         self.shown = settings.path
         self._create = settings.create
         self._db: sqlite3.Connection | None = None
+        self._mutex = threading.RLock()
         self._stats = ApiStats()
         self._writes = 0
         self._chaos = _parse_chaos(os.environ.get("SYNCSET_SANDBOX_CHAOS", ""))
@@ -105,6 +124,7 @@ class SandboxProvider:
         state = "" if self.path.exists() else " (new, empty)"
         return f"sandbox {self.shown}{state}"
 
+    @_serialised
     def list(self, kind: str) -> list[LiveRecord]:
         self._stats.count(kind)
         if self._db is None:
@@ -116,6 +136,7 @@ class SandboxProvider:
         ).fetchall()
         return [_live(row) for row in rows]
 
+    @_serialised
     def get(self, kind: str, live_id: str) -> LiveRecord | None:
         self._stats.count(kind)
         if self._db is None:
@@ -127,6 +148,7 @@ class SandboxProvider:
         ).fetchone()
         return _live(row) if row else None
 
+    @_serialised
     def find_by_marker(self, kind: str, marker: Marker) -> LiveRecord | None:
         self._stats.count(kind)
         if self._db is None:
@@ -138,6 +160,7 @@ class SandboxProvider:
         ).fetchone()
         return _live(row) if row else None
 
+    @_serialised
     def create(self, kind: str, fields: dict[str, Any], marker: Marker | None) -> LiveRecord:
         spec = CATALOG[kind]
         db = self._writer()
@@ -170,6 +193,7 @@ class SandboxProvider:
         assert created is not None
         return created
 
+    @_serialised
     def update(
         self, kind: str, live_id: str, fields: dict[str, Any], marker: Marker | None = None
     ) -> LiveRecord:
@@ -210,6 +234,7 @@ class SandboxProvider:
         assert updated is not None
         return updated
 
+    @_serialised
     def remove(self, kind: str, live_id: str, how: Literal["disable", "delete"]) -> None:
         if how == "disable":
             self.update(kind, live_id, {"disabled": True})
@@ -237,7 +262,9 @@ class SandboxProvider:
         if self.path.is_dir():
             raise ProviderError(f"sandbox account {self.shown} is a folder, not a SQLite file")
         try:
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            db = sqlite3.connect(
+                self.path, timeout=30, isolation_level=None, check_same_thread=False
+            )
             db.isolation_level = "DEFERRED"
             db.execute("PRAGMA busy_timeout = 30000")
             version = self._initialise(db)

@@ -1,0 +1,179 @@
+"""``syncset apply`` and ``syncset rollback``: the commands that change an account."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from engine.apply import Applier, ApplyReport, RecordResult
+from engine.cli.app import app, console, console_err
+from engine.cli.options import IdOption, KindOption, SyncSetOption
+from engine.errors import PlanFileError, RefusedError
+from engine.journal import Journal, read_journal
+from engine.load import find_root, folder_digest
+from engine.lock import environment_lock
+from engine.plan import Plan, PlanStatus, Selection, load_plan
+from engine.render import Format, render_plan
+from engine.render.report import report_summary, result_line
+from engine.rollback import execute_rollback, plan_rollback
+from engine.selection import check_selection
+from engine.workflow import PlanRun, open_provider, plan_environment
+
+AutoApprove = Annotated[bool, typer.Option("--auto-approve", help="Apply without asking (for CI).")]
+LockTimeout = Annotated[
+    float,
+    typer.Option("--lock-timeout", help="Seconds to wait for another apply of the environment."),
+]
+
+
+def confirm(question: str, auto_approve: bool) -> None:
+    """Terraform's rule: only ``yes`` goes on; no terminal and no --auto-approve refuses."""
+    if auto_approve:
+        return
+    if not sys.stdin.isatty():
+        raise RefusedError(
+            "apply needs confirmation: run it in a terminal, or pass --auto-approve (CI)"
+        )
+    answer = typer.prompt(f"{question} Only 'yes' will be accepted", default="", show_default=False)
+    if answer.strip() != "yes":
+        raise RefusedError("not confirmed: nothing was changed")
+
+
+def refuse_unprepared(plan: Plan) -> None:
+    if plan.status is PlanStatus.BEING_PREPARED:
+        values = "; ".join(
+            f"{u.kind} {u.value} (used by {', '.join(f'{x.record}.{x.field}' for x in u.used_by)})"
+            for u in plan.unmapped
+        )
+        raise RefusedError(
+            f"the plan for {plan.environment} is Being Prepared: map these references in "
+            f"environments/{plan.environment}/mappings.yaml first: {values}"
+        )
+
+
+def run_apply(
+    run: PlanRun, plan: Plan, parallelism: int, command: str, show_progress: bool = True
+) -> ApplyReport:
+    """Execute ``plan`` against the fresh ``run``; the caller holds the lock."""
+    root = run.environment.root
+    journal = Journal.start(
+        root, plan.environment, command, plan_checksum=plan.checksum, git_commit=plan.git_commit
+    )
+
+    def progress(result: RecordResult) -> None:
+        if show_progress:
+            console.print(result_line(result), markup=False)
+
+    try:
+        if show_progress:
+            console.print(
+                f"In progress: applying {len(plan.pending)} changes to {plan.environment}"
+            )
+        report = Applier(
+            run.environment, run.provider, run.resolution, plan, journal, parallelism, progress
+        ).run()
+    finally:
+        journal.close()
+    return report
+
+
+@app.command()
+def apply(
+    target: Annotated[str, typer.Argument(help="An environment, or a saved plan (PLAN.json).")],
+    auto_approve: AutoApprove = False,
+    parallelism: Annotated[
+        int, typer.Option("--parallelism", min=1, max=32, help="Concurrent writes per wave.")
+    ] = 4,
+    lock_timeout: LockTimeout = 0.0,
+    kind: KindOption = None,
+    ids: IdOption = None,
+    sync_set: SyncSetOption = None,
+) -> None:
+    """Make the live account match: plan, confirm, apply in dependency order."""
+    root = find_root()
+    saved: Plan | None = None
+    if target.endswith(".json") or Path(target).is_file():
+        saved = load_plan(Path(target), target)
+        environment = saved.environment
+        selection = saved.selection
+    else:
+        environment = target
+        selection = Selection(kinds=tuple(kind or ()), ids=tuple(ids or ()), sync_set=sync_set)
+    check_selection(selection)
+    with environment_lock(root, environment, "apply", lock_timeout, _warn):
+        run = plan_environment(root, environment, selection)
+        try:
+            plan = saved or run.plan
+            if saved is not None:
+                _check_saved(saved, run)
+            else:
+                console.print(render_plan(plan, Format.TEXT), markup=False, end="")
+            refuse_unprepared(plan)
+            refuse_unprepared(run.plan)
+            if not plan.pending:
+                console.print("No changes: the account already matches.")
+                return
+            if saved is None:
+                confirm(f"Apply {len(plan.pending)} changes to {environment}?", auto_approve)
+            report = run_apply(run, plan, parallelism, "apply")
+        finally:
+            run.provider.close()
+    console.print(report_summary(report), markup=False)
+    console.print(f"Journal: {Path(report.journal or '').relative_to(root)}", markup=False)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _check_saved(saved: Plan, run: PlanRun) -> None:
+    digest = folder_digest(run.environment.root, run.environment.folder)
+    if digest != saved.env_digest:
+        raise PlanFileError(
+            f"environments/{saved.environment} changed since this plan was made: plan again "
+            "and review the new plan"
+        )
+
+
+def _warn(message: str) -> None:
+    console_err.print(f"warning: {message}", markup=False)
+
+
+@app.command()
+def rollback(
+    journal_file: Annotated[Path, typer.Argument(help="The journal of the apply to undo.")],
+    auto_approve: AutoApprove = False,
+    lock_timeout: LockTimeout = 0.0,
+) -> None:
+    """Restore what one apply changed, from its journal."""
+    root = find_root()
+    start, entries = read_journal(journal_file)
+    environment_name = str(start.get("environment", ""))
+    steps = plan_rollback(entries)
+    if not steps:
+        console.print("Nothing to roll back: the journal has no applied writes.")
+        return
+    console.print(f"Rollback of {journal_file.name} on {environment_name}:")
+    for step in steps:
+        note = f" ({step.note})" if step.note else ""
+        fields = f": {', '.join(step.fields)}" if step.action == "restore" else ""
+        console.print(f"  {step.action:>8} {step.ref}{fields}{note}", markup=False)
+    confirm(f"Roll back {len(steps)} changes on {environment_name}?", auto_approve)
+    from engine.validate import validate_environment
+
+    env = validate_environment(root, environment_name)
+    with environment_lock(root, environment_name, "rollback", lock_timeout, _warn):
+        provider = open_provider(env)
+        journal = Journal.start(root, environment_name, "rollback", of=journal_file.name)
+        try:
+            outcomes = execute_rollback(provider, steps, journal)
+        finally:
+            journal.close()
+            provider.close()
+    failed = [o for o in outcomes if o[1] != "restored"]
+    for step, outcome in outcomes:
+        console.print(f"  {outcome:>8} {step.ref}", markup=False)
+    console.print(f"Rollback: {'Failed' if failed else 'Completed'}.")
+    if failed:
+        raise typer.Exit(1)
