@@ -1,0 +1,146 @@
+"""Shared fixtures: a small repository in ``tmp_path`` and the CLI run in-process.
+
+Tests build exactly the YAML they need with :class:`Repo` (``repo`` fixture), then either call
+the engine (``repo.validate`` / ``repo.problems``) or the command line (``cli`` fixture), which
+runs :func:`engine.cli.main` in this process, so no test pays for a Python start-up unless it
+is about the console script itself.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from engine.errors import ConfigError
+from engine.model import Environment
+from engine.validate import validate_environment
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+"""The checkout these tests belong to (holds ``environments/`` with the examples)."""
+
+
+@dataclass
+class Repo:
+    """A syncset repository under construction in a temporary folder.
+
+    ``write`` takes YAML as an indented triple-quoted string (it is dedented), so a test reads
+    like the file it creates. Line numbers in assertions count from the first line of that text.
+    """
+
+    root: Path
+
+    def write(self, relative: str, text: str) -> Path:
+        """Write ``text`` (dedented, leading newline dropped) to ``root / relative``."""
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    def write_bytes(self, relative: str, data: bytes) -> Path:
+        """Write raw bytes (for encodings, tabs and other byte-exact cases)."""
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        return path
+
+    def add_environment(
+        self,
+        name: str,
+        *,
+        account: str | None = None,
+        extra: str = "",
+    ) -> Path:
+        """Create ``environments/<name>/environment.yaml`` on a sandbox account.
+
+        ``account`` replaces the account block's body (indented two spaces, one key a line);
+        ``extra`` is appended as top-level YAML (``vars:``, ``policies:``, ``promotes_from:``).
+        The default account is ``provider: sandbox`` with ``path: .syncset/<name>.sqlite``.
+        """
+        body = (
+            account if account is not None else f"provider: sandbox\npath: .syncset/{name}.sqlite"
+        )
+        lines = ["version: 1", f"name: {name}", "account:"]
+        lines += [f"  {line}" for line in body.splitlines()]
+        text = "\n".join(lines) + "\n" + textwrap.dedent(extra).lstrip("\n")
+        path = self.root / "environments" / name / "environment.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def validate(self, env: str = "dev", environ: Mapping[str, str] | None = None) -> Environment:
+        """Validate one environment in-process (``environ`` replaces ``os.environ`` for env())."""
+        return validate_environment(self.root, env, dict(environ) if environ is not None else {})
+
+    def problems(self, env: str = "dev", environ: Mapping[str, str] | None = None) -> list[str]:
+        """The problem lines validation reports (``path:line:col: ...``); fails if none."""
+        with pytest.raises(ConfigError) as caught:
+            self.validate(env, environ)
+        return [str(problem) for problem in caught.value.problems]
+
+    def files(self) -> dict[str, bytes]:
+        """Every file below the root with its content: compare two calls to prove no writes."""
+        return {
+            path.relative_to(self.root).as_posix(): path.read_bytes()
+            for path in sorted(self.root.rglob("*"))
+            if path.is_file()
+        }
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Repo:
+    """An empty-but-valid repository with one environment, ``dev`` (sandbox account).
+
+    The working directory is the repository root and ``SYNCSET_ROOT`` points at it, so both
+    in-process CLI runs and engine calls find it. Add records with ``repo.write(...)``.
+    """
+    root = tmp_path / "repo"
+    root.mkdir()
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("SYNCSET_ROOT", str(root))
+    built = Repo(root)
+    built.add_environment("dev")
+    return built
+
+
+@dataclass(frozen=True)
+class CliResult:
+    """What one command printed and its exit code."""
+
+    code: int
+    out: str
+    err: str
+
+
+CliRunner = Callable[..., CliResult]
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> CliRunner:
+    """Run ``syncset ARGS...`` in-process: ``cli("validate", "dev")`` → :class:`CliResult`.
+
+    ``SystemExit`` becomes the exit code (0 when the command returns normally); any other
+    exception propagates, so a traceback fails the test.
+    """
+    from engine.cli import main
+
+    def run(*args: str) -> CliResult:
+        capsys.readouterr()
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def project_root() -> Path:
+    """The real checkout (for tests of the shipped example environments)."""
+    return PROJECT_ROOT
