@@ -1,0 +1,54 @@
+"""``syncset snapshot``: the live account written as YAML."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from engine.cli.app import app, console
+from engine.cli.options import KindOption, SyncSetOption
+from engine.load import find_root
+from engine.plan import Selection
+from engine.resolve import read_live, resolve
+from engine.selection import check_selection
+from engine.snapshot import snapshot
+from engine.syncsets import closure, get_syncset
+from engine.validate import validate_environment
+from engine.workflow import open_provider
+
+
+@app.command("snapshot")
+def snapshot_command(
+    environment: Annotated[str, typer.Argument(help="The environment whose account to write.")],
+    kind: KindOption = None,
+    sync_set: SyncSetOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would be written; write nothing.")
+    ] = False,
+) -> None:
+    """Write the live account's records into environments/ENV (creates or updates files)."""
+    root = find_root()
+    check_selection(Selection(kinds=tuple(kind or ())))
+    env = validate_environment(root, environment)
+    kinds = list(kind or [])
+    if sync_set:
+        definition = get_syncset(root, sync_set)
+        kinds = sorted({key[0] for key in closure(env, definition).records} | {definition.root})
+    provider = open_provider(env)
+    try:
+        resolution = resolve(env, read_live(provider))
+    finally:
+        provider.close()
+    result = snapshot(resolution, kinds or None, dry_run=dry_run)
+    verb = "would write" if dry_run else "wrote"
+    for ref in result.created:
+        console.print(f"  + {ref}", markup=False)
+    for ref in result.updated:
+        console.print(f"  ~ {ref}", markup=False)
+    for note in result.notes:
+        console.print(f"  note: {note}", markup=False)
+    console.print(
+        f"snapshot of {environment}: {verb} {len(result.created)} new and "
+        f"{len(result.updated)} updated records; {result.unchanged} unchanged"
+    )
