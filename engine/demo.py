@@ -1,12 +1,48 @@
-"""``make demo``: the main job on the embedded sandbox accounts, from a clean start."""
+"""``make demo``: the seed story on the embedded sandbox accounts, from a clean start.
+
+It runs in a scratch copy of the repository (``.syncset/demo``, a fresh git repository) so that
+promotion's branch and commit never touch the checkout the demo was started from:
+the dev loop (people made by hand, plan, apply, plan again), then dev → qa as 4me Account Sync's
+page tells it: promote the scrum sync set, the plan is Being Prepared, people are mapped
+(automatically, by suggestion, by hand), the plan is Prepared, apply, and no differences remain.
+"""
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
 import sys
+from pathlib import Path
+
+import git
 
 from engine.cli import main
+
+COPIED = ("environments", "syncsets.yaml", "docs/demo")
+
+STORY = [
+    ("The dev account: Widget Data Center's people exist, made by hand.", None),
+    ("", "validate"),
+    ("", "sandbox load dev docs/demo/wdc-people.yaml"),
+    ("", "plan dev"),
+    ("", "apply dev --auto-approve"),
+    ("Planning again shows the account matches.", "plan dev --detailed-exitcode"),
+    ("The scrum sync set: the workspace and everything it needs.", "syncset show scrum --env dev"),
+    ("Promote it to qa as a git branch for a pull request.", "promote dev qa --sync-set scrum"),
+    ("qa's account has none of these people yet: Being Prepared.", "plan qa --format markdown"),
+    (
+        "Widget Europe IT's people, made by hand in qa.",
+        "sandbox load qa docs/demo/widget-europe-people.yaml",
+    ),
+    ("Frank maps automatically; Howard by suggestion.", "map qa --suggest"),
+    (
+        "Rodney Wilson's roles go to Ander Alkin.",
+        "map qa --set person:rodney.wilson@wdc.example=ander.alkin@widget.example",
+    ),
+    ("Prepared: apply it.", "apply qa --auto-approve"),
+    ("No differences remain.", "plan qa --detailed-exitcode"),
+]
 
 
 def run(command: str) -> int:
@@ -18,21 +54,40 @@ def run(command: str) -> int:
     return 0
 
 
+def scratch_repository(source: Path) -> Path:
+    target = source / ".syncset" / "demo"
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    for name in COPIED:
+        origin = source / name
+        if origin.is_dir():
+            shutil.copytree(origin, target / name)
+        else:
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(origin, target / name)
+    (target / ".gitignore").write_text(".syncset/\n", encoding="utf-8")
+    repo = git.Repo.init(target)
+    repo.index.add([*COPIED, ".gitignore"])
+    actor = git.Actor("syncset demo", "demo@syncset.invalid")
+    repo.index.commit("The example environments", author=actor, committer=actor)
+    return target
+
+
 def demo() -> int:
-    """The dev loop on the sandbox: people made by hand, plan, apply, plan again (no changes)."""
-    shutil.rmtree(".syncset", ignore_errors=True)
-    steps = [
-        "validate",
-        "sandbox load dev docs/demo/wdc-people.yaml",
-        "plan dev",
-        "apply dev --auto-approve",
-        "plan dev --detailed-exitcode",
-    ]
-    for step in steps:
-        code = run(step)
+    target = scratch_repository(Path.cwd())
+    os.chdir(target)
+    os.environ["SYNCSET_ROOT"] = str(target)
+    print(f"Demo repository: {target}")
+    for note, command in STORY:
+        if note:
+            print(f"\n# {note}")
+        if command is None:
+            continue
+        code = run(command)
         if code != 0:
-            print(f"demo step failed: syncset {step} (exit {code})", file=sys.stderr)
+            print(f"demo step failed: syncset {command} (exit {code})", file=sys.stderr)
             return code
+    print("\nDone: dev and qa match their YAML; see .syncset/demo for the repository and journals.")
     return 0
 
 

@@ -46,11 +46,19 @@ def kinds_to_read(provider: Provider) -> list[str]:
     return [spec.name for spec in CATALOG if spec.name in supported]
 
 
-def read_live(provider: Provider) -> LiveState:
+def read_live(provider: Provider, kinds: Iterable[str] | None = None) -> LiveState:
     """List each kind once, with the provider's paged list calls: never one read per record."""
+    wanted = kinds_to_read(provider) if kinds is None else list(kinds)
+    supported = provider.capabilities.kinds
     return LiveState(
-        {kind: provider.list(kind) for kind in kinds_to_read(provider)}, provider.describe()
+        {kind: provider.list(kind) for kind in wanted if kind in supported}, provider.describe()
     )
+
+
+def map_references(environment: Environment, live: LiveState) -> list[Reference]:
+    """Every reference-data value the environment uses, with its mapping state."""
+    problems = _Problems(environment)
+    return list(_map_references(environment, live, problems).values())
 
 
 class MappingState(StrEnum):

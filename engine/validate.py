@@ -404,3 +404,21 @@ def _check_value(annotation: Any, metadata: list[Any], value: str) -> None:
         TypeAdapter(Annotated[annotation, *metadata]).validate_python(value)
     except ValidationError as exc:
         raise ValueError(str(exc.errors()[0]["msg"]).removeprefix("Value error, ")) from None
+
+
+def records_in_context(
+    root: Path, source: str, target: Environment, environ: dict[str, str] | None = None
+) -> dict[RecordKey, Record]:
+    """The records of ``source``'s folder as they would be in ``target``.
+
+    Rendered with the target's variables and overridden by the target's mappings.yaml: what a
+    promotion would put into the target's desired state. Problems raise ConfigError.
+    """
+    folder = environment_folder(root, source)
+    check = Validator(root)
+    _, _, documents = read_environment_files(root, folder, check.problems)
+    renderer = Renderer(target.config.vars, environ)
+    with gc_paused():
+        records = _records(check, documents, renderer, target.mappings)
+    check.raise_if_any()
+    return records

@@ -11,11 +11,31 @@ import sys
 
 import typer
 
-from engine.cli import apply_cmd, plan_cmd, sandbox_cmd, snapshot_cmd, validate_cmd
+from engine.cli import (
+    apply_cmd,
+    compare_cmd,
+    map_cmd,
+    plan_cmd,
+    promote_cmd,
+    sandbox_cmd,
+    snapshot_cmd,
+    syncset_cmd,
+    validate_cmd,
+)
 from engine.cli.app import app, console_err
 from engine.errors import SyncsetError
 
-COMMAND_MODULES = (apply_cmd, plan_cmd, sandbox_cmd, snapshot_cmd, validate_cmd)
+COMMAND_MODULES = (
+    apply_cmd,
+    compare_cmd,
+    map_cmd,
+    plan_cmd,
+    promote_cmd,
+    sandbox_cmd,
+    snapshot_cmd,
+    syncset_cmd,
+    validate_cmd,
+)
 
 __all__ = ["COMMAND_MODULES", "app", "main"]
 

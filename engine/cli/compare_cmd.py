@@ -1,0 +1,57 @@
+"""``syncset compare SRC DST``: what a promotion would change (or two live accounts)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from engine.cli.app import app, console
+from engine.cli.options import FormatOption, SyncSetOption
+from engine.compare import Comparison, compare_folders, compare_live
+from engine.load import find_root
+from engine.render import Format
+from engine.render.compare import render_comparison
+from engine.resolve import read_live
+from engine.syncsets import closure, get_syncset
+from engine.validate import records_in_context, validate_environment
+from engine.workflow import open_provider
+
+
+def folder_comparison(source: str, destination: str, sync_set: str | None = None) -> Comparison:
+    """SRC's records in DST's context against DST's records, limited to a sync set if named."""
+    root = find_root()
+    target = validate_environment(root, destination)
+    source_env = validate_environment(root, source)
+    in_context = records_in_context(root, source, target)
+    keep = None
+    if sync_set:
+        members = closure(source_env, get_syncset(root, sync_set)).records
+        keep = members.__contains__
+    return compare_folders(source, destination, in_context, target.records, keep)
+
+
+@app.command()
+def compare(
+    source: Annotated[str, typer.Argument(help="The environment promoted from.")],
+    destination: Annotated[str, typer.Argument(help="The environment promoted to.")],
+    fmt: FormatOption = Format.TEXT,
+    sync_set: SyncSetOption = None,
+    live: Annotated[
+        bool, typer.Option("--live", help="Compare the two live accounts instead of folders.")
+    ] = False,
+) -> None:
+    """Record by record: Exists (no) differences, Doesn't exist in DST, Only in DST."""
+    if live:
+        root = find_root()
+        states = []
+        for name in (source, destination):
+            provider = open_provider(validate_environment(root, name))
+            try:
+                states.append(read_live(provider))
+            finally:
+                provider.close()
+        comparison = compare_live(source, destination, states[0], states[1])
+    else:
+        comparison = folder_comparison(source, destination, sync_set)
+    console.print(render_comparison(comparison, fmt), markup=False, end="")

@@ -1,0 +1,69 @@
+"""``syncset promote SRC DST``: records carried to the next environment on a git branch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from engine.cli.app import app, console
+from engine.cli.options import IdOption, SyncSetOption
+from engine.errors import SyncsetError
+from engine.load import find_root
+from engine.mapping import reference_status
+from engine.promote import promote
+from engine.render.promotion import promotion_markdown
+from engine.resolve import Reference, read_live
+from engine.validate import validate_environment
+from engine.workflow import open_provider
+from engine.yamlio import atomic_write_text
+from schemas import CATALOG
+
+
+def destination_references(root: Path, destination: str) -> tuple[list[Reference] | None, str]:
+    """Mapping status of the destination after the promotion, or why it is unknown."""
+    try:
+        env = validate_environment(root, destination)
+        provider = open_provider(env)
+        try:
+            live = read_live(provider, [spec.name for spec in CATALOG.reference_kinds()])
+        finally:
+            provider.close()
+    except SyncsetError as exc:
+        return None, str(exc).splitlines()[0]
+    return reference_status(env, live), ""
+
+
+@app.command("promote")
+def promote_command(
+    source: Annotated[str, typer.Argument(help="The environment to promote from.")],
+    destination: Annotated[str, typer.Argument(help="The environment to promote to.")],
+    sync_set: SyncSetOption = None,
+    ids: IdOption = None,
+    no_commit: Annotated[
+        bool, typer.Option("--no-commit", help="Leave the changes in the working tree.")
+    ] = False,
+    pr_body: Annotated[
+        Path | None, typer.Option("--pr-body", help="Write the pull request description here.")
+    ] = None,
+) -> None:
+    """Copy records SRC → DST (default: every record that differs) on a new git branch."""
+    root = find_root()
+    if sync_set and ids:
+        raise SyncsetError("use --sync-set or --id, not both")
+    promotion = promote(
+        root, source, destination, sync_set=sync_set, ids=tuple(ids or ()), commit=not no_commit
+    )
+    if not promotion.records:
+        console.print(f"Nothing to promote: {destination} already has {source}'s records.")
+        return
+    references, unreachable = destination_references(root, destination)
+    body = promotion_markdown(promotion, references, unreachable)
+    if pr_body is not None:
+        atomic_write_text(pr_body, body)
+    console.print(body, markup=False, end="")
+    if promotion.branch:
+        console.print(f"Created branch {promotion.branch}: git push -u origin {promotion.branch}")
+    else:
+        console.print("Changes left in the working tree (--no-commit).")

@@ -1,0 +1,83 @@
+"""``syncset syncset show NAME``: a sync set's records and the references they need mapped."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from engine.cli.app import app, console
+from engine.load import environment_names, find_root
+from engine.syncsets import closure, get_syncset, load_syncsets
+from engine.validate import validate_environment
+from engine.yamlio import atomic_write_text
+from schemas import CATALOG
+
+syncset_app = typer.Typer(help="Sync sets: a root kind plus all it needs.", no_args_is_help=True)
+app.add_typer(syncset_app, name="syncset")
+
+
+@syncset_app.command("list")
+def list_sets() -> None:
+    """The sync sets of syncsets.yaml."""
+    for name, definition in load_syncsets(find_root()).items():
+        only = f" ({', '.join(definition.records)})" if definition.records else ""
+        console.print(
+            f"{name}: {definition.title or definition.root} [root {definition.root}{only}]",
+            markup=False,
+        )
+
+
+@syncset_app.command("show")
+def show(
+    name: Annotated[str, typer.Argument(help="The sync set.")],
+    env: Annotated[str | None, typer.Option("--env", help="Environment (default: first).")] = None,
+    csv_dir: Annotated[
+        Path | None, typer.Option("--csv", help="Write one CSV per kind into this folder.")
+    ] = None,
+) -> None:
+    """Counts per kind, the records, and the references with the records and fields using them."""
+    root = find_root()
+    definition = get_syncset(root, name)
+    environment = validate_environment(root, env or environment_names(root)[0])
+    result = closure(environment, definition)
+    counts = Counter(kind for kind, _ in result.records)
+    console.print(f"Sync set {name} in {environment.name}: root {definition.root}", markup=False)
+    for kind, count in sorted(counts.items()):
+        console.print(f"  {kind:<18} {count}", markup=False)
+    console.print("Records:")
+    for kind, record_id in sorted(result.records):
+        console.print(f"  {kind}/{record_id}", markup=False)
+    console.print("References to map:")
+    for (kind, value), uses in result.references.items():
+        shown = ", ".join(f"{ref}.{field}" for ref, field in uses)
+        console.print(f"  {kind} {value}: {shown}", markup=False)
+    for missing in result.missing_roots:
+        console.print(f"  warning: {definition.root}/{missing} is not in {environment.name}")
+    if csv_dir is not None:
+        for kind in sorted(counts):
+            atomic_write_text(csv_dir / f"{kind}.csv", _csv(environment, kind, result.records))
+        console.print(f"wrote {len(counts)} CSV files to {csv_dir}")
+
+
+def _csv(environment: object, kind: str, keys: frozenset[tuple[str, str]]) -> str:
+    spec = CATALOG[kind]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["id", *spec.fields])
+    records = environment.records  # type: ignore[attr-defined]
+    for _, record_id in sorted(k for k in keys if k[0] == kind):
+        fields = records[(kind, record_id)].fields
+        row = [record_id]
+        for name in spec.fields:
+            value = fields.get(name)
+            if name in records[(kind, record_id)].secrets:
+                value = "(sensitive)"
+            row.append(json.dumps(value) if isinstance(value, list | dict) else value)
+        writer.writerow(row)
+    return out.getvalue()

@@ -1,0 +1,158 @@
+"""Reference mapping: which people, organizations and sites the YAML uses, and what they are in
+this account; ``--set`` records a mapping and ``--suggest`` proposes them.
+
+Mappings are written into mappings.yaml with ruamel.yaml's round-trip writer, so the file keeps
+its comments and order, and a suggestion carries its score as a comment: the pull request is
+where a suggestion is reviewed. An existing mapping is never changed by ``--suggest``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import re
+from dataclasses import dataclass
+
+from ruamel.yaml.comments import CommentedMap
+
+from engine.errors import RefusedError, SyncsetError
+from engine.load import MAPPINGS_FILE
+from engine.model import Environment
+from engine.resolve import LiveState, MappingState, Reference, map_references, natural_key
+from engine.yamlio import atomic_write_text, round_trip
+from schemas import CATALOG
+
+SUGGEST_THRESHOLD = 0.6
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    kind: str
+    value: str
+    target: str
+    score: float
+    why: str
+
+
+def reference_status(environment: Environment, live: LiveState) -> list[Reference]:
+    return map_references(environment, live)
+
+
+def account_values(live: LiveState, kind: str) -> dict[str, str]:
+    """Natural key → display name of every reference-data record of ``kind`` in the account."""
+    spec = CATALOG[kind]
+    return {
+        str(natural_key(spec, record.fields)[0]): str(record.fields.get("name", ""))
+        for record in live.by_kind.get(kind, [])
+    }
+
+
+def parse_assignment(text: str) -> tuple[str, str, str]:
+    """``person:a@x.example=b@y.example`` → ``("person", "a@x.example", "b@y.example")``."""
+    kind, _, rest = text.partition(":")
+    source, _, target = rest.partition("=")
+    if not kind or not source or not target:
+        raise SyncsetError(f"--set {text}: expected KIND:SOURCE=TARGET, e.g. person:a@x=b@y")
+    if kind not in CATALOG or not CATALOG[kind].reference_data:
+        names = ", ".join(s.name for s in CATALOG.reference_kinds())
+        raise SyncsetError(f"--set {text}: {kind} is not a reference-data kind ({names})")
+    if kind == "person":
+        source, target = source.lower(), target.lower()
+    return kind, source, target
+
+
+def check_targets(live: LiveState, assignments: list[tuple[str, str, str]]) -> None:
+    for kind, source, target in assignments:
+        known = account_values(live, kind)
+        if target not in known:
+            close = difflib.get_close_matches(target, list(known), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise RefusedError(
+                f"--set {kind}:{source}={target}: no {kind} {target!r} in the account{hint}"
+            )
+
+
+def suggest(references: list[Reference], live: LiveState) -> list[Suggestion]:
+    """The best target for each unmapped value, when one scores at least the threshold."""
+    suggestions = []
+    for reference in references:
+        if reference.state is not MappingState.UNMAPPED:
+            continue
+        best: Suggestion | None = None
+        for target, name in account_values(live, reference.kind).items():
+            score, why = _score(reference.kind, reference.value, target, name)
+            if score >= SUGGEST_THRESHOLD and (best is None or score > best.score):
+                best = Suggestion(reference.kind, reference.value, target, score, why)
+        if best is not None:
+            suggestions.append(best)
+    return suggestions
+
+
+def _score(kind: str, value: str, target: str, name: str) -> tuple[float, str]:
+    if kind != "person":
+        ratio = difflib.SequenceMatcher(None, value.lower(), target.lower()).ratio()
+        return round(ratio, 2), "similar name"
+    local = value.split("@", 1)[0].lower()
+    target_local = target.split("@", 1)[0].lower()
+    if local == target_local:
+        return 0.95, "same e-mail local part"
+    guessed = re.sub(r"[._-]+", " ", local).strip()
+    ratio = difflib.SequenceMatcher(None, guessed, name.lower()).ratio()
+    return round(ratio, 2), f"name similar to {name}"
+
+
+def write_mappings(
+    environment: Environment,
+    assignments: list[tuple[str, str, str]],
+    comments: dict[tuple[str, str], str] | None = None,
+    overwrite: bool = True,
+) -> int:
+    """Record mappings in mappings.yaml, keeping its comments and order; returns how many."""
+    path = environment.folder / MAPPINGS_FILE
+    yaml = round_trip()
+    document = yaml.load(path.read_text(encoding="utf-8")) if path.exists() else None
+    if not isinstance(document, CommentedMap):
+        document = CommentedMap(version=1)
+    references = document.get("references")
+    if not isinstance(references, CommentedMap) or not references:
+        fresh = CommentedMap(references or {})
+        fresh.fa.set_block_style()
+        document["references"] = references = fresh
+    written = 0
+    for kind, source, target in assignments:
+        table = references.get(kind)
+        if not isinstance(table, CommentedMap):
+            table = CommentedMap(table or {})
+            table.fa.set_block_style()
+            _append(references, kind, table)
+        if source in table and not overwrite:
+            continue
+        _append(table, source, target)
+        comment = (comments or {}).get((kind, source))
+        if comment:
+            table.yaml_add_eol_comment(comment, source)
+        written += 1
+    stream = io.StringIO()
+    yaml.dump(document, stream)
+    atomic_write_text(path, stream.getvalue())
+    return written
+
+
+def _append(mapping: CommentedMap, key: str, value: object) -> None:
+    """Set ``key``; when it is new, the comment lines that followed the old last entry move
+    below the new one, so a comment about the next section stays above that section."""
+    if key in mapping or not mapping:
+        mapping[key] = value
+        return
+    last = list(mapping)[-1]
+    slot = mapping.ca.items.get(last)
+    token = slot[2] if slot and len(slot) > 2 else None
+    mapping[key] = value
+    if token is None or "\n" not in token.value.rstrip("\n"):
+        return
+    own, _, following = token.value.partition("\n")
+    token.value = own + "\n"
+    mapping.ca.items.setdefault(key, [None, None, None, None])
+    from ruamel.yaml.tokens import CommentToken
+
+    mapping.ca.items[key][2] = CommentToken("\n" + following, token.start_mark, None)

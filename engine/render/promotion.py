@@ -1,0 +1,53 @@
+"""The pull-request description of a promotion: what moves, what it changes, what to map."""
+
+from __future__ import annotations
+
+from engine.promote import Promotion
+from engine.render import Format
+from engine.render.compare import render_comparison
+from engine.resolve import MappingState, Reference
+
+
+def promotion_markdown(
+    promotion: Promotion, references: list[Reference] | None, unreachable: str = ""
+) -> str:
+    lines = [f"## Promote `{promotion.source}` → `{promotion.destination}`", ""]
+    if promotion.branch:
+        lines += [f"Branch `{promotion.branch}`, commit `{(promotion.commit or '')[:10]}`.", ""]
+    lines += _mapping_status(promotion.destination, references, unreachable)
+    lines += ["**Records promoted**:", ""]
+    for kind, ids in promotion.by_kind().items():
+        lines.append(f"- {kind}: {', '.join(f'`{i}`' for i in ids)}")
+    if promotion.also_carried:
+        carried = ", ".join(f"`{k}/{i}`" for k, i in promotion.also_carried)
+        lines.append(f"- also carried (same files): {carried}")
+    lines.append("")
+    if promotion.comparison is not None:
+        lines.append(render_comparison(promotion.comparison, Format.MARKDOWN, heading_level=3))
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _mapping_status(
+    destination: str, references: list[Reference] | None, unreachable: str
+) -> list[str]:
+    if references is None:
+        return [
+            f"⚠️ Mapping status unknown: the {destination} account could not be read "
+            f"({unreachable}).",
+            "",
+        ]
+    unmapped = [r for r in references if r.state is MappingState.UNMAPPED]
+    if not unmapped:
+        automatic = sum(1 for r in references if r.state is MappingState.AUTOMATIC)
+        return [f"✅ **Prepared**: every reference is mapped ({automatic} automatically).", ""]
+    lines = [
+        f"⏳ **Being Prepared**: map these in `environments/{destination}/mappings.yaml` "
+        f"(`syncset map {destination} --suggest` proposes targets):",
+        "",
+        "| kind | value | used by |",
+        "|---|---|---|",
+    ]
+    for reference in unmapped:
+        uses = ", ".join(f"`{u.record}.{u.field}`" for u in reference.used_by)
+        lines.append(f"| {reference.kind} | `{reference.value}` | {uses} |")
+    return [*lines, ""]
