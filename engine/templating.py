@@ -84,7 +84,10 @@ class Renderer:
         """
         secrets: set[str] = set()
         budget = [MAX_VALUES_PER_DOCUMENT]
-        rendered = self._walk(value, (), secrets, budget, skip_top)
+        try:
+            rendered = self._walk(value, (), secrets, budget, skip_top)
+        except RecursionError:
+            raise TemplateProblem((), "values nested too deeply: flatten the document") from None
         return rendered, secrets
 
     def _walk(
@@ -109,6 +112,8 @@ class Renderer:
                 text, used_env = self.render_string(value)
             except TemplateError as exc:
                 raise TemplateProblem(path, f"template error: {exc.message or exc}") from None
+            except Exception as exc:  # a runtime error inside an expression: 1 / 0, None + 1
+                raise TemplateProblem(path, f"template error: {exc}") from None
             if used_env:
                 secrets.add(dotted(path))
             return text

@@ -65,9 +65,11 @@ class YamlFileError(Exception):
 
 
 def _position_of_byte(data: bytes, offset: int) -> tuple[int, int]:
+    """Line and column (in characters, as editors count) of the byte at ``offset``."""
     before = data[:offset]
     line = before.count(b"\n") + 1
-    col = offset - (before.rfind(b"\n") + 1) + 1
+    line_start = before.rfind(b"\n") + 1
+    col = len(data[line_start:offset].decode("utf-8", errors="replace")) + 1
     return line, col
 
 
@@ -102,15 +104,17 @@ def read_text(path: Path, shown: str) -> str:
         ) from None
 
 
-def _syntax_problem(exc: YAMLError, shown: str) -> Problem:
+def _syntax_problem(exc: YAMLError, shown: str, text: str) -> Problem:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    lines = text.splitlines()
+    current = lines[line - 1] if 0 < line <= len(lines) else ""
     if isinstance(exc, MarkedYAMLError):
         what = exc.problem or exc.context or "invalid YAML"
         if "duplicate key" in what:
             what = what.split(" with value")[0]
             what += ": each key may appear once in a mapping; remove or rename one"
-        elif "tab" in what or (mark is not None and _char_at(mark) == "\t"):
+        elif "tab" in what or "\t" in current[: max(col, 1)] or _char_at(mark) == "\t":
             what = "tab character used for indentation: YAML indents with spaces only"
         else:
             what = f"invalid YAML: {what}"
@@ -122,16 +126,50 @@ def _syntax_problem(exc: YAMLError, shown: str) -> Problem:
 def _char_at(mark: Any) -> str:
     try:
         return str(mark.buffer[mark.pointer])
-    except (IndexError, TypeError):
+    except (AttributeError, IndexError, TypeError):
         return ""
+
+
+MAX_FLOW_DEPTH = 500
+"""Deeper ``[``/``{`` nesting is refused before parsing: the C parser recurses on the C stack
+and a file of ~50,000 nested brackets would crash the process instead of raising."""
+
+
+def _flow_depth_problem(text: str, shown: str) -> Problem | None:
+    if text.count("[") + text.count("{") < MAX_FLOW_DEPTH:
+        return None
+    depth = 0
+    line = 1
+    quote = ""
+    for char in text:
+        if char == "\n":
+            line += 1
+        if quote:
+            if char == quote:
+                quote = ""
+            continue
+        if char in "'\"":
+            quote = char
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_FLOW_DEPTH:
+                return Problem(
+                    shown, line, 1, f"YAML nested more than {MAX_FLOW_DEPTH} levels deep"
+                )
+        elif char in "]}":
+            depth = max(0, depth - 1)
+    return None
 
 
 def parse_documents(text: str, shown: str) -> list[Any]:
     """Parse every document of a YAML stream with the C loader (no positions)."""
+    too_deep = _flow_depth_problem(text, shown)
+    if too_deep is not None:
+        raise YamlFileError(too_deep)
     try:
         return list(_FAST.load_all(text))
     except YAMLError as exc:
-        raise YamlFileError(_syntax_problem(exc, shown)) from None
+        raise YamlFileError(_syntax_problem(exc, shown, text)) from None
     except RecursionError:
         raise YamlFileError(Problem(shown, 1, 1, "YAML nested too deeply to read")) from None
 

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer
+from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, WithJsonSchema
 
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9_.-]{0,126}[a-z0-9])?$"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -84,7 +84,17 @@ def _format_timestamp(value: datetime) -> str:
 
 
 Timestamp = Annotated[
-    datetime, BeforeValidator(_parse_timestamp), PlainSerializer(_format_timestamp, return_type=str)
+    datetime,
+    BeforeValidator(_parse_timestamp),
+    PlainSerializer(_format_timestamp, return_type=str),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "date"},
+                {"type": "string", "format": "date-time"},
+            ]
+        }
+    ),
 ]
 """A moment in time, normalised to UTC and written as ``2026-12-25T00:00:00Z``."""
 
