@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 from ruamel.yaml.comments import CommentedMap
 
-from engine.errors import RefusedError, SyncsetError
+from engine.errors import Problem, RefusedError, SyncsetError
 from engine.load import MAPPINGS_FILE
 from engine.model import Environment
 from engine.resolve import LiveState, MappingState, Reference, map_references, natural_key
-from engine.yamlio import atomic_write_text, round_trip
+from engine.yamlio import Locator, atomic_write_text, round_trip
 from schemas import CATALOG
 
 SUGGEST_THRESHOLD = 0.6
@@ -45,6 +45,31 @@ def account_values(live: LiveState, kind: str) -> dict[str, str]:
         str(natural_key(spec, record.fields)[0]): str(record.fields.get("name", ""))
         for record in live.by_kind.get(kind, [])
     }
+
+
+def mapping_target_problems(environment: Environment, live: LiveState) -> list[Problem]:
+    """Every mapping in mappings.yaml whose target is not in the account, placed in the file."""
+    shown = f"{environment.relative_folder}/{MAPPINGS_FILE}"
+    locator = Locator(environment.root)
+    problems = []
+    for kind, table in environment.mappings.references.items():
+        known = account_values(live, kind)
+        for source, target in table.items():
+            value = target.lower() if kind == "person" else target
+            if value in known:
+                continue
+            line, col = locator.position(shown, 0, ("references", kind, source), at_value=True)
+            problems.append(
+                Problem(
+                    shown,
+                    line,
+                    col,
+                    f"{kind} {target!r} does not exist in the {environment.name} account: map "
+                    f"{source} to a {kind} that does (syncset map {environment.name} --suggest)",
+                    field=f"references.{kind}",
+                )
+            )
+    return problems
 
 
 def parse_assignment(text: str) -> tuple[str, str, str]:

@@ -52,6 +52,8 @@ class Capabilities:
     """How records can be removed: ``disable`` only (4me/Xurrent), ``delete`` only, or both."""
     writes_reference_data: bool = False
     """Whether reference data can be written (only the sandbox, for demos and tests)."""
+    local: bool = False
+    """Reachable without a network (a file): validate may read it to check mapping targets."""
 
 
 @dataclass

@@ -113,7 +113,10 @@ class SandboxProvider:
     @property
     def capabilities(self) -> Capabilities:
         return Capabilities(
-            kinds=frozenset(CATALOG.names()), removal="both", writes_reference_data=True
+            kinds=frozenset(CATALOG.names()),
+            removal="both",
+            writes_reference_data=True,
+            local=True,
         )
 
     @property

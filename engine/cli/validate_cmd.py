@@ -10,10 +10,14 @@ import typer
 from rich.table import Table
 
 from engine.cli.app import app, console, schema_app
-from engine.errors import ConfigError
+from engine.errors import ConfigError, Problem
 from engine.load import environment_names, find_root
+from engine.mapping import mapping_target_problems
 from engine.model import Environment
+from engine.resolve import read_live
 from engine.validate import validate_environment
+from engine.workflow import open_provider
+from schemas import CATALOG
 
 
 @app.command()
@@ -21,20 +25,46 @@ def validate(
     environments: Annotated[
         list[str] | None, typer.Argument(help="Environments to check (default: all).")
     ] = None,
+    online: Annotated[
+        bool,
+        typer.Option(
+            "--online", help="Also read remote accounts to check mapping targets (network)."
+        ),
+    ] = False,
 ) -> None:
-    """Check schema, references and mappings of environments; no network access."""
+    """Check schema, references and mappings; no network unless --online.
+
+    Mapping targets are checked against the account when it is reachable without a network
+    (the sandbox's file) or when --online is given.
+    """
     root = find_root()
     names = environments or environment_names(root)
     loaded: list[Environment] = []
     problems = []
     for name in names:
         try:
-            loaded.append(validate_environment(root, name))
+            environment = validate_environment(root, name)
         except ConfigError as exc:
             problems.extend(exc.problems)
+            continue
+        loaded.append(environment)
+        problems.extend(_mapping_targets(environment, online))
     if problems:
         raise ConfigError(problems)
     console.print(_summary(loaded))
+
+
+def _mapping_targets(environment: Environment, online: bool) -> list[Problem]:
+    if not environment.mappings.references:
+        return []
+    provider = open_provider(environment)
+    try:
+        if not (online or provider.capabilities.local):
+            return []
+        live = read_live(provider, [spec.name for spec in CATALOG.reference_kinds()])
+    finally:
+        provider.close()
+    return mapping_target_problems(environment, live)
 
 
 def _summary(environments: list[Environment]) -> Table:
