@@ -13,7 +13,10 @@ import typer
 
 from engine.cli import (
     apply_cmd,
+    ci_cmd,
     compare_cmd,
+    drift_cmd,
+    graph_cmd,
     map_cmd,
     plan_cmd,
     promote_cmd,
@@ -27,7 +30,10 @@ from engine.errors import SyncsetError
 
 COMMAND_MODULES = (
     apply_cmd,
+    ci_cmd,
     compare_cmd,
+    drift_cmd,
+    graph_cmd,
     map_cmd,
     plan_cmd,
     promote_cmd,

@@ -1,0 +1,183 @@
+"""``syncset ci plan | apply | changed``: the commands the shipped CI workflows run.
+
+They do what ``plan`` and ``apply`` do, for every environment a change touches at once, and
+leave files behind for the pipeline to publish: ``comment.md`` (the pull-request comment),
+``<env>.plan.json`` (the artifacts) and ``apply.md`` (the job summary).
+
+Exit codes leave through ``sys.exit``, not ``typer.Exit``: :func:`engine.cli.main` runs the app
+with ``standalone_mode=False``, in which click returns a ``typer.Exit`` code instead of exiting
+with it, and a pipeline must see 1 and 2.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from engine.ci import (
+    EnvPlan,
+    exit_code,
+    mask_secrets,
+    plan_all,
+    promotion_order,
+    saved_plan_names,
+    secret_values,
+    touched_environments,
+)
+from engine.ci_apply import ApplyOptions, apply_all, apply_exit_code
+from engine.ci_comment import CommentContext, apply_markdown, footer_counts, plan_comment
+from engine.cli.app import app, console, console_err
+from engine.cli.apply_cmd import LockTimeout, confirm
+from engine.errors import RepositoryError
+from engine.gitrepo import head_commit, open_repo
+from engine.load import find_root
+from engine.plan import Plan
+from engine.render import Format, render_plan
+from engine.render.graph import changes_graph, mermaid
+from engine.workflow import PlanRun
+from engine.yamlio import atomic_write_text
+
+ci_app = typer.Typer(
+    help="For pipelines: plan comments on pull requests, apply after merge.", no_args_is_help=True
+)
+app.add_typer(ci_app, name="ci")
+
+Base = Annotated[str, typer.Option("--base", help="Git ref the change is compared with.")]
+OutDir = Annotated[
+    Path, typer.Option("--out-dir", help="Folder for comment.md, apply.md and the plan JSON.")
+]
+DEFAULT_OUT = Path("syncset-out")
+
+
+class ListFormat(StrEnum):
+    LINES = "lines"
+    JSON = "json"
+
+
+@ci_app.command("changed")
+def changed(
+    base: Base,
+    fmt: Annotated[ListFormat, typer.Option("--format", help="lines or json.")] = ListFormat.LINES,
+) -> None:
+    """List the environments the changes since --base touch (for a pipeline's job matrix)."""
+    names = [t.environment for t in touched_environments(find_root(), base)]
+    if fmt is ListFormat.JSON:
+        console.print(json.dumps(names), markup=False)
+    elif names:
+        console.print("\n".join(names), markup=False)
+
+
+@ci_app.command("plan")
+def ci_plan(
+    base: Base,
+    out_dir: OutDir = DEFAULT_OUT,
+    graph: Annotated[
+        bool, typer.Option("--graph", help="Add the Mermaid graph of what changes.")
+    ] = False,
+    artifacts_url: Annotated[
+        str | None,
+        typer.Option("--artifacts-url", help="Where the comment says the plan JSON can be found."),
+    ] = None,
+) -> None:
+    """Plan every environment the change touches; write comment.md; exit 0 / 1 / 2."""
+    root = find_root()
+    touched = touched_environments(root, base)
+    results = plan_all(root, touched, out_dir, _graph_of if graph else None)
+    context = CommentContext(
+        _short(root, base), _short(root, "HEAD"), artifacts_url or str(out_dir)
+    )
+    secrets = [s for t in touched for s in secret_values(root, t.environment)]
+    comment = mask_secrets(plan_comment(results, context), secrets)
+    atomic_write_text(out_dir / "comment.md", comment)
+    for result in results:
+        console.print(_plan_line(result, out_dir), markup=False)
+    console.print(footer_counts(results), markup=False)
+    console.print(f"Comment: {out_dir / 'comment.md'} ({len(comment):,} characters)", markup=False)
+    code = exit_code(results)
+    if code:
+        sys.exit(code)
+
+
+def _graph_of(run: PlanRun) -> str:
+    return mermaid(changes_graph(run.environment, run.plan))
+
+
+def _plan_line(result: EnvPlan, out_dir: Path) -> str:
+    if result.plan is None:
+        first = (result.error or "").splitlines()[0] if result.error else "unknown error"
+        return f"{result.environment}: failed: {first}"
+    what = "changes" if result.has_changes else "no changes"
+    return f"{result.environment}: {what} (plan: {out_dir / (result.environment + '.plan.json')})"
+
+
+def _short(root: Path, ref: str) -> str:
+    repo = open_repo(root)
+    if repo is None:
+        raise RepositoryError(f"{root} is not a git repository: ci commands need git")
+    try:
+        return repo.commit(ref).hexsha[:10]
+    except ValueError:
+        return ref
+
+
+@ci_app.command("apply")
+def ci_apply(
+    plans: Annotated[
+        Path | None,
+        typer.Option("--plans", help="Folder of saved plans (<env>.plan.json) to apply."),
+    ] = None,
+    base: Annotated[
+        str | None,
+        typer.Option("--base", help="Apply the environments changed since this git ref."),
+    ] = None,
+    environments: Annotated[
+        list[str] | None, typer.Option("--env", help="Apply this environment (repeatable).")
+    ] = None,
+    out_dir: OutDir = DEFAULT_OUT,
+    auto_approve: Annotated[
+        bool, typer.Option("--auto-approve", help="Do not ask (implied when CI is set).")
+    ] = False,
+    parallelism: Annotated[int, typer.Option("--parallelism", min=1, max=32)] = 4,
+    lock_timeout: LockTimeout = 0.0,
+) -> None:
+    """Apply saved plans (or plan and apply) of changed environments; write apply.md."""
+    root = find_root()
+    if environments:
+        names = promotion_order(root, list(environments))
+    elif base is not None:
+        names = [t.environment for t in touched_environments(root, base)]
+    elif plans is not None:
+        names = promotion_order(root, saved_plan_names(plans))
+    else:
+        raise RepositoryError("ci apply needs --env, --base or --plans to know what to apply")
+    unattended = auto_approve or os.environ.get("CI", "").lower() in ("1", "true", "yes")
+    options = ApplyOptions(
+        plans_dir=plans,
+        parallelism=parallelism,
+        lock_timeout=lock_timeout,
+        confirm=None if unattended else _ask,
+        warn=lambda message: console_err.print(f"warning: {message}", markup=False),
+    )
+    results = apply_all(root, names, options)
+    head = head_commit(root)
+    report = apply_markdown(results, CommentContext(base or "", head[:10] if head else None))
+    secrets = [s for name in names for s in secret_values(root, name)]
+    atomic_write_text(out_dir / "apply.md", mask_secrets(report, secrets))
+    for result in results:
+        line = f"{result.environment}: {result.state.value}: {result.message}"
+        console.print(mask_secrets(line, secrets), markup=False)
+    console.print(f"Result: {out_dir / 'apply.md'}", markup=False)
+    code = apply_exit_code(results)
+    if code:
+        sys.exit(code)
+
+
+def _ask(plan: Plan) -> None:
+    console.print(render_plan(plan, Format.TEXT), markup=False, end="")
+    confirm(f"Apply {len(plan.pending)} changes to {plan.environment}?", False)

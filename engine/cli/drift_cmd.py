@@ -1,0 +1,70 @@
+"""``syncset drift ENV…``: what the live accounts have that git does not say; exit 2 on drift.
+
+Exit codes leave through ``sys.exit`` (see :mod:`engine.cli.ci_cmd` for why not ``typer.Exit``).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from engine.cli.app import app, console, console_err
+from engine.cli.options import FormatOption
+from engine.drift import Drift, drift_json, drift_markdown, drift_of, drift_text, snapshot_branch
+from engine.errors import SyncsetError
+from engine.load import find_root
+from engine.render import Format
+from engine.workflow import plan_environment
+from engine.yamlio import atomic_write_text
+
+
+@app.command()
+def drift(
+    environments: Annotated[list[str], typer.Argument(help="Environments to check.")],
+    fmt: FormatOption = Format.TEXT,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Also write the report as markdown to FILE.")
+    ] = None,
+    branch: Annotated[
+        bool,
+        typer.Option(
+            "--snapshot-branch",
+            help="Write the drifted live values into a new git branch (drift/ENV/STAMP) with "
+            "snapshot, to adopt them by pull request instead of reverting them.",
+        ),
+    ] = False,
+) -> None:
+    """Compare live accounts with git; exit 0 no drift, 1 error, 2 drift found."""
+    root = find_root()
+    found: list[Drift] = []
+    failed = False
+    for name in environments:
+        try:
+            run = plan_environment(root, name)
+        except SyncsetError as exc:
+            console_err.print(f"error: {name}: {exc}", markup=False)
+            failed = True
+            continue
+        try:
+            result = drift_of(run.plan)
+            made = snapshot_branch(run, result) if branch else None
+        finally:
+            run.provider.close()
+        found.append(result)
+        if made:
+            console_err.print(f"{name}: live values written to branch {made}", markup=False)
+    if fmt is Format.JSON:
+        console.print(drift_json(found), markup=False, end="")
+    elif fmt is Format.MARKDOWN:
+        console.print("\n".join(drift_markdown(d) for d in found), markup=False, end="")
+    else:
+        console.print("".join(drift_text(d) for d in found), markup=False, end="")
+    if out is not None:
+        atomic_write_text(out, "\n".join(drift_markdown(d) for d in found))
+    if failed:
+        sys.exit(1)
+    if any(d.found for d in found):
+        sys.exit(2)

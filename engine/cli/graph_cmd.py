@@ -1,0 +1,48 @@
+"""``syncset graph [ENV]``: the records' dependency graph as Mermaid or DOT; no network."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from engine.ci import promotion_order
+from engine.cli.app import app, console
+from engine.cli.options import SyncSetOption
+from engine.errors import RepositoryError
+from engine.load import environment_names, find_root
+from engine.render.graph import dot, mermaid, record_graph
+from engine.syncsets import closure, get_syncset
+from engine.validate import validate_environment
+
+
+class GraphFormat(StrEnum):
+    MERMAID = "mermaid"
+    DOT = "dot"
+
+
+@app.command()
+def graph(
+    environment: Annotated[
+        str | None,
+        typer.Argument(help="Environment (default: the first of the promotion chain, e.g. dev)."),
+    ] = None,
+    sync_set: SyncSetOption = None,
+    fmt: Annotated[
+        GraphFormat, typer.Option("--format", "-f", help="mermaid (GitHub renders it) or dot.")
+    ] = GraphFormat.MERMAID,
+) -> None:
+    """Print which records reference which: the order apply writes them in."""
+    root = find_root()
+    if environment is None:
+        names = promotion_order(root, environment_names(root))
+        if not names:
+            raise RepositoryError("no environments: create environments/<name>/environment.yaml")
+        environment = names[0]
+    env = validate_environment(root, environment)
+    only = closure(env, get_syncset(root, sync_set)).records if sync_set else None
+    result = record_graph(env, only)
+    console.print(
+        mermaid(result) if fmt is GraphFormat.MERMAID else dot(result), markup=False, end=""
+    )
