@@ -108,8 +108,10 @@ def validate_environment(
     mappings = _mappings(check, mappings_doc)
     with gc_paused():
         records = _records(check, documents, renderer, mappings)
-    _check_references(check, records, documents)
-    _check_mappings(check, mappings, mappings_doc, records)
+    from engine.crosscheck import check_mappings, check_references
+
+    check_references(check, records, documents)
+    check_mappings(check, mappings, mappings_doc, records)
     check.raise_if_any()
     assert config is not None
     return Environment(name, root, folder, config, mappings, records, account)
@@ -239,7 +241,7 @@ def _record(
     for path in leaked:
         check.add(
             doc,
-            tuple(_split_dotted(path)),
+            tuple(split_dotted(path)),
             'sensitive value written in YAML: use {{ env("NAME") }} and keep it in a secret store',
             subject,
             at_value=True,
@@ -285,7 +287,7 @@ def _sensitive_paths(spec: KindSpec, fields: dict[str, Any]) -> Iterator[str]:
                     yield f"{child.field}[{index}].{name}"
 
 
-def _split_dotted(path: str) -> list[str | int]:
+def split_dotted(path: str) -> list[str | int]:
     steps: list[str | int] = []
     for part in path.replace("]", "").replace("[", ".").split("."):
         steps.append(int(part) if part.isdigit() else part)
@@ -307,103 +309,6 @@ def reference_values(spec: KindSpec, fields: dict[str, Any]) -> Iterator[tuple[s
                 continue
             for one in value if isinstance(value, list) else [value]:
                 yield path, ref.target, one
-
-
-def _check_references(
-    check: Validator, records: dict[RecordKey, Record], documents: list[Document]
-) -> None:
-    by_origin = {(d.path, d.index): d for d in documents}
-    ids_by_kind: dict[str, set[str]] = {}
-    for kind, record_id in records:
-        ids_by_kind.setdefault(kind, set()).add(record_id)
-    for record in records.values():
-        spec = CATALOG[record.kind]
-        doc = by_origin[(record.origin.path, record.origin.document)]
-        for path, target, value in reference_values(spec, record.fields):
-            if CATALOG[target].reference_data or value in ids_by_kind.get(target, set()):
-                continue
-            known = sorted(ids_by_kind.get(target, set()))
-            close = difflib.get_close_matches(value, known, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"declare {target}/{value} here"
-            check.add(
-                doc,
-                tuple(_split_dotted(path)),
-                f"{target} {value!r} is not declared in this environment: {hint}",
-                record.ref,
-                at_value=True,
-            )
-    _check_unique_names(check, records, by_origin)
-
-
-def _check_unique_names(
-    check: Validator, records: dict[RecordKey, Record], by_origin: dict[tuple[str, int], Document]
-) -> None:
-    seen: dict[tuple[str, tuple[Any, ...]], Record] = {}
-    for record in records.values():
-        spec = CATALOG[record.kind]
-        if not spec.unique_natural_key:
-            continue
-        value = tuple(record.fields.get(k) for k in spec.natural_key)
-        other = seen.setdefault((record.kind, value), record)
-        if other is not record:
-            doc = by_origin[(record.origin.path, record.origin.document)]
-            check.add(
-                doc,
-                (spec.natural_key[0],),
-                f"{spec.natural_key[0]} {value[0]!r} is already used by {other.ref}: "
-                f"{spec.name} {spec.natural_key[0]}s are unique in the account",
-                record.ref,
-                at_value=True,
-            )
-
-
-def _check_mappings(
-    check: Validator,
-    mappings: Mappings,
-    doc: Document | None,
-    records: dict[RecordKey, Record],
-) -> None:
-    if doc is None:
-        return
-    for kind, table in mappings.references.items():
-        if kind not in CATALOG or not CATALOG[kind].reference_data:
-            names = ", ".join(s.name for s in CATALOG.reference_kinds())
-            check.add(doc, ("references", kind), f"not a reference-data kind (use {names})")
-            continue
-        spec = CATALOG[kind]
-        key_field = spec.natural_key[0]
-        adapter = spec.model.model_fields[key_field]
-        for source, target in table.items():
-            for value, where in ((source, False), (target, True)):
-                try:
-                    _check_value(adapter.annotation, adapter.metadata, value)
-                except ValueError as exc:
-                    check.add(doc, ("references", kind, source), str(exc), at_value=where)
-    for key in mappings.links:
-        kind, _, record_id = key.partition("/")
-        if (kind, record_id) not in records:
-            check.add(doc, ("links", key), f"{key} is not a record of this environment")
-    for key, values in mappings.overrides.items():
-        kind = key.partition("/")[0]
-        if kind not in CATALOG:
-            check.add(doc, ("overrides", key), f"unknown kind {kind!r}")
-            continue
-        if "/" in key and (kind, key.partition("/")[2]) not in records:
-            check.add(doc, ("overrides", key), f"{key} is not a record of this environment")
-        for name in values:
-            if name not in CATALOG[kind].fields:
-                check.add(doc, ("overrides", key, name), f"{kind} has no field {name!r}")
-
-
-def _check_value(annotation: Any, metadata: list[Any], value: str) -> None:
-    from typing import Annotated
-
-    from pydantic import TypeAdapter
-
-    try:
-        TypeAdapter(Annotated[annotation, *metadata]).validate_python(value)
-    except ValidationError as exc:
-        raise ValueError(str(exc.errors()[0]["msg"]).removeprefix("Value error, ")) from None
 
 
 def records_in_context(
