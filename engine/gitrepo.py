@@ -15,14 +15,18 @@ def open_repo(root: Path) -> git.Repo | None:
         return None
 
 
-def head_commit(root: Path) -> str | None:
+def head_commit(root: Path, folder: Path | None = None) -> str | None:
+    """The last commit that touched ``folder`` (HEAD when no folder), or None without git."""
     repo = open_repo(root)
     if repo is None:
         return None
     try:
-        return repo.head.commit.hexsha
-    except ValueError:  # a repository without commits
+        if folder is None:
+            return repo.head.commit.hexsha
+        found = repo.git.log("-1", "--format=%H", "--", str(folder))
+    except (ValueError, git.GitCommandError):  # a repository without commits
         return None
+    return found.strip() or None
 
 
 def changed_files(root: Path, ref: str) -> set[str]:

@@ -58,7 +58,7 @@ def plan_environment(
             selection=selection,
             selected=record_filter(root, environment, selection),
             env_digest=folder_digest(root, environment.folder),
-            git_commit=head_commit(root),
+            git_commit=head_commit(root, environment.folder),
             api_calls=provider.stats.calls,
             api_budget_remaining=provider.stats.budget_remaining,
         )
