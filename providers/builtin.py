@@ -2,5 +2,7 @@
 
 from providers.registry import REGISTRY
 from providers.sandbox import SandboxSettings, open_sandbox
+from providers.xurrent import XurrentSettings, open_xurrent
 
 REGISTRY.register("sandbox", SandboxSettings, open_sandbox)
+REGISTRY.register("xurrent", XurrentSettings, open_xurrent)
