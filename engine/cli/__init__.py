@@ -25,6 +25,7 @@ from engine.cli import (
     syncset_cmd,
     validate_cmd,
 )
+from engine.cli import ping_cmd as _ping_cmd  # noqa: F401  (registers syncset ping)
 from engine.cli.app import app, console_err
 from engine.errors import SyncsetError
 

@@ -1,0 +1,96 @@
+"""``syncset ping ENV``: test the link to an environment's live account before planning on it.
+
+Like Synatic's "Test Org Link": reach the endpoint, authenticate, check the account, read one
+page of each kind, and say what the rate-limit budget has left. A provider may offer ``ping()``
+(the HTTP providers do: it reads one page per kind and knows the failure classes); any other
+provider is pinged by listing each kind it holds. Any failure exits 1 with its class named
+(unreachable, timeout, authentication, account, permission, rate-limit, ...).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from engine.cli.app import app, console
+from engine.errors import ProviderError
+from engine.load import find_root
+from engine.validate import validate_environment
+from engine.workflow import open_provider
+from providers.base import Provider
+from providers.http import Allowance, KindCheck, PingReport
+
+
+@app.command()
+def ping(
+    environment: Annotated[str, typer.Argument(help="The environment whose account to test.")],
+) -> None:
+    """Test the link: endpoint, credentials, account, permissions per kind, rate-limit budget."""
+    env = validate_environment(find_root(), environment)
+    provider = open_provider(env)
+    try:
+        report = _ping(provider)
+    except ProviderError as exc:
+        category = getattr(exc, "category", "error")
+        raise ProviderError(f"ping {environment}: {category}: {exc}") from None
+    finally:
+        provider.close()
+    console.print(f"account: {report.account}")
+    console.print(_table(report))
+    console.print(f"requests used: {provider.stats.calls}")
+    for line in _budget_lines(report):
+        console.print(line)
+    failed = [check for check in report.kinds if check.problem]
+    if failed:
+        names = ", ".join(f"{c.kind} ({c.category})" for c in failed)
+        raise ProviderError(f"ping {environment}: {len(failed)} kind(s) could not be read: {names}")
+    console.print(f"ping {environment}: ok")
+
+
+def _ping(provider: Provider) -> PingReport:
+    custom: Any = getattr(provider, "ping", None)
+    if callable(custom):
+        report = custom()
+        assert isinstance(report, PingReport)
+        return report
+    report = PingReport(account=provider.describe())
+    for kind in sorted(provider.capabilities.kinds):
+        try:
+            report.kinds.append(KindCheck(kind, records=len(provider.list(kind))))
+        except ProviderError as exc:
+            category = getattr(exc, "category", "error")
+            report.kinds.append(KindCheck(kind, problem=str(exc), category=category))
+    return report
+
+
+def _table(report: PingReport) -> Table:
+    table = Table(title="One page of each kind", title_justify="left")
+    table.add_column("kind")
+    table.add_column("records", justify="right")
+    table.add_column("status")
+    for check in report.kinds:
+        records = "-" if check.records is None else str(check.records)
+        status = "ok" if check.problem is None else f"{check.category}: {check.problem}"
+        table.add_row(check.kind, records, status)
+    return table
+
+
+def _budget_lines(report: PingReport) -> list[str]:
+    lines = []
+    for name, allowance in (("request", report.requests), ("query-cost", report.cost)):
+        if allowance.limit is not None and allowance.remaining is not None:
+            lines.append(
+                f"hourly {name} budget: {allowance.remaining} of {allowance.limit} left"
+                + _resets(allowance)
+            )
+    return lines or ["rate-limit budget: not reported by this account"]
+
+
+def _resets(allowance: Allowance) -> str:
+    if allowance.reset_at is None:
+        return ""
+    moment = datetime.fromtimestamp(allowance.reset_at, UTC)
+    return f" (refills at {moment:%H:%M:%S} UTC)"

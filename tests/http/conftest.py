@@ -1,0 +1,36 @@
+"""Fixtures for the HTTP providers: fake accounts on 127.0.0.1 and providers pointed at them.
+
+There is deliberately no ``__init__.py`` in this folder: as a package it would be imported as
+``http`` and hide the standard library's ``http`` (the servers need ``http.server``). The helper
+modules (``serverkit``, ``xurrent_server``, ``fake_sites``, …) are imported by their own names,
+which are unique in the suite (``conftest`` is not: never import from it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from fake_sites import XurrentSite
+from serverkit import LoopbackServer
+from xurrent_server import XurrentAccount, XurrentHandler
+
+
+@pytest.fixture
+def xurrent_site(tmp_path: Any) -> Iterator[Callable[..., XurrentSite]]:
+    """``xurrent_site(**account_options)`` starts a fake account; all stop after the test."""
+    running: list[tuple[XurrentSite, LoopbackServer]] = []
+
+    def start(**options: Any) -> XurrentSite:
+        account = XurrentAccount(**options)
+        server = LoopbackServer(XurrentHandler, account).__enter__()
+        site = XurrentSite(account, server, str(tmp_path))
+        running.append((site, server))
+        return site
+
+    yield start
+    for site, server in running:
+        for provider in site.opened:
+            provider.close()
+        server.__exit__(None, None, None)

@@ -1,0 +1,183 @@
+"""Reading a 4me/Xurrent account: pages of 100, only declared fields, children with the parent."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import pytest
+from fake_sites import XurrentSite
+from graphql import FieldNode, OperationDefinitionNode, parse
+
+from engine.errors import WriteRejected
+from providers.base import Marker
+from schemas import CATALOG
+
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+def seed_plan_sized_account(site: XurrentSite, counts: dict[str, int]) -> None:
+    account = site.account
+    holidays = [
+        account.seed(
+            "Holiday",
+            name=f"Holiday {i}",
+            startAt="2026-12-25T00:00:00+00:00",
+            endAt="2026-12-26T00:00:00+00:00",
+            source="syncset",
+            sourceID=f"holiday-{i}",
+        )
+        for i in range(counts["Holiday"])
+    ]
+    for i in range(counts["Calendar"]):
+        hours = [
+            {"id": f"h{i}-{d}", "weekday": day, "timeFrom": "09:00", "timeUntil": "17:00"}
+            for d, day in enumerate(WEEKDAYS[:5])
+        ]
+        account.seed(
+            "Calendar",
+            name=f"Calendar {i}",
+            holidays=holidays[i % len(holidays) : i % len(holidays) + 2],
+            calendarHours=hours,
+            disabled=i % 10 == 0,
+        )
+    for i in range(counts["Team"]):
+        account.seed("Team", name=f"Team {i}", description=f"team number {i}")
+    for i in range(counts["AgileBoard"]):
+        columns = [
+            {"id": f"c{i}-{p}", "name": name, "position": p, "actionType": "no_action"}
+            for p, name in enumerate(["Todo", "Doing", "Done"], start=1)
+        ]
+        account.seed("AgileBoard", name=f"Board {i}", columns=columns)
+
+
+def test_listing_1000_records_of_4_kinds_costs_ceil_n_over_100_requests_per_kind_and_one_token(
+    xurrent_site: Callable[..., XurrentSite],
+) -> None:
+    site = xurrent_site()
+    counts = {"Calendar": 250, "Holiday": 150, "Team": 400, "AgileBoard": 200}
+    seed_plan_sized_account(site, counts)
+    provider = site.provider()
+
+    listed = {kind: provider.list(kind) for kind in ("calendar", "holiday", "team", "agile_board")}
+
+    seen = site.account.counters
+    assert seen["list:calendars"] == math.ceil(250 / 100) == 3
+    assert seen["list:holidays"] == 2
+    assert seen["list:teams"] == 4
+    assert seen["list:agileBoards"] == 2
+    assert seen["token"] == 1
+    assert seen["requests"] == 11, "no request beyond the list pages (no node(id:) look-ups)"
+    assert provider.stats.calls == 11
+    assert provider.stats.budget_limit == 3600
+    assert provider.stats.budget_remaining == 3600 - 11
+    assert [len(listed[k]) for k in listed] == [250, 150, 400, 200]
+    disabled = [r for r in listed["calendar"] if r.disabled]
+    assert len(disabled) == 25, "disabled records are listed too (view: all)"
+    first = listed["calendar"][0]
+    assert [h["weekday"] for h in first.fields["hours"]] == WEEKDAYS[:5]
+    assert first.fields["hours"][0] == {
+        "id": "h0-0",
+        "weekday": "monday",
+        "time_from": "09:00",
+        "time_until": "17:00",
+    }
+    assert len(first.fields["holidays"]) == 2
+    holiday = listed["holiday"][0]
+    assert holiday.fields["start_at"] == "2026-12-25T00:00:00Z", "timestamps normalised to UTC Z"
+    assert holiday.marker == Marker("syncset", "holiday-0")
+    board = listed["agile_board"][0]
+    assert [c["name"] for c in board.fields["columns"]] == ["Todo", "Doing", "Done"]
+    assert site.account.counters["invalid"] == 0
+
+
+def test_children_and_list_references_beyond_one_page_are_read_through_node(
+    xurrent_site: Callable[..., XurrentSite],
+) -> None:
+    site = xurrent_site()
+    account = site.account
+    hours = [
+        {"id": f"h{n}", "weekday": WEEKDAYS[n % 7], "timeFrom": f"{n // 7:02d}:00"}
+        | {"timeUntil": f"{n // 7:02d}:30"}
+        for n in range(7 * 24)
+    ]
+    account.seed("Calendar", name="Round the clock", calendarHours=hours)
+    people = [
+        account.seed("Person", name=f"P {i}", primaryEmail=f"P{i}@Widget.example")
+        for i in range(250)
+    ]
+    account.seed("Team", name="Everyone", members=people)
+    provider = site.provider()
+
+    (calendar,) = provider.list("calendar")
+    (team,) = provider.list("team")
+
+    assert len(calendar.fields["hours"]) == 168
+    assert [h["id"] for h in calendar.fields["hours"]] == [h["id"] for h in hours]
+    assert team.fields["members"] == people
+    assert account.counters["query:node"] == 1 + 2, "hours: 1 more page; members: 2 more pages"
+    assert account.counters["list:calendars"] == 1
+    assert account.counters["invalid"] == 0
+
+
+def test_reads_select_exactly_the_fields_the_kind_declares(
+    xurrent_site: Callable[..., XurrentSite],
+) -> None:
+    site = xurrent_site()
+    provider = site.provider()
+    provider.list("calendar")
+
+    document = parse(site.account.queries[-1])
+    operation = document.definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    connection = operation.selection_set.selections[0]
+    assert isinstance(connection, FieldNode) and connection.selection_set is not None
+    nodes = connection.selection_set.selections[0]
+    assert isinstance(nodes, FieldNode) and nodes.selection_set is not None
+    selected = {s.name.value for s in nodes.selection_set.selections if isinstance(s, FieldNode)}
+    declared = {"name", "description", "timeZone", "disabled", "holidays", "calendarHours"}
+    assert selected == declared | {"id", "source", "sourceID"}
+    assert "createdAt" not in selected
+    assert set(CATALOG["calendar"].fields) == {
+        "name",
+        "description",
+        "time_zone",
+        "disabled",
+        "holidays",
+        "hours",
+    }
+
+
+def test_reference_data_is_listed_by_primary_email_but_never_written(
+    xurrent_site: Callable[..., XurrentSite],
+) -> None:
+    site = xurrent_site()
+    organization = site.account.seed("Organization", name="Widget Data Center")
+    site.account.seed(
+        "Person", name="Rodney", primaryEmail="Rodney.Wilson@WDC.example", organization=organization
+    )
+    provider = site.provider()
+
+    (person,) = provider.list("person")
+
+    assert person.fields["primary_email"] == "rodney.wilson@wdc.example"
+    assert person.fields["organization"] == organization
+    assert not provider.capabilities.writes_reference_data
+    with pytest.raises(WriteRejected, match="reference data"):
+        provider.create("person", {"name": "X", "primary_email": "x@y.example"}, None)
+    assert site.account.counters["requests"] == 1, "the refused write never reached the server"
+
+
+def test_the_fake_enforces_first_at_most_100_and_valid_cursors(
+    xurrent_site: Callable[..., XurrentSite],
+) -> None:
+    site = xurrent_site()
+    too_many = site.account.execute("{ teams(first: 101) { nodes { id } } }", None)
+    no_first = site.account.execute("{ teams { nodes { id } } }", None)
+    bad_cursor = site.account.execute('{ teams(first: 5, after: "nope") { nodes { id } } }', None)
+    unknown = site.account.execute("{ teams(first: 5) { nodes { createdBy } } }", None)
+
+    assert "between 1 and 100" in too_many["errors"][0]["message"]
+    assert "first" in no_first["errors"][0]["message"]
+    assert "Invalid cursor" in bad_cursor["errors"][0]["message"]
+    assert "Cannot query field 'createdBy'" in unknown["errors"][0]["message"]
