@@ -90,7 +90,7 @@ def managed_rows(root: Path, env: str = "dev") -> list[dict[str, Any]]:
 
 
 def row_of(root: Path, kind: str, name: str, env: str = "dev") -> dict[str, Any]:
-    """The one row of ``kind`` whose natural key's first field (name, subject, …) is ``name``."""
+    """The one row of ``kind`` whose natural key (primary_email, subject or name) is ``name``."""
     found = [r for r in rows(root, env) if r["kind"] == kind and _first_key(r) == name]
     assert len(found) == 1, f"expected one {kind} {name!r}, found {len(found)}"
     return found[0]
@@ -98,7 +98,7 @@ def row_of(root: Path, kind: str, name: str, env: str = "dev") -> dict[str, Any]
 
 def _first_key(row: dict[str, Any]) -> Any:
     data = row["data"]
-    return data.get("name", data.get("subject", data.get("primary_email")))
+    return data.get("primary_email") or data.get("subject") or data.get("name")
 
 
 def duplicates(root: Path, env: str = "dev") -> dict[tuple[str, str], int]:
