@@ -1,86 +1,75 @@
 """The one HTTP layer of every provider that reaches a live account over the network.
 
-It owns what every such provider must get right once: authentication (a bearer token, an API
-key header, or OAuth client credentials fetched, cached and refreshed), a timeout on every call,
-retries only where they are safe, a client-side burst limiter, pacing by the account's hourly
-budget headers, counting calls into :class:`providers.base.ApiStats`, and error messages that
-never carry a secret. The error tree (all :class:`engine.errors.ProviderError`)::
-
-    HttpError            ``category`` names the failure class for ``syncset ping``
-    ├── Unreachable      no connection (refused, DNS, TLS): nothing was sent
-    ├── TimedOut         a read got no answer in time, even after retries
-    ├── AuthFailed       credentials refused (token endpoint, or 401 after one refresh)
-    ├── PermissionDenied HTTP 403, or an API that says the token may not read a kind
-    ├── RateLimited      429 beyond what we may wait, or the hourly budget is spent
-    ├── ServerFailed     5xx on a read, after retries
-    ├── RequestRefused   any other 4xx (``status`` says which)
-    └── OutcomeUnknown   a write was sent and no answer came: it may have landed, so the
-                         caller looks it up by its ownership marker before sending it again
+It owns what every such provider must get right once: authentication
+(:mod:`providers.http_auth`), a timeout on every call, retries only where they are safe, the
+burst limiter and budget pacing (:mod:`providers.http_limits`), counting calls into
+:class:`providers.base.ApiStats`, and error messages that never carry a secret
+(:mod:`providers.http_errors`; the classes are re-exported here).
 
 Why writes are special: a POST that timed out or lost its connection may have been committed.
 Re-sending it blindly creates a duplicate, so this layer never retries a write after it may
-have reached the server; it raises :class:`OutcomeUnknown` and the provider decides.
+have reached the server; it raises :class:`OutcomeUnknown`, and :func:`create_once` looks the
+record up by its ownership marker before anything is sent again.
 """
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import random
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import Any, TypeVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt
 
-from engine.errors import ProviderError
+from engine.errors import WriteRejected
 from providers.base import ApiStats
+from providers.http_auth import ApiKeyAuth, Auth, BearerAuth, ClientCredentials, NoAuth
+from providers.http_errors import (
+    AuthFailed,
+    HttpError,
+    OutcomeUnknown,
+    PermissionDenied,
+    RateLimited,
+    Redactor,
+    RequestRefused,
+    ServerFailed,
+    TimedOut,
+    Unreachable,
+)
+from providers.http_limits import Allowance, Budget, BurstLimiter, retry_after
+
+__all__ = [
+    "Allowance",
+    "ApiKeyAuth",
+    "Auth",
+    "AuthFailed",
+    "BearerAuth",
+    "ClientCredentials",
+    "HttpClient",
+    "HttpError",
+    "HttpSettings",
+    "KindCheck",
+    "NoAuth",
+    "OutcomeUnknown",
+    "PermissionDenied",
+    "PingReport",
+    "RateLimited",
+    "Redactor",
+    "RequestRefused",
+    "ServerFailed",
+    "TimedOut",
+    "Unreachable",
+    "check_url",
+    "create_once",
+]
 
 log = logging.getLogger("syncset.http")
-
-
-class HttpError(ProviderError):
-    category: ClassVar[str] = "error"
-
-
-class Unreachable(HttpError):
-    category = "unreachable"
-
-
-class TimedOut(HttpError):
-    category = "timeout"
-
-
-class AuthFailed(HttpError):
-    category = "authentication"
-
-
-class PermissionDenied(HttpError):
-    category = "permission"
-
-
-class RateLimited(HttpError):
-    category = "rate-limit"
-
-
-class ServerFailed(HttpError):
-    category = "server"
-
-
-class RequestRefused(HttpError):
-    category = "refused"
-
-    def __init__(self, message: str, status: int, body: Any = None) -> None:
-        self.status = status
-        self.body = body
-        super().__init__(message)
-
-
-class OutcomeUnknown(HttpError):
-    category = "unknown-outcome"
+Record = TypeVar("Record")
 
 
 class BurstSettings(BaseModel):
@@ -106,222 +95,6 @@ class HttpSettings(BaseModel):
     )
     verify_tls: bool = True
     ca_bundle: str | None = None
-
-
-class Redactor:
-    """Knows every secret of one client and removes them from any text shown to a user."""
-
-    def __init__(self) -> None:
-        self._secrets: set[str] = set()
-
-    def add(self, *values: str | None) -> None:
-        self._secrets.update(v for v in values if v and len(v) >= 4)
-
-    def clean(self, text: str) -> str:
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            text = text.replace(secret, "***")
-        return text
-
-
-class Auth(Protocol):
-    def headers(self, http: HttpClient) -> dict[str, str]: ...
-
-    def refresh(self, http: HttpClient, sent: dict[str, str]) -> bool:
-        """Drop the credential ``sent`` (refused with a 401); True when a new one can be had."""
-        ...
-
-    def describe(self) -> str: ...
-
-
-class NoAuth:
-    def headers(self, http: HttpClient) -> dict[str, str]:
-        return {}
-
-    def refresh(self, http: HttpClient, sent: dict[str, str]) -> bool:
-        return False
-
-    def describe(self) -> str:
-        return "no authentication"
-
-
-@dataclass(repr=False)
-class BearerAuth:
-    token: str
-
-    def headers(self, http: HttpClient) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-    def refresh(self, http: HttpClient, sent: dict[str, str]) -> bool:
-        return False
-
-    def describe(self) -> str:
-        return "bearer token"
-
-
-@dataclass(repr=False)
-class ApiKeyAuth:
-    header: str
-    key: str
-    prefix: str = ""
-
-    def headers(self, http: HttpClient) -> dict[str, str]:
-        return {self.header: f"{self.prefix}{self.key}"}
-
-    def refresh(self, http: HttpClient, sent: dict[str, str]) -> bool:
-        return False
-
-    def describe(self) -> str:
-        return f"API key in header {self.header}"
-
-
-@dataclass(repr=False)
-class ClientCredentials:
-    """OAuth 2 client credentials: a token fetched once, cached, renewed before it expires."""
-
-    token_url: str
-    client_id: str
-    client_secret: str
-    scope: str | None = None
-    refresh_before_seconds: float = 60.0
-    _token: str | None = field(default=None, init=False)
-    _expires_at: float = field(default=0.0, init=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
-
-    def headers(self, http: HttpClient) -> dict[str, str]:
-        with self._lock:  # apply writes from several threads: fetch one token, not four
-            if self._token is None or time.monotonic() >= self._expires_at:
-                self._fetch(http)
-            return {"Authorization": f"Bearer {self._token}"}
-
-    def refresh(self, http: HttpClient, sent: dict[str, str]) -> bool:
-        with self._lock:
-            # Only the token that was refused is dropped: threads that saw the same 401
-            # share one new token.
-            if sent.get("Authorization") == f"Bearer {self._token}":
-                self._token = None
-        return True
-
-    def describe(self) -> str:
-        return "OAuth client credentials"
-
-    def _fetch(self, http: HttpClient) -> None:
-        form = {"grant_type": "client_credentials", "client_id": self.client_id}
-        form["client_secret"] = self.client_secret
-        if self.scope:
-            form["scope"] = self.scope
-        body = http.fetch_token(self.token_url, form)
-        token = body.get("access_token")
-        if not isinstance(token, str) or not token:
-            raise AuthFailed("the token endpoint answered without an access_token")
-        http.redactor.add(token)
-        lifetime = float(body.get("expires_in") or 3600)
-        # Renew early (at most half the lifetime early), so no call ever carries a dead token.
-        self._expires_at = (
-            time.monotonic() + lifetime - min(self.refresh_before_seconds, lifetime / 2)
-        )
-        self._token = token
-
-
-class BurstLimiter:
-    """At most ``requests`` sends in any ``per_seconds`` window, measured at the client.
-
-    The window is widened by a small margin because the server measures arrival, not sending.
-    After a 429 the limiter pauses every send for at least one whole window: a 429 means our
-    view of the server's window was wrong (another client shares the token), so let it drain.
-    """
-
-    def __init__(self, requests: int, per_seconds: float) -> None:
-        self.requests = requests
-        self.window = per_seconds * 1.05 + 0.02
-        self._sent: list[float] = []
-        self._paused_until = 0.0
-        self._lock = threading.Lock()
-
-    def acquire(self) -> None:
-        with self._lock:
-            for _ in range(10_000):
-                now = time.monotonic()
-                if now < self._paused_until:
-                    time.sleep(self._paused_until - now)
-                    continue
-                self._sent = [t for t in self._sent if t > now - self.window]
-                if len(self._sent) < self.requests:
-                    self._sent.append(now)
-                    return
-                time.sleep(self._sent[0] + self.window - now)
-            raise RateLimited("the burst limiter could not find a free slot")
-
-    def pause(self, seconds: float) -> None:
-        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
-
-
-@dataclass
-class Allowance:
-    """One hourly allowance as the server reports it (requests, or query-cost points)."""
-
-    limit: int | None = None
-    remaining: int | None = None
-    reset_at: float | None = None
-    """Epoch seconds when the allowance refills."""
-
-
-class Budget:
-    """Reads ``X-RateLimit-*`` and ``X-CostLimit-*`` and slows down before they run out.
-
-    Below ``reserve`` of an allowance, the calls left are spread evenly over the time until
-    it resets; at zero it waits for the reset, or gives up when that is beyond ``max_wait``.
-    """
-
-    def __init__(self, reserve: float, max_wait: float) -> None:
-        self.requests = Allowance()
-        self.cost = Allowance()
-        self._reserve = reserve
-        self._max_wait = max_wait
-
-    def observe(self, headers: httpx.Headers) -> None:
-        for allowance, prefix in ((self.requests, "x-ratelimit"), (self.cost, "x-costlimit")):
-            limit, remaining = headers.get(f"{prefix}-limit"), headers.get(f"{prefix}-remaining")
-            reset = headers.get(f"{prefix}-reset")
-            if limit and limit.isdigit():
-                allowance.limit = int(limit)
-            if remaining and remaining.lstrip("-").isdigit():
-                allowance.remaining = int(remaining)
-            if reset and reset.replace(".", "", 1).isdigit():
-                allowance.reset_at = float(reset)
-
-    def pace(self) -> None:
-        delay = max(self._delay(self.requests, "request"), self._delay(self.cost, "cost"))
-        if delay > 0:
-            log.debug("budget low: pausing %.2fs", delay)
-            time.sleep(delay)
-
-    def _delay(self, allowance: Allowance, what: str) -> float:
-        if allowance.remaining is None or allowance.limit is None or allowance.reset_at is None:
-            return 0.0
-        until_reset = max(0.0, allowance.reset_at - time.time())
-        reserve = max(1, int(allowance.limit * self._reserve))
-        if allowance.remaining > reserve or until_reset == 0:
-            return 0.0
-        if allowance.remaining <= 0:
-            if until_reset > self._max_wait:
-                raise RateLimited(
-                    f"the account's hourly {what} budget ({allowance.limit}) is spent; it "
-                    f"refills in {until_reset:.0f}s: run again later"
-                )
-            allowance.remaining = None  # unknown until the next answer after the reset
-            return until_reset + 0.05
-        return min(until_reset / allowance.remaining, self._max_wait)
-
-
-def retry_after(response: httpx.Response, default: float = 1.0) -> float:
-    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date)."""
-    value = response.headers.get("retry-after", "").strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    parsed = email.utils.parsedate_to_datetime(value) if value else None
-    return max(0.0, parsed.timestamp() - time.time()) if parsed else default
 
 
 _NEVER_SENT = (
@@ -600,3 +373,37 @@ class PingReport:
     @property
     def ok(self) -> bool:
         return all(check.problem is None for check in self.kinds)
+
+
+def create_once(
+    send: Callable[[], Record],
+    find: Callable[[], Record | None] | None,
+    attempts: int,
+    what: str,
+) -> Record:
+    """Send a create, and after an unknown outcome look it up by its marker before re-sending.
+
+    ``find`` is None when the create carries no marker: an unknown outcome is then reported,
+    never repeated. A re-send that the account refuses (a unique name "already taken") is
+    looked up once more, because the first send may have landed after the look-up.
+    """
+    resent = False
+    for _ in range(attempts):
+        try:
+            return send()
+        except OutcomeUnknown:
+            if find is None:
+                raise
+        except WriteRejected:
+            found = find() if resent and find is not None else None
+            if found is None:
+                raise
+            return found
+        found = find()
+        if found is not None:
+            return found
+        resent = True
+    raise OutcomeUnknown(
+        f"{what}: no answer after {attempts} attempts, and not found by its ownership marker: "
+        "run apply again"
+    )

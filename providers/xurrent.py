@@ -38,6 +38,7 @@ from providers.http import (
     TimedOut,
     Unreachable,
     check_url,
+    create_once,
 )
 from providers.xurrent_children import diff_children
 from providers.xurrent_queries import (
@@ -178,27 +179,12 @@ class XurrentProvider:
     def create(self, kind: str, fields: dict[str, Any], marker: Marker | None) -> LiveRecord:
         tm = self._writable(kind)
         payload = self._input(tm, fields, marker, None)
-        resent = False
-        for _ in range(self._settings.http.max_attempts):
-            try:
-                return self._mutate(tm, "Create", payload)
-            except OutcomeUnknown:
-                if marker is None:
-                    raise
-            except WriteRejected:
-                # A re-send refused (a unique name "already taken"): our first send may have
-                # landed after our look-up. Look once more before reporting the refusal.
-                found = self.find_by_marker(kind, marker) if resent and marker else None
-                if found is None:
-                    raise
-                return found
-            found = self.find_by_marker(kind, marker)
-            if found is not None:
-                return found
-            resent = True
-        raise OutcomeUnknown(
-            f"{kind} create: no answer after {self._settings.http.max_attempts} attempts and "
-            "not found by its ownership marker: run apply again"
+        find = (lambda: self.find_by_marker(kind, marker)) if marker else None
+        return create_once(
+            lambda: self._mutate(tm, "Create", payload),
+            find,
+            self._settings.http.max_attempts,
+            f"{kind} create",
         )
 
     def update(
