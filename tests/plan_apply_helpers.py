@@ -337,13 +337,16 @@ _VOLATILE = (
     (re.compile(r"SBX-[0-9A-F]{12}"), "SBX-<live id>"),
     (re.compile(r"sha256:[0-9a-f]{64}"), "sha256:<digest>"),
     (re.compile(r"\b[0-9a-f]{40}\b"), "<git commit>"),
-    (re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z"), "<timestamp>"),
 )
 _JSON_VOLATILE = ("created_at", "git_commit", "env_digest", "checksum", "live_id", "fingerprint")
 
 
 def normalise_text(text: str) -> str:
-    """A rendered plan with live ids, digests, commits and timestamps replaced by placeholders."""
+    """A rendered plan with live ids, digests and commits replaced by placeholders.
+
+    Timestamps are left alone: the only volatile one, ``created_at``, is not in the text or
+    markdown views, and holidays' dates are data.
+    """
     for pattern, placeholder in _VOLATILE:
         text = pattern.sub(placeholder, text)
     return text
