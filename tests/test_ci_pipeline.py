@@ -1,0 +1,141 @@
+"""The shipped workflows' own commands, step by step, on sandbox accounts in a git repository.
+
+A pull request promotes dev → qa; the plan workflow's steps produce the comment; after the merge
+the apply workflow's steps apply the plan reviewed on the pull request; the plan step run again
+shows no changes; a hand edit in the qa account is found by the drift workflow's step, which
+also offers it as a branch. Only the syncset steps run (the ones that call GitHub's API are
+covered by actionlint in test_workflows.py); each runs the exact ``run:`` text of the YAML.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from ci_helpers import example_repo, git, hand_edit, load_workflow, run_step, syncset_steps
+
+from engine.ci_comment import COMMENT_LIMIT, MARKER
+from engine.plan import load_plan
+
+PLAN, APPLY, DRIFT = "syncset-plan.yml", "syncset-apply.yml", "syncset-drift.yml"
+GITHUB = {
+    "github.server_url": "https://github.example",
+    "github.repository": "widget/config",
+    "github.run_id": "42",
+    "github.token": "not-a-real-token",
+}
+
+
+@pytest.fixture
+def pull_request(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str]:
+    """The example repository on a branch made by ``syncset promote dev qa``; returns the base."""
+    monkeypatch.delenv("SYNCSET_ROOT", raising=False)
+    root = example_repo(tmp_path / "repo")
+    base = git(root, "rev-parse", "HEAD")
+    promote = run_step(
+        {"jobs": {"local": {}}}, "local", {"run": "syncset promote dev qa\n"}, root, {}
+    )
+    assert promote.code == 0, promote.stderr
+    assert git(root, "branch", "--show-current").startswith("promote/dev-to-qa/")
+    return root, base
+
+
+def run_plan_workflow(root: Path, base: str) -> dict[str, object]:
+    workflow = load_workflow(PLAN)
+    steps = syncset_steps(workflow, "plan")
+    assert [s["name"] for s in steps] == ["Validate", "Plan the changed environments"]
+    expressions = GITHUB | {"github.event.pull_request.base.sha": base}
+    validate = run_step(workflow, "plan", steps[0], root, expressions)
+    assert validate.code == 0, validate.stderr
+    plan = run_step(workflow, "plan", steps[1], root, expressions)
+    assert plan.code == 0, plan.stderr
+    comment = (root / "syncset-out" / "comment.md").read_text(encoding="utf-8")
+    return {"exitcode": plan.outputs["exitcode"], "comment": comment, "summary": plan.summary}
+
+
+def test_pull_request_merge_and_drift_through_the_workflow_steps(pull_request, tmp_path):
+    root, base = pull_request
+
+    # The pull request: the plan step writes one comment with the qa section and the footer.
+    planned = run_plan_workflow(root, base)
+    comment = str(planned["comment"])
+    assert planned["exitcode"] == "2"
+    assert comment.startswith(MARKER)
+    assert "### syncset plan: `qa`" in comment
+    assert "✅ **Prepared**: ready to apply" in comment
+    assert "**1 environment, 1 with changes, 0 without, 0 failed**" in comment
+    assert "```mermaid" in comment
+    assert len(comment) < COMMENT_LIMIT
+    assert planned["summary"] == comment
+    assert load_plan(root / "syncset-out" / "qa.plan.json").environment == "qa"
+
+    # The merge; the apply workflow downloads the pull request's plans (here: a copy).
+    shutil.copytree(root / "syncset-out", root / "saved-plans")
+    branch = git(root, "branch", "--show-current")
+    git(root, "checkout", "-q", "main")
+    git(root, "merge", "-q", "--no-ff", branch, "-m", "Merge the promotion")
+    workflow = load_workflow(APPLY)
+    [find] = syncset_steps(workflow, "changed")
+    changed = run_step(
+        workflow,
+        "changed",
+        find,
+        root,
+        GITHUB | {"github.event.before": base, "inputs.environment": ""},
+    )
+    assert changed.code == 0, changed.stderr
+    environments = json.loads(changed.outputs["environments"])
+    assert environments == ["qa"]
+    [apply] = syncset_steps(workflow, "apply")
+    for env in environments:
+        expressions = GITHUB | {
+            "matrix.environment": env,
+            "steps.saved.outputs.plans": "saved-plans",
+        }
+        applied = run_step(workflow, "apply", apply, root, expressions)
+        assert applied.code == 0, applied.stdout + applied.stderr
+    report = (root / "syncset-out" / "apply.md").read_text(encoding="utf-8")
+    assert "| `qa` | ✅ completed | saved plan |" in report
+
+    # After the apply, the plan of the same change shows nothing left to do.
+    again = run_plan_workflow(root, base)
+    assert again["exitcode"] == "0"
+    assert "**1 environment, 0 with changes, 1 without, 0 failed**" in str(again["comment"])
+    assert "no changes, the account matches" in str(again["comment"])
+
+    # Someone edits the qa account by hand: the nightly drift step finds it.
+    hand_edit(root, "qa", "team", "description", "Edited by hand in the qa account")
+    workflow = load_workflow(DRIFT)
+    detect, offer = syncset_steps(workflow, "drift")
+    assert (detect["name"], offer["name"]) == (
+        "Detect drift",
+        "Offer the live values as a pull request",
+    )
+    found = run_step(workflow, "drift", detect, root, GITHUB | {"matrix.environment": "qa"})
+    assert found.code == 0, found.stderr
+    assert found.outputs["exitcode"] == "2"
+    assert "Drift in `qa`" in found.summary
+    assert "Edited by hand in the qa account" in found.summary
+
+    # ...and offers the live values as a branch, pushed for a pull request (gh stands in).
+    git(tmp_path, "init", "-q", "--bare", "origin.git")
+    git(root, "remote", "add", "origin", str(tmp_path / "origin.git"))
+    stand_ins = tmp_path / "bin"
+    stand_ins.mkdir()
+    gh = stand_ins / "gh"
+    gh.write_text(f'#!/bin/sh\necho "$@" >> {tmp_path / "gh.log"}\n', encoding="utf-8")
+    gh.chmod(0o755)
+    offered = run_step(
+        workflow, "drift", offer, root, GITHUB | {"matrix.environment": "qa"}, (stand_ins,)
+    )
+    assert offered.code == 0, offered.stderr
+    pushed = git(tmp_path / "origin.git", "branch", "--list", "drift/qa/*")
+    assert pushed.strip().startswith("drift/qa/")
+    assert "pr create --head drift/qa/" in (tmp_path / "gh.log").read_text(encoding="utf-8")
+    adopted = git(
+        root, "show", f"{pushed.strip()}:environments/qa/teams/application-development.yaml"
+    )
+    assert "description: Edited by hand in the qa account" in adopted
+    assert git(root, "branch", "--show-current") == "main"
