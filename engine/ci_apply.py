@@ -27,7 +27,6 @@ from pathlib import Path
 
 from engine.apply import ApplyReport, Outcome
 from engine.ci import mask_secrets, secret_values
-from engine.cli.apply_cmd import _check_saved, refuse_unprepared, run_apply
 from engine.errors import PlanFileError, RefusedError, SyncsetError
 from engine.lock import environment_lock
 from engine.plan import Plan, Selection, load_plan
@@ -82,6 +81,9 @@ def _masked(root: Path, result: EnvApply) -> EnvApply:
 
 
 def _apply_one(root: Path, name: str, options: ApplyOptions) -> EnvApply:
+    # Imported here: engine.cli imports this module (through ci_cmd) while it initialises.
+    from engine.cli.apply_cmd import _check_saved, refuse_unprepared, run_apply
+
     saved: Plan | None = None
     if options.plans_dir is not None:
         path = options.plans_dir / f"{name}.plan.json"

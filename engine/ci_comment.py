@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from engine.ci import EnvPlan
 from engine.ci_apply import EnvApply, EnvState
+from engine.plan import Plan
 from engine.render.markdown import plan_markdown, status_line
 from engine.render.report import report_markdown
 from engine.render.values import totals
@@ -29,6 +30,8 @@ COMMENT_LIMIT = 65_536
 MARKER = "<!-- syncset-plan -->"
 APPLY_MARKER = "<!-- syncset-apply -->"
 _ERROR_LIMIT = 3_000
+_SELF_CUT = "were left out to keep this comment under"
+"""What plan_markdown says when it had to cut a plan at its own limit."""
 _DETAILS = re.compile(r"^<details><summary>([^:<]+): (\d+) to change</summary>$", re.MULTILINE)
 
 
@@ -71,8 +74,8 @@ def plan_comment(
         shrinkable = [i for i, v in enumerate(variants) if chosen[i] < len(v) - 1]
         if not shrinkable:
             omitted += 1
-            sections.pop()
-            variants.pop()
+            for kept in (sections, variants, chosen):
+                kept.pop()
             continue
         index = max(shrinkable, key=lambda i: (len(sections[i]), -i))
         chosen[index] += 1
@@ -123,28 +126,49 @@ def _section_variants(result: EnvPlan, where: str, limit: int) -> Iterator[str]:
         yield f"{heading}\n\n❌ **Failed**: the plan could not be made:\n\n```\n{message}\n```\n"
         yield f"{heading}\n\n❌ **Failed**: see the job log for the message.\n"
         return
+    plan = result.plan
     name = f"`{result.environment}.plan.json`"
-    text = plan_markdown(result.plan, heading_level=3)
-    graph = _graph_block(result.graph) if result.graph else ""
-    if graph and len(text) + len(graph) < limit:
-        yield text + graph
+    text = plan_markdown(plan, heading_level=3)
+    if result.graph and len(text) + len(result.graph) < limit:
+        yield text + _graph_block(result.graph)
     yield text
-    blocks = list(_DETAILS.finditer(text))
-    if blocks:
-        tail = text[text.rindex("</details>") + len("</details>") :].lstrip("\n")
-        for keep in range(len(blocks) - 1, -1, -1):
-            cut = blocks[keep:]
-            records = sum(int(m.group(2)) for m in cut)
-            kinds = ", ".join(m.group(1) for m in cut)
-            end = blocks[keep].start()
+    first = _DETAILS.search(text)
+    pending = plan.pending
+    if first is not None:
+        head, plan_line = text[: first.start()], text.rstrip("\n").rsplit("\n", 1)[-1]
+        for keep in _fewer(len(pending)):
+            details = _details_of(plan.model_copy(update={"changes": tuple(pending[:keep])}))
+            if details is None:
+                continue  # still over plan_markdown's own cap: far too long here anyway
             note = (
-                f"✂️ Details of {records} changed records ({kinds}) were cut to keep this comment "
-                f"under {COMMENT_LIMIT:,} characters: {name} has all of them ({where}).\n\n"
+                f"✂️ {len(pending) - keep} of {len(pending)} changed records were cut to keep "
+                f"this comment under {COMMENT_LIMIT:,} characters: {name} has them all "
+                f"({where}).\n\n"
             )
-            yield text[:end] + note + tail
-    short = [heading, "", status_line(result.plan), "", f"**Plan**: {_plan_cell(result)}.", ""]
+            yield head + details + note + plan_line + "\n"
+    short = [heading, "", status_line(plan), "", f"**Plan**: {_plan_cell(result)}.", ""]
     short.append(f"✂️ Details cut to stay under {COMMENT_LIMIT:,} characters: see {name}.")
     yield "\n".join(short) + "\n"
+
+
+def _fewer(count: int) -> Iterator[int]:
+    """How many records to keep, from all but one down to none, about 15% fewer each time."""
+    keep = count
+    while keep > 0:
+        keep = min(keep - 1, int(keep * 0.85))
+        yield keep
+
+
+def _details_of(plan: Plan) -> str | None:
+    """The ``<details>`` blocks of ``plan``'s markdown; None when plan_markdown had to cut."""
+    text = plan_markdown(plan, heading_level=3)
+    if _SELF_CUT in text:
+        return None
+    first = _DETAILS.search(text)
+    if first is None:
+        return ""
+    end = text.rindex("</details>") + len("</details>\n\n")
+    return text[first.start() : end]
 
 
 def _graph_block(mermaid: str) -> str:
