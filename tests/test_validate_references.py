@@ -163,6 +163,26 @@ def test_reference_inside_a_child_collection_is_checked(repo: Repo) -> None:
     ]
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: _check_references only knows records that passed validation, so a record that "
+    "points at a declared-but-invalid record gets a second, wrong problem: 'not declared in "
+    "this environment: declare it here'",
+)
+def test_reference_to_an_invalid_record_is_not_reported_as_undeclared(repo: Repo) -> None:
+    repo.write(CAL, "kind: calendar\nid: office-hours\nname: Office Hours\ncolour: blue\n")
+    repo.write(
+        TEAM,
+        "kind: team\nid: application-development\nname: Application Development\n"
+        "work_hours: office-hours\n",
+    )
+
+    assert repo.problems() == [
+        f"{CAL}:4:1: calendar/office-hours: colour: unknown field: calendar has name, "
+        "description, time_zone, disabled, holidays, hours"
+    ]
+
+
 def test_references_to_reference_data_are_not_required_to_be_declared(repo: Repo) -> None:
     repo.write(
         TEAM,
