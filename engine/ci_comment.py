@@ -130,7 +130,7 @@ def _section_variants(result: EnvPlan, where: str, limit: int) -> Iterator[str]:
     name = f"`{result.environment}.plan.json`"
     text = plan_markdown(plan, heading_level=3)
     if result.graph and len(text) + len(result.graph) < limit:
-        yield text + _graph_block(result.graph)
+        yield text + "\n" + _graph_block(result.graph)
     yield text
     first = _DETAILS.search(text)
     pending = plan.pending

@@ -10,20 +10,29 @@ covered by actionlint in test_workflows.py); each runs the exact ``run:`` text o
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
 import pytest
-from ci_helpers import example_repo, git, hand_edit, load_workflow, run_step, syncset_steps
+from ci_helpers import (
+    PROJECT_ROOT,
+    example_repo,
+    git,
+    hand_edit,
+    load_workflow,
+    run_step,
+    syncset_steps,
+)
 
 from engine.ci_comment import COMMENT_LIMIT, MARKER
 from engine.plan import load_plan
 
 PLAN, APPLY, DRIFT = "syncset-plan.yml", "syncset-apply.yml", "syncset-drift.yml"
 GITHUB = {
-    "github.server_url": "https://github.example",
+    "github.server_url": "https://github.com",
     "github.repository": "widget/config",
-    "github.run_id": "42",
+    "github.run_id": "123",
     "github.token": "not-a-real-token",
 }
 
@@ -40,6 +49,17 @@ def pull_request(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path,
     assert promote.code == 0, promote.stderr
     assert git(root, "branch", "--show-current").startswith("promote/dev-to-qa/")
     return root, base
+
+
+def documented_comment() -> str:
+    """The example comment of docs/ci.md (a blockquote), as the markdown it quotes."""
+    text = (PROJECT_ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+    block = text.split("shown as GitHub renders it:\n\n", 1)[1].split("\n\n", 1)[0]
+    return "\n".join(line[2:] for line in block.splitlines()) + "\n"
+
+
+def without_commits(text: str) -> str:
+    return re.sub(r"`[0-9a-f]{10}`", "`<commit>`", text)
 
 
 def run_plan_workflow(root: Path, base: str) -> dict[str, object]:
@@ -70,6 +90,7 @@ def test_pull_request_merge_and_drift_through_the_workflow_steps(pull_request, t
     assert len(comment) < COMMENT_LIMIT
     assert planned["summary"] == comment
     assert load_plan(root / "syncset-out" / "qa.plan.json").environment == "qa"
+    assert without_commits(comment) == without_commits(documented_comment())
 
     # The merge; the apply workflow downloads the pull request's plans (here: a copy).
     shutil.copytree(root / "syncset-out", root / "saved-plans")
