@@ -111,3 +111,17 @@ def test_snapshot_branch_refuses_a_folder_with_uncommitted_changes(applied, cli)
 def test_without_drift_no_branch_is_made(applied, cli):
     assert cli("drift", "dev", "--snapshot-branch").code == 0
     assert git(applied.root, "branch", "--list", "drift/*") == ""
+
+
+def test_an_error_never_shows_a_secret_read_with_env(applied, cli, monkeypatch):
+    monkeypatch.setenv("QA_ACCOUNT_KEY", "s3cret-account-key")
+    applied.add_environment(
+        "qa",
+        account="provider: sandbox\npath: \"{{ env('QA_ACCOUNT_KEY') }}/qa.sqlite\"\ncreate: false",
+    )
+
+    result = cli("drift", "qa")
+
+    assert result.code == 1
+    assert "sandbox account ***/qa.sqlite does not exist" in result.err
+    assert "s3cret-account-key" not in result.out + result.err

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from engine.ci import mask_secrets, secret_values
 from engine.cli.app import app, console, console_err
 from engine.cli.options import FormatOption
 from engine.drift import Drift, drift_json, drift_markdown, drift_of, drift_text, snapshot_branch
@@ -45,7 +46,8 @@ def drift(
         try:
             run = plan_environment(root, name)
         except SyncsetError as exc:
-            console_err.print(f"error: {name}: {exc}", markup=False)
+            message = mask_secrets(str(exc), secret_values(root, name))
+            console_err.print(f"error: {name}: {message}", markup=False)
             failed = True
             continue
         try:
