@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from fake_sites import XurrentSite
+from fake_sites import RestSite, XurrentSite
+from rest_server import RestAccount, RestHandler
 from serverkit import LoopbackServer
 from xurrent_server import XurrentAccount, XurrentHandler
 
@@ -26,6 +27,25 @@ def xurrent_site(tmp_path: Any) -> Iterator[Callable[..., XurrentSite]]:
         account = XurrentAccount(**options)
         server = LoopbackServer(XurrentHandler, account).__enter__()
         site = XurrentSite(account, server, str(tmp_path))
+        running.append((site, server))
+        return site
+
+    yield start
+    for site, server in running:
+        for provider in site.opened:
+            provider.close()
+        server.__exit__(None, None, None)
+
+
+@pytest.fixture
+def rest_site(tmp_path: Any) -> Iterator[Callable[..., RestSite]]:
+    """``rest_site(**account_options)`` starts a fake REST platform; all stop after the test."""
+    running: list[tuple[RestSite, LoopbackServer]] = []
+
+    def start(**options: Any) -> RestSite:
+        account = RestAccount(**options)
+        server = LoopbackServer(RestHandler, account).__enter__()
+        site = RestSite(account, server, str(tmp_path))
         running.append((site, server))
         return site
 

@@ -1,14 +1,16 @@
-"""A fake 4me/Xurrent account on 127.0.0.1 and providers pointed at it (used by conftest)."""
+"""Fake accounts on 127.0.0.1 (4me/Xurrent, a REST platform) and providers pointed at them."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from rest_server import RestAccount
 from serverkit import LoopbackServer
 from xurrent_server import XurrentAccount
 
 from providers.base import ProviderContext
 from providers.registry import REGISTRY
+from providers.rest import RestProvider
 from providers.xurrent import XurrentProvider
 
 CLIENT_ID = "syncset-ci"
@@ -50,5 +52,73 @@ class XurrentSite:
         context = ProviderContext(root=self.tmp, environment="test")
         provider = REGISTRY.open("xurrent", self.settings(**overrides), context)
         assert isinstance(provider, XurrentProvider)
+        self.opened.append(provider)
+        return provider
+
+
+REST_API_KEY = "rk_live_0123456789abcdef"
+
+REST_KINDS: dict[str, Any] = {
+    "solution": {
+        "list": "/solutions",
+        "fields": {"name": "display_name", "disabled": "archived"},
+        "ownership": {"source": "origin", "source_id": "origin_ref"},
+        "marker_query": {"origin_ref": "{source_id}"},
+        "pagination": {"style": "link-header"},
+    },
+    "connection": {
+        "list": "/connections",
+        "records": "results",
+        "marker_query": {"source_id": "{source_id}"},
+        "pagination": {"style": "page", "total_pages": "meta.total_pages"},
+    },
+    "flow": {
+        "list": "/flows",
+        "records": "data.items",
+        "record": "data",
+        "removal": "delete",
+        "update_method": "PUT",
+        "fields": {"solution": "solution_id", "connections": "connection_ids"},
+        "pagination": {"style": "cursor", "next_cursor": "meta.next_cursor"},
+    },
+}
+"""How the fake platform of ``rest_server`` is described in environment.yaml."""
+
+
+class RestSite:
+    """A running fake REST platform and a way to open ``rest`` providers on it."""
+
+    def __init__(self, account: RestAccount, server: LoopbackServer, tmp: str) -> None:
+        self.account = account
+        self.server = server
+        self.tmp = tmp
+        self.opened: list[RestProvider] = []
+
+    def auth(self) -> dict[str, Any]:
+        if self.account.auth == "api_key":
+            return {"type": "api_key", "header": "X-Api-Key", "key": REST_API_KEY}
+        if self.account.auth == "bearer":
+            return {"type": "bearer", "token": PERSONAL_TOKEN}
+        return {
+            "type": "oauth_client_credentials",
+            "token_url": f"{self.server.url}/token",
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+        }
+
+    def settings(self, **overrides: Any) -> dict[str, Any]:
+        settings: dict[str, Any] = {
+            "base_url": f"{self.server.url}/api",
+            "auth": self.auth(),
+            "kinds": REST_KINDS,
+            "http": {**FAST_HTTP, **overrides.pop("http", {})},
+        }
+        settings.update(overrides)
+        return settings
+
+    def provider(self, **overrides: Any) -> RestProvider:
+        context = ProviderContext(root=self.tmp, environment="test")
+        provider = REGISTRY.open("rest", self.settings(**overrides), context)
+        assert isinstance(provider, RestProvider)
         self.opened.append(provider)
         return provider

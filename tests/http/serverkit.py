@@ -211,7 +211,10 @@ class LoopbackServer:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), bound)
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        self.httpd.serve_forever(poll_interval=0.05)  # a quick shutdown keeps the suite fast
 
     def __enter__(self) -> LoopbackServer:
         self._thread.start()
