@@ -175,17 +175,22 @@ def test_document_within_the_budget_renders() -> None:
     assert render({"a": [shared] * 50}) == {"a": [shared] * 50}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Renderer._walk catches only jinja2.TemplateError, so a runtime error in an "
-    "expression (ZeroDivisionError, TypeError) escapes validate as a traceback",
-)
 @pytest.mark.parametrize("source", ["{{ 1 / 0 }}", "{{ env() }}", "{{ vars.n + 1 }}"])
 def test_runtime_error_in_an_expression_is_a_problem(source: str) -> None:
-    problem = problem_of({"name": source}, {"n": "text"})
+    problem = problem_of({"hours": [{"time_from": source}]}, {"n": "text"})
 
-    assert problem.path == ("name",)
+    assert problem.path == ("hours", 0, "time_from")
     assert problem.message.startswith("template error: ")
+
+
+def test_nesting_too_deep_to_walk_is_a_problem() -> None:
+    value: list[object] = ["x"]
+    for _ in range(5000):
+        value = [value]
+
+    problem = problem_of({"a": value})
+
+    assert problem.message == "values nested too deeply: flatten the document"
 
 
 @pytest.mark.parametrize(

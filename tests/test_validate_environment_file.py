@@ -60,9 +60,12 @@ def test_name_must_match_the_folder(repo: Repo) -> None:
 def test_unknown_provider_is_refused(repo: Repo) -> None:
     repo.add_environment("dev", account="provider: salesforce\npath: x")
 
-    assert repo.problems() == [
-        f"{ENV}:4:13: account.provider: unknown provider 'salesforce': use one of sandbox"
-    ]
+    (problem,) = repo.problems()
+
+    assert problem.startswith(
+        f"{ENV}:4:13: account.provider: unknown provider 'salesforce': use one of "
+    )
+    assert "sandbox" in problem
 
 
 def test_bad_sandbox_settings_are_each_reported(repo: Repo) -> None:
