@@ -184,11 +184,11 @@ def account_rows(root: Path, env: str, kind: str | None = None) -> list[dict[str
 
 
 def account_row(root: Path, env: str, kind: str, name: str) -> dict[str, Any]:
-    """The one row of ``kind`` whose ``name`` (``primary_email`` for people) is ``name``."""
+    """The one row of ``kind`` whose natural key (name, subject, primary_email) is ``name``."""
     found = [
         row
         for row in account_rows(root, env, kind)
-        if name in (row["data"].get("name"), row["data"].get("primary_email"))
+        if name in (row["data"].get(key) for key in ("name", "subject", "primary_email"))
     ]
     assert len(found) == 1, f"expected one {kind} {name!r} in {env}, found {len(found)}"
     return found[0]
