@@ -1,0 +1,239 @@
+"""``syncset rollback JOURNAL`` restores what one apply changed, exactly, from its journal."""
+
+from __future__ import annotations
+
+import io
+import signal
+
+import pytest
+from plan_apply_helpers import (
+    comparable_state,
+    copy_seed,
+    hand_create,
+    load_people,
+    managed_rows,
+    row_of,
+    rows,
+    run_syncset,
+    seed_people,
+)
+
+OLD_TEAM = """
+kind: team
+id: old-team
+name: Old Team
+description: Will leave the YAML and be disabled by policy.
+"""
+
+
+def edit(repo, relative, old, new):
+    path = repo.root / relative
+    text = path.read_text()
+    assert old in text, (relative, old)
+    path.write_text(text.replace(old, new))
+
+
+def journals(root, env="dev"):
+    return sorted((root / ".syncset/journal" / env).glob("*.jsonl"))
+
+
+@pytest.fixture
+def seed(repo):
+    copy_seed(repo.root)
+    load_people(repo.root, seed_people("wdc-people"))
+    return repo
+
+
+@pytest.fixture
+def changed(seed, cli):
+    """After a first apply: a change set with creates, updates, an adoption and a disable."""
+    seed.write("environments/dev/teams/old-team.yaml", OLD_TEAM)
+    assert cli("apply", "dev", "--auto-approve").code == 0
+    hand_create(seed.root, "product_backlog", {"name": "Roadmap", "description": "By hand"})
+    edit(
+        seed,
+        "environments/dev/environment.yaml",
+        "only_in_account: keep",
+        "only_in_account: disable",
+    )
+    (seed.root / "environments/dev/teams/old-team.yaml").unlink()
+    seed.write(
+        "environments/dev/product_backlogs/roadmap.yaml",
+        """
+        kind: product_backlog
+        id: roadmap
+        name: Roadmap
+        description: What comes after expenses.
+        product_owner: frank.watson@wdc.example
+        """,
+    )
+    seed.write(
+        "environments/dev/holidays/easter-monday-2027.yaml",
+        """
+        kind: holiday
+        id: easter-monday-2027
+        name: Easter Monday
+        start_at: 2027-03-29
+        end_at: 2027-03-29
+        """,
+    )
+    calendar = "environments/dev/calendars/app-dev-office-hours.yaml"
+    edit(
+        seed,
+        calendar,
+        "  - new-years-day-2027\n",
+        "  - new-years-day-2027\n  - easter-monday-2027\n",
+    )
+    edit(
+        seed,
+        calendar,
+        'friday, time_from: "08:00", time_until: "16:00"',
+        'friday, time_from: "09:00", time_until: "15:00"',
+    )
+    edit(
+        seed,
+        "environments/dev/teams/application-development.yaml",
+        "Builds and",
+        "Designs, builds and",
+    )
+    edit(
+        seed, "environments/dev/agile_boards/expense-reporting.yaml", "wip_limit: 5", "wip_limit: 3"
+    )
+    return seed
+
+
+UNADOPT_MARKER = (
+    "BUG: engine/rollback.py _restore un-adopts with Marker('', ''), and providers/sandbox.py "
+    "update stores it as source '' instead of NULL: the record does not get its old row back"
+)
+
+
+@pytest.mark.parametrize(
+    "adopted",
+    [
+        pytest.param(False, id="creates-updates-disable"),
+        pytest.param(
+            True,
+            id="with-an-adoption",
+            marks=pytest.mark.xfail(strict=True, reason=UNADOPT_MARKER),
+        ),
+    ],
+)
+def test_rollback_restores_the_before_state_exactly(changed, cli, adopted):
+    if not adopted:
+        (changed.root / "environments/dev/product_backlogs/roadmap.yaml").unlink()
+    before = comparable_state(changed.root)
+    result = cli("apply", "dev", "--auto-approve")
+    assert f"Apply of dev: Completed ({5 + adopted} applied, 0 failed" in result.out
+    assert comparable_state(changed.root) != before
+
+    undo = cli("rollback", str(journals(changed.root)[-1]), "--auto-approve")
+
+    assert undo.code == 0, undo.err
+    assert "Rollback: Completed." in undo.out
+    after = comparable_state(changed.root)
+    created = set(after) - set(before)
+    assert {after[live_id]["source_id"] for live_id in created} == {"easter-monday-2027"}
+    assert all(after[live_id]["disabled"] == 1 for live_id in created)
+    assert {live_id: after[live_id] for live_id in before} == before
+
+
+def test_rollback_shows_its_steps_before_asking(changed, cli, monkeypatch):
+    assert cli("apply", "dev", "--auto-approve").code == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("yes\n"))  # not a terminal
+    before = rows(changed.root)
+
+    result = cli("rollback", str(journals(changed.root)[-1]))
+
+    assert result.code == 1
+    assert "apply needs confirmation" in result.err
+    steps = result.out.splitlines()
+    assert steps[0].startswith("Rollback of ") and steps[0].endswith(" on dev:")
+    assert "    enable team/old-team" in steps
+    assert "   disable holiday/easter-monday-2027 (created by the apply)" in steps
+    assert "   restore product_backlog/roadmap: description, product_owner" in steps
+    assert "   restore calendar/app-dev-office-hours: holidays, hours" in steps
+    assert rows(changed.root) == before
+
+
+def test_rollback_writes_its_own_journal(changed, cli):
+    assert cli("apply", "dev", "--auto-approve").code == 0
+    applied = journals(changed.root)[-1]
+
+    assert cli("rollback", str(applied), "--auto-approve").code == 0
+
+    (rollback,) = set(journals(changed.root)) - {applied, *journals(changed.root)[:-2]}
+    text = rollback.read_text()
+    assert '"command": "rollback"' in text.splitlines()[0]
+    assert f'"of": "{applied.name}"' in text.splitlines()[0]
+
+
+def test_a_rollback_of_a_killed_apply_disables_what_landed(seed, cli):
+    result = run_syncset(
+        seed.root,
+        "apply",
+        "dev",
+        "--auto-approve",
+        "--parallelism",
+        "1",
+        extra_env={"SYNCSET_SANDBOX_CHAOS": "kill_after=3"},
+    )
+    assert result.returncode == -signal.SIGKILL
+    assert len(managed_rows(seed.root)) == 3
+
+    undo = cli("rollback", str(journals(seed.root)[-1]), "--auto-approve")
+
+    assert "Rollback: Completed." in undo.out
+    assert [row["disabled"] for row in managed_rows(seed.root)] == [1, 1, 1]
+
+
+def test_a_deleted_record_is_created_again_from_its_before_image(repo, cli):
+    repo.add_environment("dev", extra="policies:\n  only_in_account: delete\n")
+    repo.write(
+        "environments/dev/flows.yaml",
+        """
+        kind: solution
+        id: crm
+        name: CRM
+        ---
+        kind: flow
+        id: accounts
+        name: Accounts
+        description: Copies accounts.
+        solution: crm
+        """,
+    )
+    assert cli("apply", "dev", "--auto-approve").code == 0
+    before = row_of(repo.root, "flow", "Accounts")
+    repo.write("environments/dev/flows.yaml", "kind: solution\nid: crm\nname: CRM\n")
+    assert "- flow/accounts  delete" in cli("plan", "dev").out
+    assert cli("apply", "dev", "--auto-approve").code == 0
+    assert [r for r in rows(repo.root) if r["kind"] == "flow"] == []
+
+    cli("rollback", str(journals(repo.root)[-1]), "--auto-approve")
+
+    after = row_of(repo.root, "flow", "Accounts")
+    assert (after["source"], after["source_id"], after["disabled"]) == ("syncset", "accounts", 0)
+    assert after["data"] == before["data"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=f"{UNADOPT_MARKER}; the second un-adopted record of a kind then violates "
+    "UNIQUE (kind, source, source_id) and the rollback fails",
+)
+def test_rollback_of_two_adoptions_of_one_kind_restores_both(seed, cli):
+    for name in ("Roadmap", "Backlog of ideas"):
+        hand_create(seed.root, "product_backlog", {"name": name})
+        seed.write(
+            f"environments/dev/product_backlogs/{name.lower().replace(' ', '-')}.yaml",
+            f"kind: product_backlog\nid: {name.lower().replace(' ', '-')}\nname: {name}\n",
+        )
+    before = comparable_state(seed.root)
+    assert cli("apply", "dev", "--auto-approve").code == 0
+
+    undo = cli("rollback", str(journals(seed.root)[-1]), "--auto-approve")
+
+    assert "Rollback: Completed." in undo.out
+    after = comparable_state(seed.root)
+    assert {live_id: after[live_id] for live_id in before} == before
