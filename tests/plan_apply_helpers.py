@@ -35,6 +35,7 @@ from schemas.environment import EnvironmentConfig, Mappings
 SYNCSET = Path(sys.executable).with_name("syncset")
 """The console script of this virtualenv (``.venv/bin/syncset``)."""
 
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).resolve().parent / "golden"
 SEED = GOLDEN / "seed"
 """A frozen copy of the seed scenario: environments like the repository's examples."""
