@@ -157,3 +157,27 @@ def run_step(
     return StepRun(
         done.returncode, done.stdout, done.stderr, outputs, summary.read_text(encoding="utf-8")
     )
+
+
+def run_gitlab_job(
+    pipeline: dict[str, Any], name: str, cwd: Path, variables: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """Run a GitLab job's ``script:`` lines in one bash, as the runner does (errexit on).
+
+    The ``before_script`` (``pip install .``) is left out: syncset is installed here already.
+    """
+    job = pipeline[name]
+    base = pipeline.get(job.get("extends", ""), {})
+    lines = job.get("script") or base["script"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SYNCSET_", "CI_"))}
+    env |= {k: str(v) for k, v in pipeline.get("variables", {}).items()}
+    env |= {k: str(v) for k, v in {**base.get("variables", {}), **job.get("variables", {})}.items()}
+    env |= variables | {"PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "CI": "true"}
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", "\n".join(lines)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -21,9 +22,11 @@ from ci_helpers import (
     git,
     hand_edit,
     load_workflow,
+    run_gitlab_job,
     run_step,
     syncset_steps,
 )
+from ruamel.yaml import YAML
 
 from engine.ci_comment import COMMENT_LIMIT, MARKER
 from engine.plan import load_plan
@@ -160,3 +163,40 @@ def test_pull_request_merge_and_drift_through_the_workflow_steps(pull_request, t
     )
     assert "description: Edited by hand in the qa account" in adopted
     assert git(root, "branch", "--show-current") == "main"
+
+
+def test_the_gitlab_jobs_run_their_scripts_on_the_same_story(pull_request):
+    root, base = pull_request
+    pipeline = YAML(typ="safe").load((PROJECT_ROOT / "docs/ci/gitlab-ci.yml").read_text("utf-8"))
+    job_url = {"CI_JOB_URL": "https://gitlab.example/widget/config/-/jobs/1"}
+
+    merge_request = run_gitlab_job(
+        pipeline, "plan:merge-request", root, job_url | {"CI_MERGE_REQUEST_DIFF_BASE_SHA": base}
+    )
+    assert merge_request.returncode == 0, merge_request.stdout + merge_request.stderr
+    assert "SYNCSET_GITLAB_TOKEN is not set" in merge_request.stdout
+    comment = (root / "syncset-out" / "comment.md").read_text(encoding="utf-8")
+    assert "**1 environment, 1 with changes, 0 without, 0 failed**" in comment
+
+    git(root, "checkout", "-q", "main")
+    git(root, "merge", "-q", "--no-ff", "-", "-m", "Merge the promotion")
+    planned = run_gitlab_job(pipeline, "plan:main", root, {"CI_COMMIT_BEFORE_SHA": base})
+    assert planned.returncode == 0, planned.stderr
+    applied = run_gitlab_job(pipeline, "apply:qa", root, {})
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "| `qa` | ✅ completed | saved plan |" in (root / "syncset-out" / "apply.md").read_text(
+        encoding="utf-8"
+    )
+
+    hand_edit(root, "qa", "team", "description", "Edited by hand")
+    drift = run_gitlab_job(pipeline, "drift", root, job_url | {"SYNCSET_ENVIRONMENT": "qa"})
+    assert drift.returncode == 0, drift.stderr
+    assert "Edited by hand" in (root / "drift.md").read_text(encoding="utf-8")
+
+
+def test_the_gitlab_api_snippets_are_valid_python():
+    text = (PROJECT_ROOT / "docs/ci/gitlab-ci.yml").read_text(encoding="utf-8")
+    snippets = re.findall(r"python - <<'EOF'\n(.*?)\n\s*EOF", text, re.DOTALL)
+    assert len(snippets) == 2
+    for snippet in snippets:
+        compile(textwrap.dedent(snippet), "gitlab-ci.yml", "exec")

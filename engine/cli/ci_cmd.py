@@ -18,6 +18,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import git
 import typer
 
 from engine.ci import (
@@ -122,7 +123,7 @@ def _short(root: Path, ref: str) -> str:
         raise RepositoryError(f"{root} is not a git repository: ci commands need git")
     try:
         return repo.commit(ref).hexsha[:10]
-    except ValueError:
+    except (git.BadName, ValueError, git.GitCommandError):  # e.g. HEAD before the first commit
         return ref
 
 
