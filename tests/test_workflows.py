@@ -8,7 +8,6 @@ because a skipped lint would pass unseen.
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -38,7 +37,8 @@ def actionlint(cwd: Path, *files: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_workflows_pass_actionlint_with_shellcheck():
-    files = [WORKFLOWS / name for name in NAMES]
+    files = sorted(WORKFLOWS.glob("*.y*ml"))
+    assert set(NAMES) <= {f.name for f in files}
     result = actionlint(PROJECT_ROOT, *files)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -155,8 +155,3 @@ def test_the_gitlab_pipeline_mirrors_the_workflows():
     assert pipeline["apply:prod"]["rules"][0]["when"] == "manual"
     assert "syncset ci apply" in " ".join(pipeline[".apply"]["script"])
     assert pipeline["drift"]["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "schedule"'}]
-
-
-def test_every_shipped_workflow_is_linted():
-    assert sorted(p.name for p in WORKFLOWS.glob("*.y*ml")) == sorted(NAMES)
-    assert shutil.which("bash")
