@@ -198,9 +198,10 @@ def live_id_of_person(root: Path, env: str, email: str) -> str:
     return str(account_row(root, env, "person", email)["live_id"])
 
 
-def edit_by_hand(root: Path, env: str, kind: str, name: str, **fields: Any) -> None:
-    """Change fields of one record in the account's SQLite file, as a person at the UI would."""
-    row = account_row(root, env, kind, name)
+def edit_by_hand(root: Path, env: str, kind: str, key: str, /, **fields: Any) -> None:
+    """Change fields of one record (found by natural key) in the account's SQLite file, as a
+    person at the account's UI would: no ownership marker involved, ``updated_at`` untouched."""
+    row = account_row(root, env, kind, key)
     data = {**row["data"], **fields}
     db = sqlite3.connect(account_path(root, env))
     try:

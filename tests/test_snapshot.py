@@ -290,6 +290,25 @@ def test_a_value_changed_in_the_account_is_written_and_comments_and_order_surviv
     assert "Plan: no changes." in cli("plan", "dev").out
 
 
+def test_one_document_of_a_multi_document_file_is_edited_in_place(applied, cli):
+    holidays = f"{DEV}/holidays/christmas-day-2026.yaml"
+    text = (
+        "# Both holidays of the office-hours calendar.\n"
+        + applied.root.joinpath(holidays).read_text(encoding="utf-8")
+        + "---\n# the first working day is the 2nd\n"
+        + applied.root.joinpath(DEV, "holidays/new-years-day-2027.yaml").read_text()
+    )
+    applied.root.joinpath(DEV, "holidays/new-years-day-2027.yaml").unlink()
+    applied.root.joinpath(holidays).write_text(text, encoding="utf-8")
+    edit_by_hand(applied.root, "dev", "holiday", "New Year's Day", name="New Year")
+
+    assert cli("snapshot", "dev").code == 0
+
+    assert applied.root.joinpath(holidays).read_text(encoding="utf-8") == text.replace(
+        "name: New Year's Day", "name: New Year"
+    )
+
+
 def test_a_reference_changed_in_the_account_is_written_as_a_natural_key(applied, cli):
     howard = account_row(applied.root, "dev", "person", HOWARD)["live_id"]
     edit_by_hand(applied.root, "dev", "team", "Application Development", manager=howard)
