@@ -12,6 +12,7 @@ import csv
 import json
 
 import pytest
+from promotion_helpers import account_rows
 
 from engine.errors import ConfigError, RepositoryError
 from engine.syncsets import SyncSetDefinition, closure, get_syncset, load_syncsets
@@ -481,3 +482,11 @@ def test_plan_with_a_sync_set_speaks_only_about_its_records_and_references(tree,
         "howard.tanner@wdc.example",
         "rodney.wilson@wdc.example",
     }
+
+
+def test_apply_with_a_sync_set_writes_only_its_records(tree, cli):
+    result = cli("apply", "dev", "--sync-set", "office", "--auto-approve")
+
+    assert result.code == 0, result.err
+    written = {(row["kind"], row["source_id"]) for row in account_rows(tree.root, "dev")}
+    assert written == {("calendar", "office-hours"), ("holiday", "xmas"), ("holiday", "nyd")}
