@@ -161,6 +161,15 @@ def test_refuses_an_unknown_selection_or_environment(seed, cli, args, message):
     assert message in refused(seed, cli, *args)
 
 
+def test_refuses_a_source_that_does_not_validate(seed, cli):
+    seed.write(DEV_TEAM, seed.read(DEV_TEAM).replace("work_hours:", "work_hour:"))
+    seed.commit("A typo in dev")
+
+    err = refused(seed, cli, "dev", "qa", "--sync-set", "scrum")
+
+    assert f"{DEV_TEAM}:7:1: team/application-development: work_hour: unknown field" in err
+
+
 def test_refuses_outside_a_git_repository(repo, cli):
     repo.add_environment("qa", extra="promotes_from: dev\n")
     repo.write(DEV_TEAM, "kind: team\nid: application-development\nname: App Dev\n")
