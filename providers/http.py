@@ -272,7 +272,10 @@ class HttpClient:
                 TimedOut if isinstance(exc, httpx.TimeoutException) else ServerFailed
             )
             return cls(f"{where}: no answer after {attempts} attempts ({reason})")
-        return OutcomeUnknown(f"{where}: sent, but no answer came ({reason}); it may have landed")
+        return OutcomeUnknown(
+            f"{where}: sent, but no answer came ({reason}); it may have landed",
+            pending=isinstance(exc, httpx.TimeoutException),
+        )
 
     def _refusal(self, where: str, response: httpx.Response, idempotent: bool) -> HttpError:
         status = response.status_code
@@ -380,20 +383,26 @@ def create_once(
     find: Callable[[], Record | None] | None,
     attempts: int,
     what: str,
+    grace: float = 0.0,
 ) -> Record:
     """Send a create, and after an unknown outcome look it up by its marker before re-sending.
 
     ``find`` is None when the create carries no marker: an unknown outcome is then reported,
-    never repeated. A re-send that the account refuses (a unique name "already taken") is
-    looked up once more, because the first send may have landed after the look-up.
+    never repeated. After a timeout the look-up waits ``grace`` seconds first, since the
+    server may still be writing. A re-send that the account refuses (a unique name "already
+    taken") is looked up once more, because the first send may have landed after the look-up.
     """
     resent = False
     for _ in range(attempts):
         try:
             return send()
-        except OutcomeUnknown:
+        except OutcomeUnknown as exc:
             if find is None:
                 raise
+            if exc.pending:
+                # We stopped waiting, the server may not have: a look-up now could miss a
+                # record that is still being written, and the re-send would duplicate it.
+                time.sleep(grace)
         except WriteRejected:
             found = find() if resent and find is not None else None
             if found is None:

@@ -63,6 +63,11 @@ class RequestRefused(HttpError):
 class OutcomeUnknown(HttpError):
     category = "unknown-outcome"
 
+    def __init__(self, message: str, pending: bool = False) -> None:
+        self.pending = pending
+        """The server may still be working on it (we stopped waiting): give it time first."""
+        super().__init__(message)
+
 
 class Redactor:
     """Knows every secret of one client and removes them from any text shown to a user."""

@@ -120,6 +120,7 @@ class RestProvider:
             find,
             self._settings.http.max_attempts,
             f"{kind} create",
+            grace=self._settings.http.timeout_seconds,
         )
 
     def update(

@@ -185,6 +185,7 @@ class XurrentProvider:
             find,
             self._settings.http.max_attempts,
             f"{kind} create",
+            grace=self._settings.http.timeout_seconds,
         )
 
     def update(

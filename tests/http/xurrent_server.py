@@ -350,7 +350,8 @@ class XurrentHandler(JsonHandler):
         if self.path != "/graphql":
             self.send_json(404, {"errors": [{"message": "Not Found"}]})
             return
-        if app.tokens.valid(self.headers.get("Authorization")) is None:
+        token = app.tokens.valid(self.headers.get("Authorization"))
+        if token is None:
             app.counters.add("401")
             message = "Unauthorized: invalid or expired token"
             if app.echo_credentials:
@@ -366,6 +367,7 @@ class XurrentHandler(JsonHandler):
         retry, headers = app.limits.admit()
         if retry is not None:
             app.counters.add("429")
+            app.counters.add(f"429 for token {token[:12]}")  # one client, one token
             self.throttled(retry, headers)
             return
         app.counters.add("requests")
