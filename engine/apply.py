@@ -164,7 +164,9 @@ class Applier:
             sent = {k: v for k, v in desired.items() if k not in change.deferred}
             self._create(change, spec, sent)
             return
-        assert live is not None
+        if live is None:
+            self._finish(change, Outcome.STALE, "no longer in the account")
+            return
         current = self.provider.get(change.kind, live.live_id)
         reason = self._stale_reason(change, current)
         if reason:
@@ -231,7 +233,13 @@ class Applier:
         key = (change.kind, change.id)
         spec = CATALOG[change.kind]
         desired = self.resolution.desired[key]
-        sent = {name: desired[name] for name in change.deferred if name in desired}
+        names = set(change.deferred)
+        if change.action is not Action.CREATE:
+            comparable = self.resolution.comparable(key) or {}
+            names &= {top_field(d.field) for d in diff_fields(spec, desired, comparable)}
+        sent = {name: desired[name] for name in sorted(names) if name in desired}
+        if not sent:
+            return
         blocked = self._blocked_by(spec, key, sent, set())
         if blocked:
             self._finish(change, Outcome.SKIPPED, f"created, but {blocked}")
@@ -394,7 +402,13 @@ def _before_image(live: LiveRecord | None, secrets: frozenset[str]) -> dict[str,
     if live is None:
         return None
     fields = {k: v for k, v in live.fields.items() if k not in ("created_at", "updated_at")}
-    image = mask(fields, secrets) or {}
+    child_secrets = {
+        f"{child.field}[{index}].{name}"
+        for child in CATALOG[live.kind].children.values()
+        for index, _ in enumerate(fields.get(child.field) or [])
+        for name in child.sensitive
+    }
+    image = mask(fields, secrets | child_secrets) or {}
     image["__marker__"] = [live.marker.source, live.marker.source_id] if live.marker else None
     image["__disabled__"] = live.disabled
     return image

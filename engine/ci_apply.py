@@ -1,7 +1,7 @@
 """``ci apply``: after a merge, apply each changed environment and say how each one went.
 
 The rules are those of ``syncset apply``, reused rather than repeated: a saved plan is refused
-when its environment folder changed since planning (:func:`engine.cli.apply_cmd._check_saved`),
+when its environment folder changed since planning (:func:`engine.workflow.check_saved_plan`),
 an environment with unmapped references is not applied (``refuse_unprepared``), records changed in
 the account since planning are left alone as *stale*, and the environment's lock is held for the
 whole plan-and-apply so two applies of one checkout never overlap (CI runners on different
@@ -25,12 +25,17 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from engine.apply import ApplyReport, Outcome
+from engine.apply import ApplyReport, Outcome, RecordResult
 from engine.ci import mask_secrets, secret_values
 from engine.errors import PlanFileError, RefusedError, SyncsetError
 from engine.lock import environment_lock
 from engine.plan import Plan, Selection, load_plan
-from engine.workflow import plan_environment
+from engine.workflow import (
+    check_saved_plan,
+    execute_plan,
+    plan_environment,
+    refuse_unprepared,
+)
 
 
 class EnvState(StrEnum):
@@ -61,6 +66,7 @@ class ApplyOptions:
     lock_timeout: float = 0.0
     confirm: Confirm | None = None
     warn: Callable[[str], None] = lambda message: None
+    progress: Callable[[RecordResult], None] = lambda result: None
 
 
 def apply_all(root: Path, names: list[str], options: ApplyOptions) -> list[EnvApply]:
@@ -81,9 +87,6 @@ def _masked(root: Path, result: EnvApply) -> EnvApply:
 
 
 def _apply_one(root: Path, name: str, options: ApplyOptions) -> EnvApply:
-    # Imported here: engine.cli imports this module (through ci_cmd) while it initialises.
-    from engine.cli.apply_cmd import _check_saved, refuse_unprepared, run_apply
-
     saved: Plan | None = None
     if options.plans_dir is not None:
         path = options.plans_dir / f"{name}.plan.json"
@@ -98,7 +101,7 @@ def _apply_one(root: Path, name: str, options: ApplyOptions) -> EnvApply:
         try:
             if saved is not None:
                 try:
-                    _check_saved(saved, run)
+                    check_saved_plan(saved, run)
                 except PlanFileError as exc:
                     return EnvApply(name, EnvState.STALE, str(exc), saved=True)
             plan = saved or run.plan
@@ -111,7 +114,7 @@ def _apply_one(root: Path, name: str, options: ApplyOptions) -> EnvApply:
                 return EnvApply(name, EnvState.COMPLETED, "no changes", saved=saved is not None)
             if options.confirm is not None:
                 options.confirm(plan)
-            report = run_apply(run, plan, options.parallelism, "ci apply")
+            report = execute_plan(run, plan, options.parallelism, "ci apply", options.progress)
         finally:
             run.provider.close()
     return _from_report(name, report, saved is not None)

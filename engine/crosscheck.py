@@ -19,16 +19,20 @@ from schemas.environment import Mappings
 
 
 def check_references(
-    check: Validator, records: dict[RecordKey, Record], documents: list[Document]
+    check: Validator,
+    records: dict[RecordKey, Record],
+    documents: list[Document],
+    declared: set[RecordKey],
 ) -> None:
+    """Every reference to a config record must name one declared in the environment."""
     by_origin = {(d.path, d.index): d for d in documents}
     ids_by_kind: dict[str, set[str]] = {}
-    for kind, record_id in records:
+    for kind, record_id in declared:
         ids_by_kind.setdefault(kind, set()).add(record_id)
     for record in records.values():
         spec = CATALOG[record.kind]
         doc = by_origin[(record.origin.path, record.origin.document)]
-        for path, target, value in reference_values(spec, record.fields):
+        for path, target, value in reference_values(spec, record.fields, indexed=True):
             if CATALOG[target].reference_data or value in ids_by_kind.get(target, set()):
                 continue
             known = sorted(ids_by_kind.get(target, set()))
@@ -70,7 +74,7 @@ def check_mappings(
     check: Validator,
     mappings: Mappings,
     doc: Document | None,
-    records: dict[RecordKey, Record],
+    records: set[RecordKey],
 ) -> None:
     if doc is None:
         return

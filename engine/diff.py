@@ -28,7 +28,13 @@ class Difference:
 
 
 def _is_secret(path: str, secrets: frozenset[str]) -> bool:
-    return any(path == s or path.startswith(f"{s}.") or path.startswith(f"{s}[") for s in secrets)
+    """True when ``path`` is a secret, inside one, or holds one (``settings`` holds
+    ``settings.token``): a value that contains a secret is as secret as the secret."""
+    return any(_within(path, s) or _within(s, path) for s in secrets)
+
+
+def _within(inner: str, outer: str) -> bool:
+    return inner == outer or inner.startswith(f"{outer}.") or inner.startswith(f"{outer}[")
 
 
 def _masked(field: str, before: Any, after: Any, secrets: frozenset[str]) -> Difference:
@@ -102,7 +108,10 @@ def _diff_children(
         label = child_label(child, item)
         current = live_by_key.get(key(item))
         if current is None:
-            differences.append(_masked(label, None, item, _item_secrets(child, index, secrets)))
+            secret = _is_secret(f"{child.field}[{index}]", secrets) or any(
+                item.get(name) is not None for name in child.sensitive
+            )
+            differences.append(Difference(label, None, None if secret else item, secret))
             continue
         for name, after in item.items():
             before = current.get(name)
@@ -112,13 +121,11 @@ def _diff_children(
                 differences.append(Difference(f"{label}.{name}", *_values(shown), shown.sensitive))
     for item in live_items:
         if key(item) not in desired_keys:
-            differences.append(Difference(child_label(child, item), item, None))
+            secret = any(item.get(name) is not None for name in child.sensitive)
+            differences.append(
+                Difference(child_label(child, item), None if secret else item, None, secret)
+            )
     return differences
-
-
-def _item_secrets(child: ChildSpec, index: int, secrets: frozenset[str]) -> frozenset[str]:
-    prefix = f"{child.field}[{index}]"
-    return frozenset(prefix for s in secrets if s.startswith(prefix))
 
 
 def _values(difference: Difference) -> tuple[Any, Any]:

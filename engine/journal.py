@@ -8,8 +8,10 @@ file. :mod:`engine.rollback` reads it back.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,20 +27,40 @@ def journal_dir(root: Path, environment: str) -> Path:
     return root / ".syncset" / "journal" / environment
 
 
-def mask(fields: dict[str, Any] | None, secret_fields: frozenset[str]) -> dict[str, Any] | None:
-    """A copy of ``fields`` with every secret value (top-level or in a child item) masked."""
+def mask(fields: dict[str, Any] | None, secret_paths: frozenset[str]) -> dict[str, Any] | None:
+    """A copy of ``fields`` with the value at every secret path masked.
+
+    Paths are dotted with list indexes (``secret``, ``settings.token``, ``columns[1].note``);
+    a path that does not exist in ``fields`` is ignored.
+    """
     if fields is None:
         return None
-    out: dict[str, Any] = {}
-    for name, value in fields.items():
-        if name in secret_fields and value is not None:
-            out[name] = MASK
-        elif isinstance(value, list) and any(s.startswith(f"{name}.") for s in secret_fields):
-            inner = frozenset(s.split(".", 1)[1] for s in secret_fields if s.startswith(f"{name}."))
-            out[name] = [mask(v, inner) if isinstance(v, dict) else v for v in value]
+    out: Any = copy.deepcopy(fields)
+    for path in secret_paths:
+        _mask_path(out, _steps(path))
+    return dict(out)
+
+
+def _steps(path: str) -> list[str | int]:
+    return [int(p) if p.isdigit() else p for p in re.split(r"\.|\[|\]\.?", path) if p != ""]
+
+
+def _mask_path(node: Any, steps: list[str | int]) -> None:
+    for index, step in enumerate(steps):
+        last = index == len(steps) - 1
+        if isinstance(node, dict) and isinstance(step, str) and step in node:
+            if last:
+                if node[step] is not None:
+                    node[step] = MASK
+                return
+            node = node[step]
+        elif isinstance(node, list) and isinstance(step, int) and step < len(node):
+            if last:
+                node[step] = MASK
+                return
+            node = node[step]
         else:
-            out[name] = value
-    return out
+            return
 
 
 class Journal:

@@ -1,10 +1,10 @@
 """One apply (or rollback) per environment at a time.
 
-The lock is a file created atomically (``O_CREAT | O_EXCL``) under ``.syncset/locks/`` holding
-its owner, pid, host, start time and a TTL. A second apply reports who holds it and since when,
-and waits up to ``--lock-timeout`` seconds. A lock whose process is gone (same host) or whose
-TTL has passed is taken over with a warning. A lock file that cannot be read is never taken
-over silently: the message says how to remove it.
+The lock is a file under ``.syncset/locks/``, created atomically (written aside, then
+hard-linked into place), holding its owner, pid, host, start time and a TTL. A second apply
+reports who holds it and since when, and waits up to ``--lock-timeout`` seconds. A lock whose
+process is gone (same host) or whose TTL has passed is taken over with a warning. A lock file
+that cannot be read is never taken over silently: the message says how to remove it.
 
 The lock guards one checkout. CI runners on different machines are serialised by the CI's
 concurrency group (see docs/ci.md), not by this file.
@@ -88,7 +88,7 @@ def environment_lock(
     shown = path.relative_to(root).as_posix()
     while True:
         try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            _create_with(path, body)
         except FileExistsError:
             holder = _read(path)
             if holder is None:
@@ -114,10 +114,6 @@ def environment_lock(
                 ) from None
             time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
             continue
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(body, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
         break
     try:
         yield
@@ -125,6 +121,23 @@ def environment_lock(
         holder = _read(path)
         if holder and holder.get("pid") == os.getpid():
             path.unlink(missing_ok=True)
+
+
+def _create_with(path: Path, body: dict[str, object]) -> None:
+    """Create ``path`` holding ``body``, or raise FileExistsError; never visible half-written.
+
+    The body is written to a temporary file first and hard-linked into place: ``link`` fails if
+    the path exists, like ``O_EXCL``, but a contender can never read an empty lock.
+    """
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}")
+    try:
+        with tmp.open("w", encoding="utf-8") as handle:
+            json.dump(body, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _user() -> str:

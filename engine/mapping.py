@@ -12,6 +12,7 @@ import difflib
 import io
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
@@ -143,41 +144,71 @@ def write_mappings(
         fresh = CommentedMap(references or {})
         fresh.fa.set_block_style()
         document["references"] = references = fresh
+    # Comment lines below the last mapping belong to what follows `references`: keep them there.
+    trailing = _detach_trailing(references)
     written = 0
     for kind, source, target in assignments:
         table = references.get(kind)
         if not isinstance(table, CommentedMap):
             table = CommentedMap(table or {})
             table.fa.set_block_style()
-            _append(references, kind, table)
+            references[kind] = table
         if source in table and not overwrite:
             continue
-        _append(table, source, target)
+        table[source] = target
         comment = (comments or {}).get((kind, source))
         if comment:
-            table.yaml_add_eol_comment(comment, source)
+            _set_line_comment(table, source, f"  # {comment}\n")
         written += 1
+    if trailing:
+        _attach_trailing(references, trailing)
     stream = io.StringIO()
     yaml.dump(document, stream)
     atomic_write_text(path, stream.getvalue())
     return written
 
 
-def _append(mapping: CommentedMap, key: str, value: object) -> None:
-    """Set ``key``; when it is new, the comment lines that followed the old last entry move
-    below the new one, so a comment about the next section stays above that section."""
-    if key in mapping or not mapping:
-        mapping[key] = value
-        return
-    last = list(mapping)[-1]
-    slot = mapping.ca.items.get(last)
+def _deepest_last(mapping: CommentedMap) -> tuple[CommentedMap, Any] | None:
+    """The mapping and key of the entry written last below ``mapping``."""
+    node, key = mapping, None
+    while isinstance(node, CommentedMap) and node:
+        key = list(node)[-1]
+        value = node[key]
+        if isinstance(value, CommentedMap) and value:
+            node = value
+            continue
+        return node, key
+    return None
+
+
+def _detach_trailing(mapping: CommentedMap) -> str:
+    found = _deepest_last(mapping)
+    if found is None:
+        return ""
+    node, key = found
+    slot = node.ca.items.get(key)
     token = slot[2] if slot and len(slot) > 2 else None
-    mapping[key] = value
     if token is None or "\n" not in token.value.rstrip("\n"):
-        return
+        return ""
     own, _, following = token.value.partition("\n")
     token.value = own + "\n"
-    mapping.ca.items.setdefault(key, [None, None, None, None])
+    return following
+
+
+def _attach_trailing(mapping: CommentedMap, following: str) -> None:
+    found = _deepest_last(mapping)
+    if found is None:
+        return
+    node, key = found
+    slot = node.ca.items.get(key)
+    token = slot[2] if slot and len(slot) > 2 else None
+    own = token.value if token is not None else "\n"
+    _set_line_comment(node, key, own + following)
+
+
+def _set_line_comment(mapping: CommentedMap, key: Any, text: str) -> None:
+    from ruamel.yaml.error import CommentMark
     from ruamel.yaml.tokens import CommentToken
 
-    mapping.ca.items[key][2] = CommentToken("\n" + following, token.start_mark, None)
+    slot = mapping.ca.items.setdefault(key, [None, None, None, None])
+    slot[2] = CommentToken(text, CommentMark(0), None)

@@ -165,13 +165,21 @@ def _desired_change(
         action = Action.UPDATE if differences else Action.NONE
         renamed = any(d.field in spec.natural_key for d in differences)
         reason = "matched by its ownership marker" + (" (renamed)" if renamed else "")
-        return RecordChange(**common, **found, action=action, managed=True, reason=reason)
+        return RecordChange(
+            **common,
+            **found,
+            action=action,
+            managed=True,
+            reason=reason,
+            deferred=deferred if action is Action.UPDATE else (),
+        )
     how = "linked in mappings.yaml" if match.how is MatchHow.LINK else f"same {spec.natural_key[0]}"
     owner = f", taking it over from {live.marker.source!r}" if live.marker else ""
     return RecordChange(
         **common,
         **found,
         action=Action.ADOPT,
+        deferred=deferred,
         managed=False,
         reason=f"exists without the ownership marker ({how}): it will be adopted{owner}",
     )

@@ -175,13 +175,14 @@ def _file_moves(
 
 
 def _copy(root: Path, moves: dict[str, str]) -> dict[str, bytes | None]:
-    from engine.yamlio import atomic_write_text
+    """Copy byte for byte (line ends included); returns what each destination held before."""
+    from engine.yamlio import atomic_write_bytes
 
     originals: dict[str, bytes | None] = {}
     for destination, source in moves.items():
         path = root / destination
         originals[destination] = path.read_bytes() if path.exists() else None
-        atomic_write_text(path, (root / source).read_text(encoding="utf-8"))
+        atomic_write_bytes(path, (root / source).read_bytes())
     return originals
 
 
@@ -195,16 +196,49 @@ def _restore(root: Path, originals: dict[str, bytes | None]) -> None:
 
 
 def _commit(repo: object, promotion: Promotion, now: datetime, sync_set: str | None) -> None:
+    """Commit only the promoted files on a new branch; on any refusal, leave git as it was.
+
+    ``git commit --only -- paths`` keeps whatever else the user had staged out of the commit
+    (and staged), and runs the repository's hooks like any commit.
+    """
     import git
 
     assert isinstance(repo, git.Repo)
     stamp = now.strftime("%Y%m%d-%H%M%S")
     branch = f"promote/{promotion.source}-to-{promotion.destination}/{stamp}"
+    previous = repo.active_branch.name if not repo.head.is_detached else repo.head.commit.hexsha
+    paths = sorted(promotion.files)
     repo.git.checkout("-b", branch)
-    repo.index.add(sorted(promotion.files))
-    commit = repo.index.commit(commit_message(promotion, sync_set))
+    try:
+        repo.git.add("--", *paths)
+        repo.git.commit(
+            "-m", commit_message(promotion, sync_set), "--only", "--", *paths, env=_identity(repo)
+        )
+    except git.GitCommandError:
+        repo.git.reset("-q", "--", *paths)
+        repo.git.checkout("-q", previous)
+        repo.git.branch("-D", branch)
+        raise
     promotion.branch = branch
-    promotion.commit = commit.hexsha
+    promotion.commit = repo.head.commit.hexsha
+
+
+def _identity(repo: object) -> dict[str, str]:
+    """A committer identity for machines without one (fresh CI runners); git's own otherwise."""
+    import git
+
+    assert isinstance(repo, git.Repo)
+    reader = repo.config_reader()
+    if reader.get_value("user", "email", default="") and reader.get_value(
+        "user", "name", default=""
+    ):
+        return {}
+    return {
+        "GIT_AUTHOR_NAME": "syncset",
+        "GIT_AUTHOR_EMAIL": "syncset@localhost",
+        "GIT_COMMITTER_NAME": "syncset",
+        "GIT_COMMITTER_EMAIL": "syncset@localhost",
+    }
 
 
 def commit_message(promotion: Promotion, sync_set: str | None) -> str:

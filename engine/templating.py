@@ -10,6 +10,7 @@ remembered as secret-bearing, so renderers mask it like a sensitive field.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -36,6 +37,9 @@ class _EnvMissing(TemplateError):
         )
 
 
+_SECRET_VAR = r"vars\s*(?:\.\s*{0}\b|\[\s*['\"]{0}['\"])"
+
+
 def _looks_templated(value: str) -> bool:
     return "{{" in value or "{%" in value
 
@@ -52,8 +56,26 @@ class Renderer:
             undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
         )
         self._variables = dict(variables)
+        self._secret_vars: set[str] = set()
         self._cache: dict[str, Any] = {}
         self._used_env = False
+
+    def set_variables(self, variables: Mapping[str, Any]) -> None:
+        """Render the variables themselves (they may read ``env()``) and use the result.
+
+        A variable that read an environment variable is secret, and so is every value that
+        uses it later. Problems are reported with the variable's name as the path.
+        """
+        rendered: dict[str, Any] = {}
+        for name, value in variables.items():
+            try:
+                result, secrets = self.render_tree(value)
+            except TemplateProblem as exc:
+                raise TemplateProblem((name, *exc.path), exc.message) from None
+            rendered[name] = result
+            if secrets:
+                self._secret_vars.add(name)
+        self._variables = rendered
 
     def _env(self, name: str, default: str | None = None) -> str:
         self._used_env = True
@@ -70,7 +92,13 @@ class Renderer:
             self._cache[source] = template
         self._used_env = False
         text = template.render(vars=self._variables, env=self._env)
-        return text, self._used_env
+        return text, self._used_env or self._uses_secret_var(source)
+
+    def _uses_secret_var(self, source: str) -> bool:
+        """Whether a template reads a variable whose value came from ``env()``."""
+        return any(
+            re.search(_SECRET_VAR.format(re.escape(name)), source) for name in self._secret_vars
+        )
 
     def render_tree(
         self, value: Any, skip_top: frozenset[str] = frozenset()

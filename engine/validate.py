@@ -7,7 +7,7 @@ looked up lazily by :class:`engine.yamlio.Locator`, so a valid tree is never par
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -51,9 +51,13 @@ class Validator:
         error: ValidationError,
         subject: str = "",
         spec: KindSpec | None = None,
+        data: Any = None,
+        redirect: Redirect | None = None,
     ) -> None:
+        """One problem per pydantic error; ``data`` is what was validated (default: the
+        document's), and ``redirect`` may place an error elsewhere (an override's line)."""
         for item in error.errors(include_url=False):
-            path = _data_path(doc.data, item["loc"])
+            path = _data_path(doc.data if data is None else data, item["loc"])
             kind = item["type"]
             if kind == "extra_forbidden":
                 message = "unknown field" + _suggestion(path, spec)
@@ -62,11 +66,19 @@ class Validator:
                 path = tuple(item["loc"][: len(path) + 1])
             else:
                 message = str(item["msg"]).removeprefix("Value error, ")
-            self.add(doc, path, message, subject, at_value=kind != "extra_forbidden")
+            target = redirect(path) if redirect is not None else None
+            if target is not None:
+                self.add(target[0], target[1], message, subject, at_value=True)
+            else:
+                self.add(doc, path, message, subject, at_value=kind != "extra_forbidden")
 
     def raise_if_any(self) -> None:
         if self.problems:
             raise ConfigError(self.problems)
+
+
+Redirect = Callable[[tuple[str | int, ...]], tuple[Document, tuple[str | int, ...]] | None]
+"""Where a problem at a record's key path really belongs, if not in the record's file."""
 
 
 def _data_path(data: Any, loc: Iterable[Any]) -> tuple[str | int, ...]:
@@ -107,11 +119,12 @@ def validate_environment(
     account = _account_settings(check, config_doc, config, renderer)
     mappings = _mappings(check, mappings_doc)
     with gc_paused():
-        records = _records(check, documents, renderer, mappings)
+        records = _records(check, documents, renderer, mappings, mappings_doc)
     from engine.crosscheck import check_mappings, check_references
 
-    check_references(check, records, documents)
-    check_mappings(check, mappings, mappings_doc, records)
+    declared = declared_keys(documents)
+    check_references(check, records, documents, declared)
+    check_mappings(check, mappings, mappings_doc, declared)
     check.raise_if_any()
     assert config is not None
     return Environment(name, root, folder, config, mappings, records, account)
@@ -142,8 +155,11 @@ def _account_settings(
     raw = dict(doc.data.get("account") or {})
     try:
         # vars may themselves use env(); render them first, then the account settings.
-        rendered_vars, _ = renderer.render_tree(config.vars)
-        renderer._variables = rendered_vars
+        renderer.set_variables(config.vars)
+    except TemplateProblem as exc:
+        check.add(doc, ("vars", *exc.path), exc.message, at_value=True)
+        return {}
+    try:
         settings, _ = renderer.render_tree(raw)
     except TemplateProblem as exc:
         check.add(doc, ("account", *exc.path), exc.message, at_value=True)
@@ -173,12 +189,16 @@ def _mappings(check: Validator, doc: Document | None) -> Mappings:
 
 
 def _records(
-    check: Validator, documents: list[Document], renderer: Renderer, mappings: Mappings
+    check: Validator,
+    documents: list[Document],
+    renderer: Renderer,
+    mappings: Mappings,
+    mappings_doc: Document | None = None,
 ) -> dict[RecordKey, Record]:
     records: dict[RecordKey, Record] = {}
     first_seen: dict[RecordKey, Document] = {}
     for doc in documents:
-        record = _record(check, doc, renderer, mappings)
+        record = _record(check, doc, renderer, mappings, mappings_doc)
         if record is None:
             continue
         if record.key in records:
@@ -198,7 +218,11 @@ def _records(
 
 
 def _record(
-    check: Validator, doc: Document, renderer: Renderer, mappings: Mappings
+    check: Validator,
+    doc: Document,
+    renderer: Renderer,
+    mappings: Mappings,
+    mappings_doc: Document | None = None,
 ) -> Record | None:
     data = doc.data
     if not isinstance(data, dict):
@@ -225,16 +249,24 @@ def _record(
             at_value=True,
         )
         return None
+    overrides = _overrides_for(spec, mappings, data.get("id"))
+    merged = {**data, **{name: value for name, (_, value) in overrides.items()}}
+
+    def redirect(path: tuple[str | int, ...]) -> tuple[Document, tuple[str | int, ...]] | None:
+        if mappings_doc is None or not path or path[0] not in overrides:
+            return None
+        return mappings_doc, ("overrides", overrides[str(path[0])][0], *path)
+
     try:
-        rendered, secrets = renderer.render_tree(data, skip_top=frozenset({"kind", "id"}))
+        rendered, secrets = renderer.render_tree(merged, skip_top=frozenset({"kind", "id"}))
     except TemplateProblem as exc:
-        check.add(doc, exc.path, exc.message, subject, at_value=True)
+        target = redirect(exc.path) or (doc, exc.path)
+        check.add(target[0], target[1], exc.message, subject, at_value=True)
         return None
-    rendered = _with_overrides(rendered, mappings, kind)
     try:
         model: BaseModel = spec.model.model_validate(rendered)
     except ValidationError as exc:
-        check.add_pydantic(doc, exc, subject, spec)
+        check.add_pydantic(doc, exc, subject, spec, rendered, redirect)
         return None
     fields = normalise(spec, model)
     leaked = [f for f in _sensitive_paths(spec, fields) if f not in secrets]
@@ -268,12 +300,20 @@ def normalise(spec: KindSpec, model: BaseModel) -> dict[str, Any]:
     return fields
 
 
-def _with_overrides(data: dict[str, Any], mappings: Mappings, kind: str) -> dict[str, Any]:
-    per_kind = mappings.overrides.get(kind)
-    per_record = mappings.overrides.get(f"{kind}/{data.get('id')}")
-    if not per_kind and not per_record:
-        return data
-    return {**data, **(per_kind or {}), **(per_record or {})}
+def _overrides_for(
+    spec: KindSpec, mappings: Mappings, record_id: Any
+) -> dict[str, tuple[str, Any]]:
+    """Field → (override key, value) from mappings.yaml: per kind, then per record.
+
+    Only fields the kind has: an unknown field is reported once, in mappings.yaml. Overrides
+    are merged *before* rendering, so they may use ``{{ vars.x }}`` like the record itself.
+    """
+    out: dict[str, tuple[str, Any]] = {}
+    for key in (spec.name, f"{spec.name}/{record_id}"):
+        for name, value in (mappings.overrides.get(key) or {}).items():
+            if name in spec.fields:
+                out[name] = (key, value)
+    return out
 
 
 def _sensitive_paths(spec: KindSpec, fields: dict[str, Any]) -> Iterator[str]:
@@ -294,8 +334,14 @@ def split_dotted(path: str) -> list[str | int]:
     return steps
 
 
-def reference_values(spec: KindSpec, fields: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
-    """Every ``(field path, target kind, value)`` a record's references hold."""
+def reference_values(
+    spec: KindSpec, fields: dict[str, Any], indexed: bool = False
+) -> Iterator[tuple[str, str, str]]:
+    """Every ``(field path, target kind, value)`` a record's references hold.
+
+    With ``indexed`` an item of a reference list is named by its index (``members[1]``), to
+    place a problem on the item; otherwise by the list (``members``), as plans show it.
+    """
     for ref in spec.references:
         if ref.child is None:
             items: list[tuple[str, Any]] = [(ref.field, fields.get(ref.field))]
@@ -307,8 +353,23 @@ def reference_values(spec: KindSpec, fields: dict[str, Any]) -> Iterator[tuple[s
         for path, value in items:
             if value is None:
                 continue
-            for one in value if isinstance(value, list) else [value]:
-                yield path, ref.target, one
+            if not isinstance(value, list):
+                yield path, ref.target, value
+                continue
+            for index, one in enumerate(value):
+                yield (f"{path}[{index}]" if indexed else path), ref.target, one
+
+
+def declared_keys(documents: list[Document]) -> set[RecordKey]:
+    """``(kind, id)`` of every document that names both, valid or not: a reference to a record
+    that failed validation is not also reported as undeclared."""
+    return {
+        (doc.data["kind"], str(doc.data["id"]))
+        for doc in documents
+        if isinstance(doc.data, dict)
+        and isinstance(doc.data.get("kind"), str)
+        and doc.data.get("id") is not None
+    }
 
 
 def records_in_context(

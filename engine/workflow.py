@@ -6,14 +6,17 @@ except :func:`open_provider` and :func:`engine.resolve.read_live`, which reach t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.errors import ConfigError, RefusedError
+from engine.apply import Applier, ApplyReport, RecordResult
+from engine.errors import ConfigError, PlanFileError, RefusedError
 from engine.gitrepo import head_commit
+from engine.journal import Journal
 from engine.load import folder_digest
 from engine.model import Environment
-from engine.plan import Action, Plan, Selection
+from engine.plan import Action, Plan, PlanStatus, Selection
 from engine.planner import build_plan
 from engine.resolve import Resolution, read_live, resolve
 from engine.selection import record_filter
@@ -80,3 +83,50 @@ def _refuse_empty_desired_state(environment: Environment, plan: Plan) -> None:
             f"{len(removals)} managed records from the account; if that is really intended, "
             "set policies.allow_empty: true in environment.yaml"
         )
+
+
+def refuse_unprepared(plan: Plan) -> None:
+    """Apply refuses a plan that is Being Prepared, listing the values still to map."""
+    if plan.status is PlanStatus.BEING_PREPARED:
+        values = "; ".join(
+            f"{u.kind} {u.value} (used by {', '.join(f'{x.record}.{x.field}' for x in u.used_by)})"
+            for u in plan.unmapped
+        )
+        raise RefusedError(
+            f"the plan for {plan.environment} is Being Prepared: map these references in "
+            f"environments/{plan.environment}/mappings.yaml first: {values}"
+        )
+
+
+def check_saved_plan(saved: Plan, run: PlanRun) -> None:
+    """A saved plan is refused when its environment folder changed since it was made."""
+    digest = folder_digest(run.environment.root, run.environment.folder)
+    if digest != saved.env_digest:
+        raise PlanFileError(
+            f"environments/{saved.environment} changed since this plan was made: plan again "
+            "and review the new plan"
+        )
+
+
+def execute_plan(
+    run: PlanRun,
+    plan: Plan,
+    parallelism: int,
+    command: str,
+    progress: Callable[[RecordResult], None] = lambda result: None,
+) -> ApplyReport:
+    """Apply ``plan`` against the fresh ``run`` with a journal; the caller holds the lock."""
+    journal = Journal.start(
+        run.environment.root,
+        plan.environment,
+        command,
+        plan_checksum=plan.checksum,
+        git_commit=plan.git_commit,
+    )
+    try:
+        applier = Applier(
+            run.environment, run.provider, run.resolution, plan, journal, parallelism, progress
+        )
+        return applier.run()
+    finally:
+        journal.close()

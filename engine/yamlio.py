@@ -135,7 +135,19 @@ MAX_FLOW_DEPTH = 500
 and a file of ~50,000 nested brackets would crash the process instead of raising."""
 
 
+def _block_depth_problem(text: str, shown: str) -> Problem | None:
+    """Block nesting shows as indentation and ``- - -`` prefixes: refuse absurd depths."""
+    limit = 2 * MAX_FLOW_DEPTH
+    for number, line in enumerate(text.splitlines(), start=1):
+        if len(line) > limit and len(line) - len(line.lstrip(" -")) > limit:
+            return Problem(shown, number, 1, f"YAML nested more than {MAX_FLOW_DEPTH} levels deep")
+    return None
+
+
 def _flow_depth_problem(text: str, shown: str) -> Problem | None:
+    block = _block_depth_problem(text, shown)
+    if block is not None:
+        return block
     if text.count("[") + text.count("{") < MAX_FLOW_DEPTH:
         return None
     depth = 0
@@ -195,7 +207,7 @@ class Locator:
             try:
                 text = (self._root / shown).read_text(encoding="utf-8-sig")
                 self._documents[shown] = list(round_trip().load_all(text))
-            except (OSError, YAMLError, UnicodeDecodeError):
+            except (OSError, YAMLError, UnicodeDecodeError, RecursionError):
                 self._documents[shown] = []
         return self._documents[shown]
 
@@ -237,11 +249,16 @@ def _one_based(pos: tuple[int, int]) -> tuple[int, int]:
 
 def atomic_write_text(path: Path, text: str) -> None:
     """Write a file so that a reader sees the old content or the new one, never half of it."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside ``path``, fsync it, then rename it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

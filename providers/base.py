@@ -106,7 +106,10 @@ class Provider(Protocol):
     def update(
         self, kind: str, live_id: str, fields: dict[str, Any], marker: Marker | None = None
     ) -> LiveRecord:
-        """Change the given fields (a child collection is given whole: the provider diffs it)."""
+        """Change the given fields (a child collection is given whole: the provider diffs it).
+
+        ``marker`` None keeps the record's marker; an empty ``Marker("", "")`` clears it.
+        """
         ...
 
     def remove(self, kind: str, live_id: str, how: Literal["disable", "delete"]) -> None:

@@ -211,10 +211,10 @@ class SandboxProvider:
         data.update(_with_child_ids(spec, changes, current.fields))
         self._check_references(db, spec, data)
         disabled = fields.get("disabled", current.disabled)
-        source = marker.source if marker else (current.marker.source if current.marker else None)
-        source_id = (
-            marker.source_id if marker else (current.marker.source_id if current.marker else None)
-        )
+        # An empty marker (Marker("", "")) clears it: how a rollback un-adopts a record.
+        kept = marker if marker is not None else current.marker
+        source = (kept.source or None) if kept else None
+        source_id = (kept.source_id or None) if kept and source else None
         try:
             with db:
                 db.execute(

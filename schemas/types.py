@@ -99,8 +99,19 @@ Timestamp = Annotated[
 """A moment in time, normalised to UTC and written as ``2026-12-25T00:00:00Z``."""
 
 
+_DATE_ONLY = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
+
+
 def end_of_day(value: Any) -> Any:
-    """A bare date as an *end* means the whole day is included: it ends at the next midnight."""
+    """A bare date as an *end* means the whole day is included: it ends at the next midnight.
+
+    Quoted (or templated) dates are strings by the time they arrive; they count as dates too.
+    """
+    if isinstance(value, str) and (match := _DATE_ONLY.match(value)):
+        try:
+            value = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        except ValueError:
+            return value
     if isinstance(value, date) and not isinstance(value, datetime):
         return datetime(value.year, value.month, value.day) + timedelta(days=1)
     return value

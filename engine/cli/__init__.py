@@ -50,7 +50,8 @@ __all__ = ["COMMAND_MODULES", "app", "main"]
 def main(argv: list[str] | None = None) -> None:
     """Console entry point."""
     try:
-        app(args=argv, standalone_mode=False)
+        # Outside standalone mode click *returns* the code of a typer.Exit instead of raising.
+        code = app(args=argv, standalone_mode=False)
     except SyncsetError as exc:
         console_err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
@@ -67,3 +68,4 @@ def main(argv: list[str] | None = None) -> None:
             console_err.print(f"error: {exc}", markup=False)
         # Usage errors exit 1, not click's 2: 2 means "changes present" to CI scripts.
         sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -8,19 +8,26 @@ from typing import Annotated
 
 import typer
 
-from engine.apply import Applier, ApplyReport, RecordResult
+from engine.apply import ApplyReport
 from engine.cli.app import app, console, console_err
 from engine.cli.options import IdOption, KindOption, SyncSetOption
-from engine.errors import PlanFileError, RefusedError
+from engine.errors import RefusedError
 from engine.journal import Journal, read_journal
-from engine.load import find_root, folder_digest
+from engine.load import find_root
 from engine.lock import environment_lock
-from engine.plan import Plan, PlanStatus, Selection, load_plan
+from engine.plan import Plan, Selection, load_plan
 from engine.render import Format, render_plan
 from engine.render.report import report_summary, result_line
 from engine.rollback import execute_rollback, plan_rollback
 from engine.selection import check_selection
-from engine.workflow import PlanRun, open_provider, plan_environment
+from engine.workflow import (
+    PlanRun,
+    check_saved_plan,
+    execute_plan,
+    open_provider,
+    plan_environment,
+    refuse_unprepared,
+)
 
 AutoApprove = Annotated[bool, typer.Option("--auto-approve", help="Apply without asking (for CI).")]
 LockTimeout = Annotated[
@@ -42,42 +49,16 @@ def confirm(question: str, auto_approve: bool) -> None:
         raise RefusedError("not confirmed: nothing was changed")
 
 
-def refuse_unprepared(plan: Plan) -> None:
-    if plan.status is PlanStatus.BEING_PREPARED:
-        values = "; ".join(
-            f"{u.kind} {u.value} (used by {', '.join(f'{x.record}.{x.field}' for x in u.used_by)})"
-            for u in plan.unmapped
-        )
-        raise RefusedError(
-            f"the plan for {plan.environment} is Being Prepared: map these references in "
-            f"environments/{plan.environment}/mappings.yaml first: {values}"
-        )
-
-
-def run_apply(
-    run: PlanRun, plan: Plan, parallelism: int, command: str, show_progress: bool = True
-) -> ApplyReport:
-    """Execute ``plan`` against the fresh ``run``; the caller holds the lock."""
-    root = run.environment.root
-    journal = Journal.start(
-        root, plan.environment, command, plan_checksum=plan.checksum, git_commit=plan.git_commit
+def run_apply(run: PlanRun, plan: Plan, parallelism: int, command: str) -> ApplyReport:
+    """Execute ``plan`` printing each record as it finishes; the caller holds the lock."""
+    console.print(f"In progress: applying {len(plan.pending)} changes to {plan.environment}")
+    return execute_plan(
+        run,
+        plan,
+        parallelism,
+        command,
+        lambda result: console.print(result_line(result), markup=False),
     )
-
-    def progress(result: RecordResult) -> None:
-        if show_progress:
-            console.print(result_line(result), markup=False)
-
-    try:
-        if show_progress:
-            console.print(
-                f"In progress: applying {len(plan.pending)} changes to {plan.environment}"
-            )
-        report = Applier(
-            run.environment, run.provider, run.resolution, plan, journal, parallelism, progress
-        ).run()
-    finally:
-        journal.close()
-    return report
 
 
 @app.command()
@@ -108,7 +89,7 @@ def apply(
         try:
             plan = saved or run.plan
             if saved is not None:
-                _check_saved(saved, run)
+                check_saved_plan(saved, run)
             else:
                 console.print(render_plan(plan, Format.TEXT), markup=False, end="")
             refuse_unprepared(plan)
@@ -125,15 +106,6 @@ def apply(
     console.print(f"Journal: {Path(report.journal or '').relative_to(root)}", markup=False)
     if not report.ok:
         raise typer.Exit(1)
-
-
-def _check_saved(saved: Plan, run: PlanRun) -> None:
-    digest = folder_digest(run.environment.root, run.environment.folder)
-    if digest != saved.env_digest:
-        raise PlanFileError(
-            f"environments/{saved.environment} changed since this plan was made: plan again "
-            "and review the new plan"
-        )
 
 
 def _warn(message: str) -> None:

@@ -41,6 +41,7 @@ from engine.load import find_root
 from engine.plan import Plan
 from engine.render import Format, render_plan
 from engine.render.graph import changes_graph, mermaid
+from engine.render.report import result_line
 from engine.workflow import PlanRun
 from engine.yamlio import atomic_write_text
 
@@ -164,6 +165,7 @@ def ci_apply(
         lock_timeout=lock_timeout,
         confirm=None if unattended else _ask,
         warn=lambda message: console_err.print(f"warning: {message}", markup=False),
+        progress=lambda result: console.print(result_line(result), markup=False),
     )
     results = apply_all(root, names, options)
     head = head_commit(root)

@@ -12,6 +12,22 @@ from engine.render.values import SYMBOLS, VERBS, change_line, totals
 MAX_CHARS = 60_000
 _RESERVE = 600
 """Room kept for the closing "left out" note."""
+HEAD_BUDGET = 20_000
+"""At most this much for the lists above the details (unmapped values, removals, adoptions)."""
+USES_SHOWN = 10
+
+
+def _capped(rows: list[str], budget: int, what: str) -> list[str]:
+    """As many rows as fit in ``budget`` characters, then a line saying how many were cut."""
+    kept: list[str] = []
+    used = 0
+    for row in rows:
+        if used + len(row) + 1 > budget:
+            kept.append(f"- … {len(rows) - len(kept)} more {what}: see the JSON plan")
+            break
+        kept.append(row)
+        used += len(row) + 1
+    return kept
 
 
 def status_line(plan: Plan) -> str:
@@ -55,18 +71,20 @@ def plan_markdown(plan: Plan, heading_level: int = 3) -> str:
     if plan.unmapped:
         head += ["**References to map** (in `mappings.yaml`):", ""]
         head += ["| kind | value | used by |", "|---|---|---|"]
+        rows = []
         for value in plan.unmapped:
-            uses = ", ".join(f"`{u.record}.{u.field}`" for u in value.used_by)
-            head.append(f"| {value.kind} | `{_cell(value.value)}` | {uses} |")
+            uses = ", ".join(f"`{u.record}.{u.field}`" for u in value.used_by[:USES_SHOWN])
+            if len(value.used_by) > USES_SHOWN:
+                uses += f" and {len(value.used_by) - USES_SHOWN} more"
+            rows.append(f"| {value.kind} | `{_cell(value.value)}` | {uses} |")
+        head += _capped(rows, HEAD_BUDGET // 2, "references")
         head.append("")
     pending = plan.pending
     first = [c for c in pending if c.action in (Action.DISABLE, Action.DELETE, Action.ADOPT)]
     if first:
         head += ["**Removals and adoptions**:", ""]
-        for change in first:
-            head.append(
-                f"- {VERBS[change.action]} `{change.kind}/{change.id}`: {_cell(change.reason)}"
-            )
+        rows = [f"- {VERBS[c.action]} `{c.kind}/{c.id}`: {_cell(c.reason)}" for c in first]
+        head += _capped(rows, HEAD_BUDGET // 2, "removals and adoptions")
         head.append("")
     footer = [f"**Plan**: {totals([c.action for c in plan.changes]) if pending else 'no changes'}."]
     body = "\n".join(head)
