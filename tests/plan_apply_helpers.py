@@ -22,11 +22,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from engine.apply import Applier, ApplyReport
 from engine.errors import ConfigError
+from engine.journal import Journal
 from engine.model import Environment, Origin, Record
 from engine.plan import Plan, Selection
 from engine.validate import normalise, validate_environment
-from engine.workflow import open_provider, plan_environment
+from engine.workflow import PlanRun, open_provider, plan_environment
 from providers.base import LiveRecord, Marker
 from providers.sandbox import SandboxProvider
 from schemas import CATALOG
@@ -277,6 +279,17 @@ def make_plan(root: Path, env: str = "dev", **selection: Any) -> Plan:
     run = plan_environment(root, env, Selection(**selection))
     run.provider.close()
     return run.plan
+
+
+def apply_plan(run: PlanRun, plan: Plan | None = None, parallelism: int = 4) -> ApplyReport:
+    """What ``syncset apply`` does after confirming, without the console: journal + Applier."""
+    plan = plan or run.plan
+    journal = Journal.start(run.environment.root, plan.environment, "apply")
+    try:
+        applier = Applier(run.environment, run.provider, run.resolution, plan, journal, parallelism)
+        return applier.run()
+    finally:
+        journal.close()
 
 
 def pending(plan: Plan) -> dict[str, str]:
