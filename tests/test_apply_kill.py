@@ -63,20 +63,12 @@ def journal_of(root):
     return read_journal(path)
 
 
-DEFERRED_NOT_IN_UPDATES = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: engine/planner.py _desired_change sets RecordChange.deferred only for creates; "
-    "a board created without its columns is then updated with them, skipped as needing the "
-    "team, and the team is skipped as needing the board: re-runs never converge",
-)
-
-
 @pytest.mark.parametrize(
     ("after", "parallelism"),
     [
         pytest.param(0, "1", id="before-the-first-write"),
-        pytest.param(3, "4", id="inside-wave-0", marks=DEFERRED_NOT_IN_UPDATES),
-        pytest.param(5, "2", id="inside-wave-2", marks=DEFERRED_NOT_IN_UPDATES),
+        pytest.param(3, "4", id="inside-wave-0"),
+        pytest.param(5, "2", id="inside-wave-2"),
         pytest.param(7, "4", id="in-the-deferred-pass"),
     ],
 )

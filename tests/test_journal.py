@@ -210,11 +210,6 @@ def test_mask_hides_top_level_secrets_and_keeps_the_rest():
     assert mask(None, frozenset({"secret"})) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: engine/journal.py mask() ignores secret paths inside a mapping "
-    "('settings.token') and indexed child paths ('columns[1].description')",
-)
 def test_mask_hides_env_values_inside_mappings_and_child_items():
     fields = {
         "settings": {"host": "erp.example", "token": "t0p"},

@@ -178,11 +178,6 @@ def _contend(root: str, barrier, outcomes) -> None:
         outcomes.put("garbage" if "unreadable" in str(exc) else "locked")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: engine/lock.py environment_lock creates the file (O_EXCL) before writing it, "
-    "so a contender can read it empty and is told to remove a live lock",
-)
 def test_contenders_that_lose_the_race_are_told_who_holds_the_lock(tmp_path):
     context = multiprocessing.get_context("fork")
     seen: list[str] = []

@@ -87,13 +87,6 @@ def test_plan_out_writes_only_the_plan_file(applied, cli):
 # -- exit codes -------------------------------------------------------------------------------
 
 
-EXIT_SWALLOWED = (
-    "BUG: engine/cli/__init__.py main() ignores the exit code that typer returns for "
-    "typer.Exit when standalone_mode=False, so every `raise typer.Exit(n)` exits 0"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=EXIT_SWALLOWED)
 def test_detailed_exitcode_is_2_when_there_are_changes(seed, cli):
     assert cli("plan", "dev", "--detailed-exitcode").code == 2
 
@@ -121,7 +114,6 @@ def test_an_error_exits_1_even_with_detailed_exitcode(repo, cli):
     assert "environments/dev/team.yaml:4:13: team/dev: work_hours:" in result.err
 
 
-@pytest.mark.xfail(strict=True, reason=EXIT_SWALLOWED)
 def test_a_being_prepared_plan_exits_2_with_detailed_exitcode(seed, cli):
     seed.write(
         "environments/dev/product_backlogs/expense-reporting.yaml",

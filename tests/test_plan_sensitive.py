@@ -122,21 +122,11 @@ def nested(repo, monkeypatch):
     return repo
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: engine/diff.py _masked/_item_secrets: an env() value inside a mapping field "
-    "or a child item of a new record is shown in the plan",
-)
 def test_env_values_nested_in_a_new_record_are_not_shown_in_any_format(nested, cli):
     for shown in everything_shown(cli):
         assert OLD not in shown
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: engine/journal.py mask() only masks top-level names and 'child.field' paths; "
-    "'settings.token' inside a mapping and 'columns[1].description' leak into the journal",
-)
 def test_env_values_nested_in_a_record_are_masked_in_the_journal(nested, cli, monkeypatch):
     cli("apply", "dev", "--auto-approve")
     monkeypatch.setenv("ERP_TOKEN", NEW)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
 from plan_apply_helpers import environment, live, plan_of, record
 
 from engine.render import Format, render_plan
@@ -82,11 +81,6 @@ def test_a_record_is_never_cut_in_the_middle():
     assert all("+   description:" in block for block in blocks)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: engine/render/markdown.py plan_markdown lists every removal and adoption (and "
-    "every unmapped value) in the head outside the budget, so the comment can exceed 60,000",
-)
 def test_a_plan_with_thousands_of_adoptions_stays_under_the_budget():
     records = calendars(800)
     account = [live("calendar", f"SBX-{n}", name=r.fields["name"]) for n, r in enumerate(records)]

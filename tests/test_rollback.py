@@ -102,21 +102,11 @@ def changed(seed, cli):
     return seed
 
 
-UNADOPT_MARKER = (
-    "BUG: engine/rollback.py _restore un-adopts with Marker('', ''), and providers/sandbox.py "
-    "update stores it as source '' instead of NULL: the record does not get its old row back"
-)
-
-
 @pytest.mark.parametrize(
     "adopted",
     [
         pytest.param(False, id="creates-updates-disable"),
-        pytest.param(
-            True,
-            id="with-an-adoption",
-            marks=pytest.mark.xfail(strict=True, reason=UNADOPT_MARKER),
-        ),
+        pytest.param(True, id="with-an-adoption"),
     ],
 )
 def test_rollback_restores_the_before_state_exactly(changed, cli, adopted):
@@ -217,11 +207,6 @@ def test_a_deleted_record_is_created_again_from_its_before_image(repo, cli):
     assert after["data"] == before["data"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=f"{UNADOPT_MARKER}; the second un-adopted record of a kind then violates "
-    "UNIQUE (kind, source, source_id) and the rollback fails",
-)
 def test_rollback_of_two_adoptions_of_one_kind_restores_both(seed, cli):
     for name in ("Roadmap", "Backlog of ideas"):
         hand_create(seed.root, "product_backlog", {"name": name})
