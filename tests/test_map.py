@@ -274,11 +274,6 @@ def test_suggest_never_changes_an_existing_mapping(qa, cli):
     assert result.out.endswith("1 mapped to values missing from the account\n")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: engine/cli/__init__.py main() drops the code typer returns for typer.Exit "
-    "(standalone_mode=False), so map's `raise typer.Exit(1)` for missing targets exits 0",
-)
 def test_map_exits_1_when_a_mapping_target_is_missing_from_the_account(qa, cli):
     qa.write(MAPPINGS, COMMENTED.replace(ANDER, "ander.alkin@widget.exampel"))
 
@@ -303,12 +298,6 @@ def test_suggest_keeps_comments_and_the_order_of_sections(qa, cli):
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: engine/mapping.py write_mappings: yaml_add_eol_comment on the new last entry "
-    "replaces the comment token _append moved there, so comment lines that followed the "
-    "table's old last entry are lost",
-)
 def test_suggest_keeps_a_comment_line_that_follows_the_last_mapping(qa, cli):
     qa.write(MAPPINGS, COMMENTED.replace("links: {}", "# Links come last.\nlinks: {}"))
 

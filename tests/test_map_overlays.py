@@ -196,11 +196,6 @@ def test_live_compare_shows_the_override_values_written_to_the_account(overridde
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: engine/validate.py _with_overrides merges overrides after the record was "
-    "rendered, so {{ vars.x }} in an override reaches plan and compare as literal text",
-)
 def test_override_values_are_rendered_with_the_environments_vars(overridden, cli):
     overridden.add_environment(
         "qa", extra="promotes_from: dev\nvars:\n  company: Widget Europe IT\n"

@@ -182,12 +182,6 @@ def test_refuses_outside_a_git_repository(repo, cli):
     assert repo.files() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: engine/promote.py _commit checks out the new branch and stages the files "
-    "before committing; when git refuses the commit (a failing pre-commit hook), promote "
-    "restores the files but leaves the new branch checked out and the copies staged in the index",
-)
 def test_a_commit_refused_by_git_leaves_the_repository_untouched(seed, cli):
     hook = seed.root / ".git" / "hooks" / "pre-commit"
     hook.write_text("#!/bin/sh\necho 'no promotions on Fridays' >&2\nexit 1\n", encoding="utf-8")
@@ -337,11 +331,6 @@ def test_the_branch_is_named_after_both_environments_and_the_time(seed, cli):
     assert f"Created branch {branch}: git push -u origin {branch}" in result.out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: engine/promote.py _commit commits the whole index, so a change the user had "
-    "staged outside the destination folder is swept into the promotion commit",
-)
 def test_the_promotion_commit_holds_only_destination_files(seed, cli):
     (seed.root / "NOTES.md").write_text("Unrelated notes.\n", encoding="utf-8")
     seed.repo.git.add("NOTES.md")
@@ -354,11 +343,6 @@ def test_the_promotion_commit_holds_only_destination_files(seed, cli):
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: engine/promote.py _copy reads the source with read_text (universal newlines) "
-    "and writes text, so a file with CRLF line ends is not copied unchanged",
-)
 def test_files_are_copied_byte_for_byte(tmp_path, monkeypatch, cli):
     root = tmp_path / "repo"
     for name in ("dev", "qa"):

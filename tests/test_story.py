@@ -126,6 +126,7 @@ def _promote_to_qa(s: Story) -> None:
     s.seen["after promote"] = s.git.state()
     s.seen["promotion commit"] = s.git.repo.head.commit
     s.seen["qa plan without people"] = s.plan("plan qa", "qa")
+    s.run("plan qa detailed", "plan", "qa", "--detailed-exitcode")
     s.run("apply qa refused", "apply", "qa", "--auto-approve")
     s.seen["qa config rows after refusal"] = config_rows(s.root, "qa")
 
@@ -250,6 +251,7 @@ def test_qa_plan_without_people_is_being_prepared_with_every_use(story: Story) -
 
     assert plan["status"] == "being_prepared"
     assert unmapped_uses(plan) == SCRUM_USES
+    assert story.steps["plan qa detailed"].code == 2
 
 
 def test_apply_refuses_a_being_prepared_plan_and_writes_nothing(story: Story) -> None:
