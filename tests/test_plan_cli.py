@@ -337,3 +337,28 @@ def test_an_empty_environment_that_would_remove_everything_is_refused(applied, c
 
     assert result.code == 1
     assert "declares no records" in result.err and "allow_empty" in result.err
+
+
+def test_an_ambiguous_natural_key_stops_plan_and_apply_at_the_yaml_field(repo, cli):
+    path = repo.write(
+        "environments/dev/templates/expense.yaml",
+        """
+        kind: request_template
+        id: expense
+        subject: Expense claim
+        """,
+    )
+    for _ in range(2):
+        hand_create(repo.root, "request_template", {"subject": "Expense claim"})
+    before = rows(repo.root)
+
+    for command in (("plan", "dev"), ("apply", "dev", "--auto-approve")):
+        result = cli(*command)
+
+        assert result.code == 1
+        assert result.err.startswith(
+            "error: environments/dev/templates/expense.yaml:3:10: request_template/expense: "
+            "subject: 2 records of the account have subject 'Expense claim': bind one with a "
+            "link in mappings.yaml"
+        )
+    assert path.exists() and rows(repo.root) == before
