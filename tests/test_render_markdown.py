@@ -88,3 +88,20 @@ def test_a_plan_with_thousands_of_adoptions_stays_under_the_budget():
     markdown = render_plan(plan_of(environment(*records), *account), Format.MARKDOWN)
 
     assert len(markdown) <= MAX_CHARS
+    assert re.search(r"- … \d+ more removals and adoptions: see the JSON plan", markdown)
+    assert "changed records were left out" in markdown
+
+
+def test_a_plan_with_thousands_of_unmapped_people_stays_under_the_budget():
+    teams = [
+        record("team", f"team-{n:04d}", name=f"Team {n:04d}", manager=f"person{n:04d}@wdc.example")
+        for n in range(1500)
+    ]
+
+    plan = plan_of(environment(*teams))
+    markdown = render_plan(plan, Format.MARKDOWN)
+
+    assert len(plan.unmapped) == 1500
+    assert len(markdown) <= MAX_CHARS
+    assert "⏳ **Being Prepared**: 1500 references to map before apply" in markdown
+    assert re.search(r"\d+ more references: see the JSON plan", markdown)
