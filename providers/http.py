@@ -199,7 +199,7 @@ class HttpClient:
 
     def fetch_token(self, token_url: str, form: dict[str, str]) -> dict[str, Any]:
         """POST a token request (safe to repeat: at worst it mints a second token)."""
-        self.redactor.add(*form.values())
+        self.redactor.add(form.get("client_secret"))
         where = f"token request to {_shown(token_url)}"
         for attempt in range(1, self.settings.max_attempts + 1):
             try:

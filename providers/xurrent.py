@@ -226,6 +226,10 @@ class XurrentProvider:
                 f"account {self._settings.account!r} was refused: {exc}; check account and "
                 "that the token belongs to it"
             ) from None
+        except HttpError:
+            raise
+        except ProviderError:
+            pass  # an API without the rateLimit query: reading each kind below still tells
         for kind in sorted(TYPE_MAPS):
             tm = TYPE_MAPS[kind]
             try:
