@@ -217,6 +217,8 @@ class HttpClient:
             if response.status_code == 429 and attempt < self.settings.max_attempts:
                 self._throttled(response, where)
                 continue
+            if response.status_code >= 500:
+                raise ServerFailed(f"{where}: HTTP {response.status_code} after retries")
             if response.status_code != 200:
                 raise AuthFailed(
                     self.redactor.clean(
