@@ -443,18 +443,3 @@ def test_a_hand_made_board_whose_column_names_a_team_is_snapshotted_with_the_tea
 
     board = repo.root.joinpath(DEV, "agile_boards/expense-reporting.yaml").read_text()
     assert "team: reviewers" in board
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: engine/load.py read_documents calls path.relative_to(root), so `sandbox load` "
-    "of a file outside the repository ends in a ValueError traceback instead of loading it",
-)
-def test_sandbox_load_of_a_file_outside_the_repository_loads_it(repo, cli, tmp_path):
-    outside = tmp_path / "people.yaml"
-    outside.write_text((PROJECT_ROOT / "docs/demo/wdc-people.yaml").read_text(), encoding="utf-8")
-
-    result = cli("sandbox", "load", "dev", str(outside))
-
-    assert result.code == 0, result.err
-    assert account_row(repo.root, "dev", "person", "frank.watson@wdc.example")["source"] is None
