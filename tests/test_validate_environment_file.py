@@ -124,11 +124,6 @@ def test_undefined_var_in_account_settings_is_positioned(repo: Repo) -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: validate._account_settings renders vars and account in one try block and "
-    "reports both under ('account', *path), so a bad var is blamed on the account block",
-)
 def test_template_error_in_a_var_points_at_the_var(repo: Repo) -> None:
     repo.add_environment("dev", extra="vars:\n  token: '{{ env(\"ERP_TOKEN\") }}'\n")
 

@@ -138,11 +138,6 @@ def test_holiday_date_must_be_a_date(repo: Repo) -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: end_of_day only extends datetime.date values, so a quoted (or templated) "
-    "end date is read as midnight at the start of the day and the holiday becomes empty",
-)
 def test_quoted_holiday_end_date_is_inclusive_too(repo: Repo) -> None:
     write_holiday(repo, "'2026-12-25'", "'2026-12-25'")
 

@@ -139,11 +139,6 @@ def test_override_of_an_unknown_field_is_reported_in_mappings(team: Repo) -> Non
     ) in problems
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: validate._with_overrides merges unknown override fields into the record, so "
-    "the record file also gets an 'unknown field' problem at 1:1 with no field name",
-)
 def test_override_of_an_unknown_field_is_reported_only_in_mappings(team: Repo) -> None:
     team.write(MAP, "overrides:\n  team/application-development:\n    colour: red\n")
 
@@ -160,26 +155,15 @@ def test_override_values_are_validated_like_record_values(team: Repo) -> None:
     assert any("manager: 'Ander Alkin' is not an e-mail address" in p for p in problems)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an override value that fails validation is blamed on the record file (at the "
-    "overridden key's position there) and the failed record then makes _check_mappings add "
-    "'is not a record of this environment' for the override",
-)
 def test_bad_override_value_is_one_problem_at_its_place_in_mappings(team: Repo) -> None:
     team.write(MAP, "overrides:\n  team/application-development:\n    manager: Ander Alkin\n")
 
     assert team.problems() == [
-        f"{MAP}:3:14: overrides.team/application-development.manager: 'Ander Alkin' is not an "
-        "e-mail address (expected name@domain.example)"
+        f"{MAP}:3:14: team/application-development: overrides.team/application-development."
+        "manager: 'Ander Alkin' is not an e-mail address (expected name@domain.example)"
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: validate._with_overrides merges override values after rendering, so "
-    "{{ vars.NAME }} in mappings.yaml overrides is left as literal text",
-)
 def test_override_values_are_rendered_with_vars(team: Repo) -> None:
     team.add_environment("dev", extra="vars:\n  company: Widget Europe IT\n")
     team.write(

@@ -121,11 +121,6 @@ def test_reference_lists_are_checked_item_by_item(repo: Repo) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: validate.reference_values yields list references under the list's path, so "
-    "the problem points at the list's first line instead of the item that dangles",
-)
 def test_dangling_item_of_a_reference_list_points_at_the_item(repo: Repo) -> None:
     repo.write(
         CAL,
@@ -163,12 +158,6 @@ def test_reference_inside_a_child_collection_is_checked(repo: Repo) -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: _check_references only knows records that passed validation, so a record that "
-    "points at a declared-but-invalid record gets a second, wrong problem: 'not declared in "
-    "this environment: declare it here'",
-)
 def test_reference_to_an_invalid_record_is_not_reported_as_undeclared(repo: Repo) -> None:
     repo.write(CAL, "kind: calendar\nid: office-hours\nname: Office Hours\ncolour: blue\n")
     repo.write(
@@ -313,12 +302,6 @@ def test_non_sensitive_value_read_from_env_is_marked_secret(repo: Repo) -> None:
     assert record.secrets == frozenset({"settings.user"})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Renderer records env() use per rendered string, but vars are rendered "
-    "beforehand, so a value taken from a var that read env() is neither marked secret nor "
-    "accepted in a sensitive field",
-)
 def test_value_from_a_var_that_read_env_is_secret(repo: Repo) -> None:
     repo.add_environment("dev", extra="vars:\n  erp_token: '{{ env(\"ERP_TOKEN\") }}'\n")
     repo.write(
