@@ -120,9 +120,14 @@ def _sorted_sets(spec: Any, fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def compare_live(
-    source_name: str, destination_name: str, source: LiveState, destination: LiveState
+    source_name: str,
+    destination_name: str,
+    source: LiveState,
+    destination: LiveState,
+    keep: Callable[[RecordKey], bool] | None = None,
 ) -> Comparison:
-    """Two accounts, config records matched by marker, else natural key."""
+    """Two accounts, config records matched by marker, else natural key; ``keep`` filters by
+    ``(kind, id)`` where the id is the marker's record id, else the natural key."""
     entries = []
     src_names = _names(source)
     dst_names = _names(destination)
@@ -165,6 +170,8 @@ def compare_live(
                     else str(natural_key(spec, dst.fields)[0])
                 )
                 entries.append(CompareEntry(kind=spec.name, id=shown, status="only_in_destination"))
+    if keep is not None:
+        entries = [e for e in entries if keep((e.kind, e.id))]
     return Comparison(
         source=source_name, destination=destination_name, mode="live", entries=tuple(entries)
     )

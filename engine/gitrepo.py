@@ -50,3 +50,16 @@ def changed_files(root: Path, ref: str) -> set[str]:
             continue
         out.add(Path(*path.parts[len(prefix.parts) :]).as_posix())
     return out
+
+
+def file_at(root: Path, ref: str, relative: str) -> str | None:
+    """A root-relative file's text as it was at ``ref``, or None when it did not exist there."""
+    repo = open_repo(root)
+    if repo is None:
+        return None
+    working = Path(repo.working_tree_dir or root).resolve()
+    path = (Path(root).resolve() / relative).relative_to(working).as_posix()
+    try:
+        return str(repo.git.show(f"{ref}:{path}"))
+    except git.GitCommandError:
+        return None

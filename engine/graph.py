@@ -100,7 +100,29 @@ def _layers(
     return waves, nodes - done
 
 
+def _on_cycles(stuck: set[RecordKey], edges: list[Edge]) -> set[RecordKey]:
+    """The stuck nodes that lie on a cycle (others are only waiting for one)."""
+    targets: dict[RecordKey, set[RecordKey]] = {}
+    for edge in edges:
+        if edge.source in stuck and edge.target in stuck:
+            targets.setdefault(edge.source, set()).add(edge.target)
+    on_cycle = set()
+    for start in stuck:
+        seen: set[RecordKey] = set()
+        frontier = list(targets.get(start, ()))
+        while frontier:
+            node = frontier.pop()
+            if node == start:
+                on_cycle.add(start)
+                break
+            if node not in seen:
+                seen.add(node)
+                frontier.extend(targets.get(node, ()))
+    return on_cycle or stuck
+
+
 def _cycle_error(stuck: set[RecordKey], edges: list[Edge]) -> ConfigError:
+    stuck = _on_cycles(stuck, edges)
     members = sorted(stuck)
     path = " → ".join(f"{kind}/{record_id}" for kind, record_id in members)
     fields = sorted({f"{e.source[0]}.{e.field}" for e in edges if e.source in stuck})

@@ -82,7 +82,7 @@ def record_files(folder: Path) -> list[Path]:
 
 def read_documents(root: Path, path: Path, problems: list[Problem]) -> list[Document]:
     """Parse one file; a file that cannot be read adds its Problem and yields no documents."""
-    shown = path.relative_to(root).as_posix()
+    shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
     try:
         text = read_text(path, shown)
         data = parse_documents(text, shown)

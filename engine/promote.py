@@ -187,12 +187,17 @@ def _copy(root: Path, moves: dict[str, str]) -> dict[str, bytes | None]:
 
 
 def _restore(root: Path, originals: dict[str, bytes | None]) -> None:
+    """Put every destination back as it was, removing folders the copy created."""
     for relative, content in originals.items():
         path = root / relative
-        if content is None:
-            path.unlink(missing_ok=True)
-        else:
+        if content is not None:
             path.write_bytes(content)
+            continue
+        path.unlink(missing_ok=True)
+        folder = path.parent
+        while folder != root and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
 
 
 def _commit(repo: object, promotion: Promotion, now: datetime, sync_set: str | None) -> None:

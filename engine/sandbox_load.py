@@ -56,20 +56,33 @@ def load_into_sandbox(environment: Environment, path: Path) -> tuple[int, int]:
 
 
 def _create_all(provider: Any, records: dict[tuple[str, str], dict[str, Any]]) -> tuple[int, int]:
-    edges = [
-        Edge(key, (target, value), path.split("[")[0], True)
+    """Create in dependency order; references that close a cycle are set by a final update."""
+    by_natural = {
+        (key[0], natural_key(CATALOG[key[0]], fields)[0]): key
         for key, fields in records.items()
-        for path, target, value in reference_values(CATALOG[key[0]], fields)
-        if (target, value) in records and not CATALOG[target].reference_data
-    ]
+        if CATALOG[key[0]].reference_data
+    }
+    edges = []
+    for key, fields in records.items():
+        spec = CATALOG[key[0]]
+        for path, target, value in reference_values(spec, fields):
+            target_key = (
+                by_natural.get((target, value))
+                if CATALOG[target].reference_data
+                else (target, value)
+            )
+            if target_key in records and target_key != key:
+                top = path.split("[")[0]
+                edges.append(Edge(key, target_key, top, top in spec.required))
+    order = order_records(records, edges)
     live_by_natural: dict[tuple[str, Any], str] = {}
     for spec in CATALOG:
         for live in provider.list(spec.name):
             live_by_natural[(spec.name, natural_key(spec, live.fields)[0])] = live.live_id
     ids: dict[tuple[str, str], str] = {}
-    created = existing = 0
-    ordered = sorted(records, key=lambda k: (not CATALOG[k[0]].reference_data, k))
-    for key in order_records(ordered, edges).flat():
+    created: list[tuple[str, str]] = []
+    existing = 0
+    for key in order.flat():
         spec = CATALOG[key[0]]
         fields = records[key]
         natural = natural_key(spec, fields)[0]
@@ -77,27 +90,44 @@ def _create_all(provider: Any, records: dict[tuple[str, str], dict[str, Any]]) -
             ids[key] = live_by_natural[(key[0], natural)]
             existing += 1
             continue
-        live_fields = _live_refs(spec, fields, ids, live_by_natural)
-        live = provider.create(key[0], live_fields, None)
+        deferred = {name for (owner, name) in order.deferred if owner == key}
+        now = {name: value for name, value in fields.items() if name not in deferred}
+        live = provider.create(key[0], _live_refs(spec, now, ids, live_by_natural), None)
         ids[key] = live.live_id
         live_by_natural[(key[0], natural)] = live.live_id
-        created += 1
-    return created, existing
+        created.append(key)
+    for key in created:
+        deferred = {name for (owner, name) in order.deferred if owner == key}
+        later = {name: records[key][name] for name in deferred if name in records[key]}
+        if later:
+            spec = CATALOG[key[0]]
+            provider.update(key[0], ids[key], _live_refs(spec, later, ids, live_by_natural))
+    return len(created), existing
 
 
 def _live_refs(
     spec: Any, fields: dict[str, Any], ids: dict[tuple[str, str], str], natural: dict[Any, str]
 ) -> dict[str, Any]:
+    """References as live ids: config records by id (from this file), reference data by key."""
+
+    def one(value: str, target: str) -> str | None:
+        if CATALOG[target].reference_data:
+            return natural.get((target, value))
+        return ids.get((target, value))
+
     out = dict(fields)
     for ref in spec.references:
-        if ref.child is not None or out.get(ref.field) is None:
+        if ref.child is not None:
+            if ref.child in out:
+                out[ref.child] = [
+                    {**item, ref.field: one(item[ref.field], ref.target)}
+                    if item.get(ref.field) is not None
+                    else item
+                    for item in out[ref.child]
+                ]
             continue
-
-        def one(value: str, target: str = ref.target) -> str | None:
-            if CATALOG[target].reference_data:
-                return natural.get((target, value))
-            return ids.get((target, value))
-
+        if out.get(ref.field) is None:
+            continue
         value = out[ref.field]
-        out[ref.field] = [one(v) for v in value] if ref.many else one(value)
+        out[ref.field] = [one(v, ref.target) for v in value] if ref.many else one(value, ref.target)
     return out

@@ -62,14 +62,36 @@ def changed_records(root: Path, environment: Environment, ref: str) -> set[Recor
     if {f"{folder}/environment.yaml", f"{folder}/mappings.yaml"} & files:
         return None
     direct = {key for key, record in environment.records.items() if record.origin.path in files}
+    # A file changed or deleted since the ref held records then: a record it no longer holds
+    # is selected too, so that its removal shows in the plan.
+    direct |= _keys_at(root, ref, {f for f in files if f.startswith(f"{folder}/")})
     referrers = {
         key
         for key, record in environment.records.items()
         for _, target, value in reference_values(CATALOG[key[0]], record.fields)
         if (target, value) in direct
     }
-    # Records deleted from YAML are found by plan as "only in the account"; keep their kinds.
     return direct | referrers
+
+
+def _keys_at(root: Path, ref: str, files: set[str]) -> set[RecordKey]:
+    """``(kind, id)`` of the records the files held at ``ref`` (unparseable files: none)."""
+    from engine.gitrepo import file_at
+    from engine.yamlio import YamlFileError, parse_documents
+
+    keys: set[RecordKey] = set()
+    for relative in sorted(files):
+        text = file_at(root, ref, relative)
+        if text is None:
+            continue
+        try:
+            documents = parse_documents(text, relative)
+        except YamlFileError:
+            continue
+        for data in documents:
+            if isinstance(data, dict) and isinstance(data.get("kind"), str) and "id" in data:
+                keys.add((data["kind"], str(data["id"])))
+    return keys
 
 
 __all__ = ["RepositoryError", "check_selection", "record_filter"]

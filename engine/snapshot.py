@@ -40,12 +40,23 @@ class SnapshotResult:
 
 
 def snapshot(
-    resolution: Resolution, kinds: Iterable[str] | None = None, dry_run: bool = False
+    resolution: Resolution,
+    kinds: Iterable[str] | None = None,
+    dry_run: bool = False,
+    root_ids: set[str] | None = None,
 ) -> SnapshotResult:
-    """Write the account's records of ``kinds`` (all config kinds by default) into YAML."""
+    """Write the account's records of ``kinds`` (all config kinds by default) into YAML,
+    with every record they reference; ``root_ids`` keeps only those records of ``kinds``."""
     environment = resolution.environment
     wanted = set(kinds or [spec.name for spec in CATALOG.config_kinds()])
-    chosen = _closure(resolution, wanted)
+    all_ids = _assign_ids(resolution, [r for r in resolution.live.all() if r.kind in wanted])
+    roots = [
+        live
+        for kind in sorted(wanted)
+        for live in resolution.live.by_kind.get(kind, [])
+        if root_ids is None or all_ids.get(live.live_id) in root_ids
+    ]
+    chosen = _closure(resolution, roots)
     ids = _assign_ids(resolution, chosen)
     reverse = _reverse_mappings(environment)
     result = SnapshotResult()
@@ -82,14 +93,13 @@ def snapshot(
     return result
 
 
-def _closure(resolution: Resolution, kinds: set[str]) -> list[LiveRecord]:
-    """The live records of ``kinds`` plus every config record they reference, transitively."""
+def _closure(resolution: Resolution, roots: list[LiveRecord]) -> list[LiveRecord]:
+    """``roots`` plus every config record they reference, transitively."""
     chosen: dict[str, LiveRecord] = {}
     stack = [
         live
-        for kind in sorted(kinds)
-        for live in resolution.live.by_kind.get(kind, [])
-        if not CATALOG[kind].reference_data and _wanted(resolution, live)
+        for live in roots
+        if not CATALOG[live.kind].reference_data and _wanted(resolution, live)
     ]
     while stack:
         live = stack.pop()

@@ -51,7 +51,11 @@ def compare(
                 states.append(read_live(provider))
             finally:
                 provider.close()
-        comparison = compare_live(source, destination, states[0], states[1])
+        keep = None
+        if sync_set:
+            members = closure(validate_environment(root, source), get_syncset(root, sync_set))
+            keep = members.records.__contains__
+        comparison = compare_live(source, destination, states[0], states[1], keep)
     else:
         comparison = folder_comparison(source, destination, sync_set)
     console.print(render_comparison(comparison, fmt), markup=False, end="")

@@ -13,7 +13,7 @@ from engine.plan import Selection
 from engine.resolve import read_live, resolve
 from engine.selection import check_selection
 from engine.snapshot import snapshot
-from engine.syncsets import closure, get_syncset
+from engine.syncsets import get_syncset
 from engine.validate import validate_environment
 from engine.workflow import open_provider
 
@@ -32,15 +32,18 @@ def snapshot_command(
     check_selection(Selection(kinds=tuple(kind or ())))
     env = validate_environment(root, environment)
     kinds = list(kind or [])
+    root_ids: set[str] | None = None
     if sync_set:
+        # The roots are enough: snapshot follows their references like the closure does.
         definition = get_syncset(root, sync_set)
-        kinds = sorted({key[0] for key in closure(env, definition).records} | {definition.root})
+        kinds = [definition.root]
+        root_ids = set(definition.records) or None
     provider = open_provider(env)
     try:
         resolution = resolve(env, read_live(provider))
     finally:
         provider.close()
-    result = snapshot(resolution, kinds or None, dry_run=dry_run)
+    result = snapshot(resolution, kinds or None, dry_run=dry_run, root_ids=root_ids)
     verb = "would write" if dry_run else "wrote"
     for ref in result.created:
         console.print(f"  + {ref}", markup=False)
