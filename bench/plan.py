@@ -1,0 +1,393 @@
+"""Benchmark: ``syncset plan`` against the floor, parsing the YAML and reading the account's rows.
+
+Generates environments of 1,000 and 10,000 records (a realistic mix of kinds with references,
+one file per record) in a temporary folder, loads them into a sandbox account with one apply,
+then changes a field in 5 % of the files, so that the plan has that many *Exists - differences*
+among the *Exists - no differences*. It times, in the same run:
+
+* floor: parsing every file with ruamel.yaml's C safe loader (``YAML(typ="safe", pure=False)``)
+  plus ``SELECT * FROM records`` on the sandbox file with :mod:`sqlite3`: the least any plan must
+  do, reading both sides;
+* plan: :func:`engine.workflow.plan_environment` in-process (validate, read live, resolve, diff,
+  build the plan);
+* cli: one ``syncset plan bench`` subprocess (start-up, imports and rendering the text view).
+
+The floor and plan run in turn, round after round (``--runs``, default 5): the best time of
+each is printed, and the ratio is also taken round by round (plan and floor measured back to
+back) and its median printed, which a machine whose speed drifts disturbs much less. Times are
+CPU seconds of this process (or of the child, for the cli); wall-clock figures are printed too.
+The folder is on tmpfs when there is one (``/dev/shm``), so that the one apply that fills the
+account is not dominated by fsync.
+
+It prints markdown tables with the ratios to the floor; the target is plan within 1.5x of the
+floor at 10,000 records. Run it with ``.venv/bin/python bench/plan.py`` (``--help`` for sizes,
+rounds and ``--profile``); it is a plain script, never part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import os
+import platform
+import pstats
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from ruamel.yaml import YAML  # noqa: E402
+
+from engine.apply import Applier  # noqa: E402
+from engine.journal import Journal  # noqa: E402
+from engine.plan import Status  # noqa: E402
+from engine.validate import validate_environment  # noqa: E402
+from engine.workflow import open_provider, plan_environment  # noqa: E402
+
+CHANGED_SHARE = 0.05
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
+PEOPLE = [f"person{n:03d}@wdc.example" for n in range(200)]
+
+ENVIRONMENT_YAML = """\
+version: 1
+name: bench
+account:
+  provider: sandbox
+  path: .syncset/bench.sqlite
+policies:
+  only_in_account: keep
+"""
+
+# Per 100 records of a scrum-heavy account.
+MIX = {
+    "holidays": 15,
+    "calendars": 10,
+    "ui_extensions": 15,
+    "teams": 10,
+    "request_templates": 20,
+    "agile_boards": 10,
+    "product_backlogs": 10,
+    "scrum_workspaces": 10,
+}
+
+
+def person(n: int) -> str:
+    return PEOPLE[n % len(PEOPLE)]
+
+
+class Generator:
+    """Record texts of one environment; ``changed`` records get a different description."""
+
+    def __init__(self, records: int) -> None:
+        unit = records // 100
+        self.counts = {kind: share * unit for kind, share in MIX.items()}
+
+    def count(self, kind: str) -> int:
+        return self.counts[kind]
+
+    def holiday(self, n: int, note: str) -> str:
+        day = 1 + n % 28
+        return (
+            f"kind: holiday\nid: holiday-{n}\nname: Holiday {n}{note}\n"
+            f"start_at: 2027-02-{day:02d}\nend_at: 2027-02-{day:02d}\n"
+        )
+
+    def calendar(self, n: int, note: str) -> str:
+        hours = "".join(
+            f'  - {{weekday: {day}, time_from: "08:00", time_until: "17:00"}}\n' for day in WEEKDAYS
+        )
+        refs = "".join(f"  - holiday-{(n * 3 + k) % self.count('holidays')}\n" for k in range(3))
+        return (
+            f"kind: calendar\nid: calendar-{n}\nname: Office hours {n}\n"
+            f"description: Work hours {n}{note}.\n"
+            f"time_zone: Europe/Amsterdam\nholidays:\n{refs}hours:\n{hours}"
+        )
+
+    def ui_extension(self, n: int, note: str) -> str:
+        return (
+            f"kind: ui_extension\nid: ui-{n}\nname: Extension {n}\ncategory: request\n"
+            f"title_text: Extra fields {n}{note}\n"
+            "html: |\n  <div class='row'>\n    <input id='amount' />\n  </div>\n"
+            "css: |\n  .row { display: flex; }\n"
+        )
+
+    def team(self, n: int, note: str) -> str:
+        members = "".join(f"  - {person(n + k)}\n" for k in range(4))
+        return (
+            f"kind: team\nid: team-{n}\nname: Team {n}\n"
+            f"description: Builds product {n}{note}.\n"
+            f"coordinator: {person(n)}\nmanager: {person(n + 1)}\nmembers:\n{members}"
+            f"work_hours: calendar-{n % self.count('calendars')}\n"
+            f"ui_extension: ui-{n % self.count('ui_extensions')}\n"
+        )
+
+    def request_template(self, n: int, note: str) -> str:
+        return (
+            f"kind: request_template\nid: template-{n}\nsubject: Request {n}\ncategory: rfc\n"
+            f"instructions: Describe change {n}{note}.\n"
+            f"team: team-{n % self.count('teams')}\n"
+            f"support_hours: calendar-{n % self.count('calendars')}\n"
+            f"ui_extension: ui-{n % self.count('ui_extensions')}\n"
+        )
+
+    def agile_board(self, n: int, note: str) -> str:
+        return (
+            f"kind: agile_board\nid: board-{n}\nname: Board {n}\nmanager: {person(n)}\n"
+            f"description: Sprint board {n}{note}.\n"
+            f"request_template: template-{n % self.count('request_templates')}\ncolumns:\n"
+            "  - name: To Do\n    action_type: no_action\n"
+            "  - name: In Progress\n    action_type: progress\n"
+            f"    team: team-{n % self.count('teams')}\n"
+            "  - name: Review\n    action_type: wait\n    wip_limit: 5\n"
+            "  - name: Done\n    action_type: complete\n    clear_member: true\n"
+        )
+
+    def product_backlog(self, n: int, note: str) -> str:
+        return (
+            f"kind: product_backlog\nid: backlog-{n}\nname: Backlog {n}\n"
+            f"description: What product {n} still needs{note}.\n"
+            f"product_owner: {person(n + 2)}\n"
+            f"request_template: template-{n % self.count('request_templates')}\n"
+        )
+
+    def scrum_workspace(self, n: int, note: str) -> str:
+        return (
+            f"kind: scrum_workspace\nid: workspace-{n}\nname: Workspace {n}\n"
+            f"description: Two-week sprints {n}{note}.\nteam: team-{n}\n"
+            f"product_backlog: backlog-{n}\nagile_board: board-{n}\nsprint_length: 2\n"
+        )
+
+    def write(self, root: Path, changed: bool) -> int:
+        """Write every record; with ``changed``, one in 20 gets a new description or title."""
+        folder = root / "environments" / "bench"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "environment.yaml").write_text(ENVIRONMENT_YAML)
+        step = round(1 / CHANGED_SHARE)
+        written = edited = 0
+        for kind, count in self.counts.items():
+            (folder / kind).mkdir(exist_ok=True)
+            make: Callable[[int, str], str] = getattr(self, kind[:-1])
+            for n in range(count):
+                edit = changed and written % step == 0
+                text = make(n, " (changed)" if edit else "")
+                edited += edit
+                written += 1
+                (folder / kind / f"{n:05d}.yaml").write_text(text)
+        return edited
+
+
+def fill_account(root: Path) -> None:
+    """People made by hand, then one apply of the unchanged records."""
+    environment = validate_environment(root, "bench", {})
+    provider = open_provider(environment)
+    try:
+        for email in PEOPLE:
+            provider.create("person", {"name": email.split("@")[0], "primary_email": email}, None)
+    finally:
+        provider.close()
+    run = plan_environment(root, "bench")
+    journal = Journal.start(root, "bench", "apply")
+    try:
+        report = Applier(run.environment, run.provider, run.resolution, run.plan, journal).run()
+    finally:
+        journal.close()
+        run.provider.close()
+    assert report.ok, [(r.change.ref, r.message) for r in report.results if r.message][:5]
+
+
+Timing = tuple[float, float]
+"""(CPU seconds, wall-clock seconds)."""
+
+
+def interleaved(
+    runs: int, actions: dict[str, Callable[[], object]]
+) -> tuple[dict[str, Timing], list[dict[str, Timing]]]:
+    """Each action once per round, in turn: the best time of each, and every round's times."""
+    rounds: list[dict[str, Timing]] = []
+    for _ in range(runs):
+        this: dict[str, Timing] = {}
+        for name, action in actions.items():
+            gc.collect()
+            cpu, wall = time.process_time(), time.perf_counter()
+            action()
+            this[name] = (time.process_time() - cpu, time.perf_counter() - wall)
+        rounds.append(this)
+    best = {name: min(r[name] for r in rounds) for name in actions}
+    return best, rounds
+
+
+def median_ratio(rounds: list[dict[str, Timing]], which: int) -> float:
+    """The median over rounds of plan / floor measured back to back (drift cancels out)."""
+    ratios = sorted(r["plan"][which] / r["floor"][which] for r in rounds)
+    middle = len(ratios) // 2
+    return ratios[middle] if len(ratios) % 2 else (ratios[middle - 1] + ratios[middle]) / 2
+
+
+def floor(files: list[Path], account: Path) -> int:
+    """Parse every file with the C safe loader and read every row of the account."""
+    loader = YAML(typ="safe", pure=False)
+    for path in files:
+        list(loader.load_all(path.read_text(encoding="utf-8")))
+    db = sqlite3.connect(f"file:{account}?mode=ro", uri=True)
+    try:
+        return len(db.execute("SELECT * FROM records").fetchall())
+    finally:
+        db.close()
+
+
+def plan_once(root: Path) -> object:
+    run = plan_environment(root, "bench")
+    run.provider.close()
+    return run.plan
+
+
+def cli_run(root: Path) -> Timing:
+    """One ``syncset plan bench`` in a child process: its CPU time and the wall time."""
+    script = Path(sys.executable).with_name("syncset")
+    environ = {**os.environ, "SYNCSET_ROOT": str(root)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall = time.perf_counter()
+    done = subprocess.run([str(script), "plan", "bench"], env=environ, capture_output=True)
+    wall = time.perf_counter() - wall
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    assert done.returncode == 0, done.stderr.decode()
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return cpu, wall
+
+
+def prepare(root: Path, size: int) -> tuple[int, int, int]:
+    """Environment and account of ``size`` records, 5 % changed; (records, rows, changed)."""
+    generator = Generator(size)
+    generator.write(root, changed=False)
+    fill_account(root)
+    changed = generator.write(root, changed=True)
+    plan = plan_once(root)
+    differing = sum(1 for c in plan.changes if c.status is Status.EXISTS_DIFFERENCES)  # type: ignore[attr-defined]
+    assert differing == changed, (differing, changed)
+    rows = floor([], root / ".syncset" / "bench.sqlite")
+    return sum(generator.counts.values()), rows, changed
+
+
+def measure(root: Path, runs: int) -> dict[str, Timing | float]:
+    folder = root / "environments" / "bench"
+    files = sorted(folder.rglob("*.yaml"))
+    account = root / ".syncset" / "bench.sqlite"
+    best, rounds = interleaved(
+        runs, {"floor": lambda: floor(files, account), "plan": lambda: plan_once(root)}
+    )
+    return {
+        **best,
+        "cli": cli_run(root),
+        "median_cpu": median_ratio(rounds, 0),
+        "median_wall": median_ratio(rounds, 1),
+    }
+
+
+def profile(root: Path) -> None:
+    """Where plan's time goes: CPU seconds per phase, then cProfile's view of one plan."""
+    import engine.validate
+    import engine.workflow
+
+    phases: dict[str, float] = {}
+
+    def timed(module: object, name: str) -> None:
+        original = getattr(module, name)
+
+        def wrapper(*args: object, **kwargs: object) -> object:
+            started = time.process_time()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                phases[name] = phases.get(name, 0.0) + time.process_time() - started
+
+        setattr(module, name, wrapper)
+
+    timed(engine.validate, "read_environment_files")
+    for name in ("validate_environment", "read_live", "resolve", "folder_digest", "build_plan"):
+        timed(engine.workflow, name)
+    gc.collect()
+    started = time.process_time()
+    plan_once(root)
+    total = time.process_time() - started
+    print("\n| phase | CPU s | share |\n| --- | ---: | ---: |")
+    labels = {"read_environment_files": "validate: of which read + parse"}
+    for name, seconds in phases.items():
+        print(f"| {labels.get(name, name)} | {seconds:.2f} | {seconds / total:.0%} |")
+    print(f"| plan_environment (total) | {total:.2f} | 100% |\n")
+    profiler = cProfile.Profile()
+    profiler.enable()
+    plan_once(root)
+    profiler.disable()
+    stats = pstats.Stats(profiler).strip_dirs()
+    stats.sort_stats("cumulative").print_stats(30)
+    stats.sort_stats("tottime").print_stats(20)
+
+
+def table(rows: list[tuple[int, int, int, dict]], which: int) -> None:
+    print(
+        "| records | account rows | changed | floor (C parse + SELECT) | plan (in-process) "
+        "| plan / floor (best) | plan / floor (median of rounds) | `syncset plan` (subprocess) "
+        "| cli / floor |"
+    )
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for count, account_rows, changed, t in rows:
+        floor_s = t["floor"][which]
+        median = t["median_cpu" if which == 0 else "median_wall"]
+        print(
+            f"| {count:,} | {account_rows:,} | {changed:,} | {floor_s:.2f} s "
+            f"| {t['plan'][which]:.2f} s | {t['plan'][which] / floor_s:.2f}x | {median:.2f}x "
+            f"| {t['cli'][which]:.2f} s | {t['cli'][which] / floor_s:.2f}x |"
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000", help="record counts, comma separated")
+    parser.add_argument("--runs", type=int, default=5, help="rounds of floor and plan in turn")
+    parser.add_argument("--profile", action="store_true", help="cProfile the largest size")
+    args = parser.parse_args()
+    sizes = [int(size) for size in args.sizes.split(",")]
+    scratch = "/dev/shm" if Path("/dev/shm").is_dir() else None
+
+    print(
+        f"machine: {platform.machine()}, nproc {os.cpu_count()}, "
+        f"Python {platform.python_version()} ({platform.python_implementation()}), "
+        f"{platform.system()} {platform.release()}; {args.runs} rounds; "
+        f"folder on {scratch or 'the default temporary folder'}\n"
+    )
+    rows: list[tuple[int, int, int, dict]] = []
+    with tempfile.TemporaryDirectory(prefix="syncset-bench-plan-", dir=scratch) as tmp:
+        for size in sizes:
+            root = Path(tmp) / f"r{size}"
+            started = time.perf_counter()
+            count, account_rows, changed = prepare(root, size)
+            print(
+                f"{size:,}: environment and account ready in {time.perf_counter() - started:.1f} s"
+            )
+            rows.append((count, account_rows, changed, measure(root, args.runs)))
+            if args.profile and size == max(sizes):
+                profile(root)
+    print("\nCPU time:\n")
+    table(rows, 0)
+    print("\nwall-clock time:\n")
+    table(rows, 1)
+    largest = max(rows, key=lambda row: row[0])[3]
+    ratio = largest["median_cpu"]
+    verdict = "met" if ratio <= 1.5 else "MISSED"
+    print(
+        f"\ntarget (plan within 1.5x of the floor at the largest size, CPU, median of rounds "
+        f"{ratio:.2f}x): {verdict}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
