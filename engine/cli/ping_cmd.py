@@ -10,7 +10,7 @@ provider is pinged by listing each kind it holds. Any failure exits 1 with its c
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -21,7 +21,9 @@ from engine.load import find_root
 from engine.validate import validate_environment
 from engine.workflow import open_provider
 from providers.base import Provider
-from providers.http import Allowance, KindCheck, PingReport
+
+if TYPE_CHECKING:  # the HTTP stack costs start-up time; load it only when pinging
+    from providers.http import Allowance, PingReport
 
 
 @app.command()
@@ -51,6 +53,8 @@ def ping(
 
 
 def _ping(provider: Provider) -> PingReport:
+    from providers.http import KindCheck, PingReport
+
     custom: Any = getattr(provider, "ping", None)
     if callable(custom):
         report = custom()
