@@ -311,7 +311,7 @@ def profile(root: Path) -> None:
         setattr(module, name, wrapper)
 
     timed(engine.validate, "read_environment_files")
-    for name in ("validate_environment", "read_live", "resolve", "folder_digest", "build_plan"):
+    for name in ("validate_environment", "read_live", "resolve", "build_plan"):
         timed(engine.workflow, name)
     gc.collect()
     started = time.process_time()

@@ -68,23 +68,28 @@ def environment_folder(root: Path, name: str) -> Path:
 
 
 def record_files(folder: Path) -> list[Path]:
-    """Every ``*.yaml``/``*.yml`` below an environment folder except its two reserved files."""
-    files = [
-        path
-        for pattern in ("*.yaml", "*.yml")
-        for path in folder.rglob(pattern)
-        if path.is_file()
-        and not (path.parent == folder and path.name in RESERVED_FILES)
-        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
-    ]
+    """Every ``*.yaml``/``*.yml`` below an environment folder except its two reserved files;
+    hidden files and folders are skipped. One walk of the tree (it is on every command's path)."""
+    files: list[Path] = []
+    for directory, folders, names in os.walk(folder):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        top = directory == str(folder)
+        for name in names:
+            if name.startswith(".") or not name.endswith((".yaml", ".yml")):
+                continue
+            if top and name in RESERVED_FILES:
+                continue
+            files.append(Path(directory, name))
     return sorted(files)
 
 
-def read_documents(root: Path, path: Path, problems: list[Problem]) -> list[Document]:
+def read_documents(
+    root: Path, path: Path, problems: list[Problem], digest: Any = None
+) -> list[Document]:
     """Parse one file; a file that cannot be read adds its Problem and yields no documents."""
     shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
     try:
-        text = read_text(path, shown)
+        text = read_text(path, shown, digest)
         data = parse_documents(text, shown)
     except YamlFileError as exc:
         problems.append(exc.problem)
@@ -92,9 +97,11 @@ def read_documents(root: Path, path: Path, problems: list[Problem]) -> list[Docu
     return [Document(shown, index, doc) for index, doc in enumerate(data) if doc is not None]
 
 
-def read_single(root: Path, path: Path, problems: list[Problem]) -> Document | None:
+def read_single(
+    root: Path, path: Path, problems: list[Problem], digest: Any = None
+) -> Document | None:
     """A file that must hold exactly one mapping (environment.yaml, mappings.yaml)."""
-    documents = read_documents(root, path, problems)
+    documents = read_documents(root, path, problems, digest)
     if not documents:
         return None
     if len(documents) > 1 or not isinstance(documents[0].data, dict):
@@ -106,34 +113,20 @@ def read_single(root: Path, path: Path, problems: list[Problem]) -> Document | N
 
 
 def read_environment_files(
-    root: Path, folder: Path, problems: list[Problem]
+    root: Path, folder: Path, problems: list[Problem], digest: Any = None
 ) -> tuple[Document | None, Document | None, list[Document]]:
-    """environment.yaml, mappings.yaml (None when absent) and every record document."""
+    """environment.yaml, mappings.yaml (None when absent) and every record document.
+
+    ``digest`` (a hashlib object) is fed every file read, in a fixed order: the environment's
+    digest, which a saved plan records so that apply can refuse it when the folder changed.
+    """
     with gc_paused():
-        config = read_single(root, folder / ENVIRONMENT_FILE, problems)
+        config = read_single(root, folder / ENVIRONMENT_FILE, problems, digest)
         mappings_path = folder / MAPPINGS_FILE
-        mappings = read_single(root, mappings_path, problems) if mappings_path.exists() else None
+        mappings = (
+            read_single(root, mappings_path, problems, digest) if mappings_path.exists() else None
+        )
         documents: list[Document] = []
         for path in record_files(folder):
-            documents.extend(read_documents(root, path, problems))
+            documents.extend(read_documents(root, path, problems, digest))
     return config, mappings, documents
-
-
-def folder_digest(root: Path, folder: Path) -> str:
-    """A digest of every file of an environment folder (names and bytes).
-
-    A saved plan records it; apply refuses the plan when the folder no longer has the same
-    digest, whether or not the change was committed.
-    """
-    import hashlib
-
-    digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        relative = path.relative_to(root).as_posix()
-        if any(part.startswith(".") for part in path.relative_to(folder).parts):
-            continue
-        digest.update(relative.encode())
-        digest.update(b"\0")
-        digest.update(path.read_bytes())
-        digest.update(b"\0")
-    return "sha256:" + digest.hexdigest()

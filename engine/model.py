@@ -57,6 +57,8 @@ class Environment:
     records: dict[RecordKey, Record]
     account: dict[str, Any] = field(default_factory=dict)
     """The account settings with templates rendered (may hold secrets: never print them)."""
+    digest: str = ""
+    """sha256 of the files the environment was loaded from (names and bytes)."""
 
     @property
     def relative_folder(self) -> str:

@@ -7,6 +7,7 @@ looked up lazily by :class:`engine.yamlio.Locator`, so a valid tree is never par
 from __future__ import annotations
 
 import difflib
+import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -113,7 +114,10 @@ def validate_environment(
     """Load and validate ``environments/<name>``; raises ConfigError listing every problem."""
     folder = environment_folder(root, name)
     check = Validator(root)
-    config_doc, mappings_doc, documents = read_environment_files(root, folder, check.problems)
+    digest = hashlib.sha256()
+    config_doc, mappings_doc, documents = read_environment_files(
+        root, folder, check.problems, digest
+    )
     config = _environment_config(check, config_doc, name)
     renderer = Renderer(config.vars if config else {}, environ)
     account = _account_settings(check, config_doc, config, renderer)
@@ -127,7 +131,9 @@ def validate_environment(
     check_mappings(check, mappings, mappings_doc, declared)
     check.raise_if_any()
     assert config is not None
-    return Environment(name, root, folder, config, mappings, records, account)
+    return Environment(
+        name, root, folder, config, mappings, records, account, "sha256:" + digest.hexdigest()
+    )
 
 
 def _environment_config(

@@ -53,6 +53,9 @@ def gc_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            # What was built while paused is long-lived: freeze it so that re-enabling does not
+            # start with a full collection over every object just loaded.
+            gc.freeze()
             gc.enable()
 
 
@@ -73,8 +76,11 @@ def _position_of_byte(data: bytes, offset: int) -> tuple[int, int]:
     return line, col
 
 
-def read_text(path: Path, shown: str) -> str:
-    """Read a UTF-8 file, refusing oversize and undecodable files with a positioned Problem."""
+def read_text(path: Path, shown: str, digest: Any = None) -> str:
+    """Read a UTF-8 file, refusing oversize and undecodable files with a positioned Problem.
+
+    ``digest`` (a hashlib object) is fed the file's name and bytes as they are read.
+    """
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -88,6 +94,8 @@ def read_text(path: Path, shown: str) -> str:
                 )
             )
         data = path.read_bytes()
+        if digest is not None:
+            digest.update(shown.encode() + b"\0" + data + b"\0")
     except OSError as exc:
         raise YamlFileError(Problem(shown, 1, 1, f"cannot read file: {exc.strerror}")) from None
     try:
@@ -138,6 +146,8 @@ and a file of ~50,000 nested brackets would crash the process instead of raising
 def _block_depth_problem(text: str, shown: str) -> Problem | None:
     """Block nesting shows as indentation and ``- - -`` prefixes: refuse absurd depths."""
     limit = 2 * MAX_FLOW_DEPTH
+    if len(text) <= limit:
+        return None
     for number, line in enumerate(text.splitlines(), start=1):
         if len(line) > limit and len(line) - len(line.lstrip(" -")) > limit:
             return Problem(shown, number, 1, f"YAML nested more than {MAX_FLOW_DEPTH} levels deep")
