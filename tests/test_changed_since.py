@@ -165,12 +165,6 @@ def test_without_changed_since_a_deleted_records_disable_is_planned(applied_with
     ] == [("holiday", "kings-day-2027", "disable")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: engine/selection.py changed_records only selects records still in the YAML, "
-    "so a managed record whose file was deleted since REF is filtered out of the plan and "
-    "its disable/delete is never shown",
-)
 def test_a_record_whose_file_was_deleted_is_in_the_plan(applied_with_disable, cli):
     selected, plan = planned(cli)
 

@@ -227,11 +227,6 @@ def test_live_compares_the_two_accounts_by_marker_and_natural_key(accounts, cli)
     assert "SBX-" not in cli("compare", "dev", "qa", "--live").out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: engine/cli/compare_cmd.py compare ignores --sync-set with --live: "
-    "compare_live gets no record filter, so every kind of both accounts is listed",
-)
 def test_live_with_a_sync_set_lists_only_its_records(accounts, cli):
     found = entries(cli("compare", "dev", "qa", "--live", "--sync-set", "calendars", "-f", "json"))
 

@@ -398,11 +398,6 @@ def test_managed_records_missing_from_the_yaml_come_back_under_their_own_ids(app
 # -- known bugs ------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: engine/cli/snapshot_cmd.py turns --sync-set into every kind of the closure, "
-    "so once the folder holds the set, records of those kinds outside the set are written too",
-)
 def test_snapshot_of_a_sync_set_writes_only_its_records(hand_made, cli):
     hand_made.write(
         "syncsets.yaml", "version: 1\nsync_sets:\n  scrum:\n    root: scrum_workspace\n"
@@ -416,11 +411,6 @@ def test_snapshot_of_a_sync_set_writes_only_its_records(hand_made, cli):
     assert not hand_made.root.joinpath(DEV, "teams/ops.yaml").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: engine/sandbox_load.py _live_refs skips child-collection references, so a "
-    "hand-made board whose column names a team is refused ('no team with id …')",
-)
 def test_a_hand_made_board_whose_column_names_a_team_is_snapshotted_with_the_team_id(repo, cli):
     load_by_hand(
         repo,
@@ -445,12 +435,6 @@ def test_a_hand_made_board_whose_column_names_a_team_is_snapshotted_with_the_tea
     assert "team: reviewers" in board
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: engine/sandbox_load.py _create_all marks every reference edge as required, so "
-    "the seed's team ↔ board cycle (team.agile_board, board.columns[].team) is refused as a "
-    "'reference cycle of required fields' (and child references are not translated either)",
-)
 def test_the_seeds_scrum_workspace_made_by_hand_is_adopted_through_a_snapshot(repo, cli):
     documents = [(PROJECT_ROOT / "docs/demo/wdc-people.yaml").read_text(encoding="utf-8")]
     for path in sorted(PROJECT_ROOT.joinpath(DEV).glob("*/*.yaml")):
