@@ -17,9 +17,8 @@ from engine.compare import Comparison, compare_folders
 from engine.errors import ConfigError, RefusedError, RepositoryError, SyncsetError
 from engine.gitrepo import open_repo
 from engine.model import Environment, RecordKey
-from engine.syncsets import closure, get_syncset
-from engine.validate import records_in_context, reference_values, validate_environment
-from schemas import CATALOG
+from engine.syncsets import closure, get_syncset, reachable
+from engine.validate import records_in_context, validate_environment
 
 
 @dataclass
@@ -119,25 +118,10 @@ def _select(
             kind, _, record_id = ref.partition("/")
             if (kind, record_id) not in source.records:
                 raise SyncsetError(f"--id {ref}: no such record in {source.name}")
-            wanted |= _needs(source, (kind, record_id))
+            wanted |= reachable(source, [(kind, record_id)])[0]
     else:
         wanted = set(differing)
     return wanted & differing
-
-
-def _needs(environment: Environment, key: RecordKey) -> set[RecordKey]:
-    seen: set[RecordKey] = set()
-    stack = [key]
-    while stack:
-        current = stack.pop()
-        if current in seen or current not in environment.records:
-            continue
-        seen.add(current)
-        record = environment.records[current]
-        for _, target, value in reference_values(CATALOG[current[0]], record.fields):
-            if not CATALOG[target].reference_data:
-                stack.append((target, value))
-    return seen
 
 
 def _file_moves(

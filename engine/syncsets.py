@@ -93,6 +93,15 @@ def closure(environment: Environment, definition: SyncSetDefinition) -> Closure:
     ]
     present = {key[1] for key in roots}
     missing = tuple(i for i in definition.records if i not in present)
+    records, references = reachable(environment, roots)
+    return Closure(records, references, missing)
+
+
+def reachable(
+    environment: Environment, roots: list[RecordKey]
+) -> tuple[frozenset[RecordKey], dict[tuple[str, str], list[tuple[str, str]]]]:
+    """``roots`` and every config record they reference, transitively, with the
+    reference-data values met on the way (``(kind, value)`` → ``[(record, field)]``)."""
     seen: set[RecordKey] = set()
     references: dict[tuple[str, str], list[tuple[str, str]]] = {}
     stack = sorted(roots)
@@ -107,4 +116,4 @@ def closure(environment: Environment, definition: SyncSetDefinition) -> Closure:
                 references.setdefault((target, value), []).append((record.ref, path))
             else:
                 stack.append((target, value))
-    return Closure(frozenset(seen), dict(sorted(references.items())), missing)
+    return frozenset(seen), dict(sorted(references.items()))

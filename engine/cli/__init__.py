@@ -11,13 +11,15 @@ import sys
 
 import typer
 
-from engine.cli import (
+# Importing a command module registers its commands on the app.
+from engine.cli import (  # noqa: F401
     apply_cmd,
     ci_cmd,
     compare_cmd,
     drift_cmd,
     graph_cmd,
     map_cmd,
+    ping_cmd,
     plan_cmd,
     promote_cmd,
     sandbox_cmd,
@@ -25,26 +27,10 @@ from engine.cli import (
     syncset_cmd,
     validate_cmd,
 )
-from engine.cli import ping_cmd as _ping_cmd  # noqa: F401  (registers syncset ping)
 from engine.cli.app import app, console_err
 from engine.errors import SyncsetError
 
-COMMAND_MODULES = (
-    apply_cmd,
-    ci_cmd,
-    compare_cmd,
-    drift_cmd,
-    graph_cmd,
-    map_cmd,
-    plan_cmd,
-    promote_cmd,
-    sandbox_cmd,
-    snapshot_cmd,
-    syncset_cmd,
-    validate_cmd,
-)
-
-__all__ = ["COMMAND_MODULES", "app", "main"]
+__all__ = ["app", "main"]
 
 
 def main(argv: list[str] | None = None) -> None:
