@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 from engine.diff import Difference, diff_fields
 from engine.graph import Edge, Order, order_records
@@ -147,7 +148,7 @@ def _desired_change(
         reason = "not in the account: it will be created"
         if deferred:
             reason += f"; {', '.join(deferred)} set later, once the records they need exist"
-        return RecordChange(
+        return _change(
             **common,
             status=Status.DOESNT_EXIST,
             action=Action.CREATE,
@@ -165,7 +166,7 @@ def _desired_change(
         action = Action.UPDATE if differences else Action.NONE
         renamed = any(d.field in spec.natural_key for d in differences)
         reason = "matched by its ownership marker" + (" (renamed)" if renamed else "")
-        return RecordChange(
+        return _change(
             **common,
             **found,
             action=action,
@@ -175,7 +176,7 @@ def _desired_change(
         )
     how = "linked in mappings.yaml" if match.how is MatchHow.LINK else f"same {spec.natural_key[0]}"
     owner = f", taking it over from {live.marker.source!r}" if live.marker else ""
-    return RecordChange(
+    return _change(
         **common,
         **found,
         action=Action.ADOPT,
@@ -185,8 +186,14 @@ def _desired_change(
     )
 
 
+def _change(**values: Any) -> RecordChange:
+    """A RecordChange built from values the planner made itself, without re-validating them
+    (saved plans are still validated when they are loaded)."""
+    return RecordChange.model_construct(**values)
+
+
 def _field_change(difference: Difference) -> FieldChange:
-    return FieldChange(
+    return FieldChange.model_construct(
         field=difference.field,
         before=difference.before,
         after=difference.after,
@@ -207,22 +214,20 @@ def _only_in_account(live: LiveRecord, policy: str) -> RecordChange:
         "managed": managed,
     }
     if not managed:
-        return RecordChange(
-            **common, action=Action.NONE, reason="not managed by syncset: untouched"
-        )
+        return _change(**common, action=Action.NONE, reason="not managed by syncset: untouched")
     if policy == "keep":
         reason = "managed, no longer in YAML; kept (policies.only_in_account: keep)"
-        return RecordChange(**common, action=Action.NONE, reason=reason)
+        return _change(**common, action=Action.NONE, reason=reason)
     action = Action.DELETE if policy == "delete" and spec.removal == "delete" else Action.DISABLE
     if action is Action.DISABLE and live.disabled:
-        return RecordChange(**common, action=Action.NONE, reason="managed, already disabled")
+        return _change(**common, action=Action.NONE, reason="managed, already disabled")
     reason = f"managed, no longer in YAML: {action.value} (policies.only_in_account: {policy})"
     if policy == "delete" and action is Action.DISABLE:
         reason += f"; {spec.name} records cannot be deleted, only disabled"
     changes: tuple[FieldChange, ...] = ()
     if action is Action.DISABLE:
-        changes = (FieldChange(field="disabled", before=live.disabled, after=True),)
-    return RecordChange(**common, action=action, reason=reason, changes=changes)
+        changes = (FieldChange.model_construct(field="disabled", before=live.disabled, after=True),)
+    return _change(**common, action=action, reason=reason, changes=changes)
 
 
 def _live_id_for(live: LiveRecord) -> str:
