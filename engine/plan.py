@@ -159,6 +159,10 @@ class Plan(_Frozen):
     def has_changes(self) -> bool:
         return bool(self.pending)
 
+    def computed_checksum(self) -> str:
+        """The checksum the plan's JSON carries (saved plans also hold it in ``checksum``)."""
+        return _checksum(self.model_dump(mode="json", exclude={"checksum"}))
+
     def to_json(self) -> str:
         body = self.model_dump(mode="json", exclude={"checksum"})
         body["checksum"] = _checksum(body)

@@ -195,6 +195,11 @@ def _commit(repo: object, promotion: Promotion, now: datetime, sync_set: str | N
     assert isinstance(repo, git.Repo)
     stamp = now.strftime("%Y%m%d-%H%M%S")
     branch = f"promote/{promotion.source}-to-{promotion.destination}/{stamp}"
+    taken = {head.name for head in repo.heads}
+    suffix = 2
+    while branch in taken:  # a second promotion within the same second
+        branch = f"promote/{promotion.source}-to-{promotion.destination}/{stamp}-{suffix}"
+        suffix += 1
     previous = repo.active_branch.name if not repo.head.is_detached else repo.head.commit.hexsha
     paths = sorted(promotion.files)
     repo.git.checkout("-b", branch)

@@ -138,6 +138,8 @@ class Resolution:
         key = natural_key(spec, live.fields)
         if spec.reference_data:
             return key[0]
+        if live.owned_by() and live.marker is not None:
+            return f"<{target} {live.marker.source_id}, no longer in YAML>"
         return f"<unmanaged {target} {key[0]!s}>"
 
     @property
@@ -298,8 +300,8 @@ def _match_kind(
                 record,
                 spec.natural_key[0],
                 f"{len(candidates)} records of the account have {spec.natural_key[0]} "
-                f"{shown!r}: bind one with a link in mappings.yaml (links: {record.ref}: ...) "
-                "or rename the others",
+                f"{shown!r} and none carries the ownership marker, so none can be chosen: "
+                "rename or disable the extra ones in the account (a link matches by name too)",
             )
             matches[record.key] = Match(record, None, None)
             continue

@@ -114,7 +114,12 @@ def _closure(resolution: Resolution, roots: list[LiveRecord]) -> list[LiveRecord
                 target = resolution.live_by_id.get(value)
                 if target is not None:
                     stack.append(target)
-    return sorted(chosen.values(), key=lambda r: (r.kind, r.live_id))
+    # Sorted by natural key: which of two same-named records gets the plain slug must not
+    # depend on the account's (random) live ids.
+    return sorted(
+        chosen.values(),
+        key=lambda r: (r.kind, str(natural_key(CATALOG[r.kind], r.fields)), r.live_id),
+    )
 
 
 def _wanted(resolution: Resolution, live: LiveRecord) -> bool:

@@ -49,6 +49,31 @@ def _plain(value: Any) -> bool:
 _SECRET_VAR = r"vars\s*(?:\.\s*{0}\b|\[\s*['\"]{0}['\"])"
 
 
+MAX_RENDERED_CHARS = 100_000
+"""A template whose arithmetic builds a longer string or list is refused: ``{{ 'a' * 10**9 }}``
+would otherwise fill memory before anything could complain."""
+
+
+class _BoundedSandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, with ``*`` and ``**`` checked for the size of their result."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int) and abs(right) > 1000:
+            raise TemplateError("exponent too large in a template")
+        if operator == "*" and _sized(left, right) > MAX_RENDERED_CHARS:
+            raise TemplateError(f"template result longer than {MAX_RENDERED_CHARS:,} characters")
+        return super().call_binop(context, operator, left, right)
+
+
+def _sized(left: Any, right: Any) -> int:
+    for sequence, count in ((left, right), (right, left)):
+        if isinstance(sequence, str | list | tuple) and isinstance(count, int):
+            return len(sequence) * count
+    return 0
+
+
 def _looks_templated(value: str) -> bool:
     return "{{" in value or "{%" in value
 
@@ -61,7 +86,7 @@ class Renderer:
 
     def __init__(self, variables: Mapping[str, Any], environ: Mapping[str, str] | None = None):
         self._environ = os.environ if environ is None else environ
-        self._jinja = ImmutableSandboxedEnvironment(
+        self._jinja = _BoundedSandbox(
             undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
         )
         self._variables = dict(variables)
@@ -86,7 +111,9 @@ class Renderer:
                 self._secret_vars.add(name)
         self._variables = rendered
 
-    def _env(self, name: str, default: str | None = None) -> str:
+    def _env(self, name: str | None = None, default: str | None = None) -> str:
+        if not isinstance(name, str) or not name:
+            raise TemplateError('env() needs the name of an environment variable: env("TOKEN")')
         self._used_env = True
         value = self._environ.get(name, default)
         if value is None:

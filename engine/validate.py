@@ -179,8 +179,13 @@ def _account_settings(
         check.add(doc, ("account", "provider"), str(exc), at_value=True)
     except ValidationError as exc:
         for item in exc.errors(include_url=False):
-            path = ("account", *_data_path(settings, item["loc"]))
-            check.add(doc, path, str(item["msg"]).removeprefix("Value error, "), at_value=True)
+            found = _data_path(settings, item["loc"])
+            if item["type"] == "missing":
+                missing = tuple(item["loc"][: len(found) + 1])
+                check.add(doc, ("account", *missing), "required field is missing", at_value=True)
+                continue
+            message = str(item["msg"]).removeprefix("Value error, ")
+            check.add(doc, ("account", *found), message, at_value=True)
     return {"provider": provider, **settings}
 
 

@@ -124,7 +124,7 @@ def execute_plan(
         run.environment.root,
         plan.environment,
         command,
-        plan_checksum=plan.checksum,
+        plan_checksum=plan.checksum or plan.computed_checksum(),
         git_commit=plan.git_commit,
     )
     try:

@@ -358,7 +358,7 @@ def test_an_ambiguous_natural_key_stops_plan_and_apply_at_the_yaml_field(repo, c
         assert result.code == 1
         assert result.err.startswith(
             "error: environments/dev/templates/expense.yaml:3:10: request_template/expense: "
-            "subject: 2 records of the account have subject 'Expense claim': bind one with a "
-            "link in mappings.yaml"
+            "subject: 2 records of the account have subject 'Expense claim' and none carries "
+            "the ownership marker, so none can be chosen: rename or disable the extra ones"
         )
     assert path.exists() and rows(repo.root) == before

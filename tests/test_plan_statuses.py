@@ -170,7 +170,7 @@ def test_an_ambiguous_natural_key_is_refused_with_a_message_that_says_what_to_do
     message = str(caught.value)
     assert "request_template/expense: subject: 2 records of the account have subject" in message
     assert "'Expense'" in message
-    assert "links:" in message
+    assert "rename or disable the extra ones in the account" in message
 
 
 # -- records only in the account --------------------------------------------------------------

@@ -23,7 +23,6 @@ from promotion_helpers import (
     seed_repository,
 )
 
-from engine.errors import RepositoryError
 from engine.promote import promote
 
 QA_TEAM = "environments/qa/teams/application-development.yaml"
@@ -192,19 +191,18 @@ def test_a_commit_refused_by_git_leaves_the_repository_untouched(seed, cli):
     assert "git refused the promotion commit" in err
 
 
-def test_a_second_promotion_in_the_same_second_is_refused_untouched(promoted):
+def test_a_second_promotion_in_the_same_second_gets_its_own_branch(promoted):
     now = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
     promoted.write(DEV_TEAM, promoted.read(DEV_TEAM).replace("Builds", "Builds, runs"))
     promoted.commit("A better team description in dev")
     first = promote(promoted.root, "dev", "qa", now=now)
     promoted.checkout(promoted.main)
-    before = promoted.state()
 
-    with pytest.raises(RepositoryError, match="already exists"):
-        promote(promoted.root, "dev", "qa", now=now)
+    second = promote(promoted.root, "dev", "qa", now=now)
 
     assert first.branch == "promote/dev-to-qa/20261122-093000"
-    assert promoted.state() == before
+    assert second.branch == "promote/dev-to-qa/20261122-093000-2"
+    assert {first.branch, second.branch} <= set(promoted.state().branches)
 
 
 # -- what a promotion writes ------------------------------------------------------------------

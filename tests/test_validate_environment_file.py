@@ -75,7 +75,7 @@ def test_bad_sandbox_settings_are_each_reported(repo: Repo) -> None:
 
     problems = repo.problems()
 
-    assert problems[0].startswith(f"{ENV}:4:3: account: Field required")
+    assert problems[0] == f"{ENV}:4:3: account.path: required field is missing"
     assert problems[1:] == [
         f"{ENV}:5:9: account.paht: Extra inputs are not permitted",
         f"{ENV}:6:11: account.create: Input should be a valid boolean, unable to interpret input",
