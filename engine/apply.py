@@ -22,10 +22,10 @@ from typing import Any, Literal
 
 from engine.diff import diff_fields
 from engine.errors import ProviderError, WriteRejected
-from engine.journal import Journal, mask
+from engine.journal import Journal, before_image, mask
 from engine.model import Environment, RecordKey
 from engine.plan import Action, Plan, RecordChange, fingerprint
-from engine.resolve import Resolution, natural_key
+from engine.resolve import Resolution
 from engine.yamlio import Locator
 from providers.base import MARKER_SOURCE, LiveRecord, Marker, Provider
 from schemas import CATALOG, KindSpec
@@ -104,7 +104,7 @@ class Applier:
             for key, match in resolution.matches.items()
             if match.live is not None
         }
-        self._reference_ids = _reference_index(resolution)
+        self._reference_ids = resolution.reference_ids()
         self._locator = Locator(environment.root)
 
     # -- the run ------------------------------------------------------------------------------
@@ -363,7 +363,7 @@ class Applier:
             kind=change.kind,
             action=change.action.value,
             live_id=live_id,
-            before=_before_image(before, secrets),
+            before=before_image(before, secrets),
             sent=mask(sent, secrets),
         )
         return seq
@@ -396,27 +396,3 @@ class Applier:
         line, col = self._locator.position(origin.path, origin.document, path, at_value=True)
         where = f"{origin.path}:{line}:{col}: {change.ref}"
         return f"{where}: {field_name}: {exc}" if field_name else f"{where}: {exc}"
-
-
-def _before_image(live: LiveRecord | None, secrets: frozenset[str]) -> dict[str, Any] | None:
-    if live is None:
-        return None
-    fields = {k: v for k, v in live.fields.items() if k not in ("created_at", "updated_at")}
-    child_secrets = {
-        f"{child.field}[{index}].{name}"
-        for child in CATALOG[live.kind].children.values()
-        for index, _ in enumerate(fields.get(child.field) or [])
-        for name in child.sensitive
-    }
-    image = mask(fields, secrets | child_secrets) or {}
-    image["__marker__"] = [live.marker.source, live.marker.source_id] if live.marker else None
-    image["__disabled__"] = live.disabled
-    return image
-
-
-def _reference_index(resolution: Resolution) -> dict[tuple[str, str], str]:
-    index: dict[tuple[str, str], str] = {}
-    for spec in CATALOG.reference_kinds():
-        for live in resolution.live.by_kind.get(spec.name, []):
-            index[(spec.name, str(natural_key(spec, live.fields)[0]))] = live.live_id
-    return index

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from engine.errors import SyncsetError
+from providers.base import LiveRecord
+from schemas import CATALOG
 
 MASK = "***"
 JOURNAL_VERSION = 1
@@ -160,3 +162,21 @@ def read_journal(path: Path) -> tuple[dict[str, Any], list[JournalEntry]]:
             )
         )
     return events[0], entries
+
+
+def before_image(live: LiveRecord | None, secrets: frozenset[str]) -> dict[str, Any] | None:
+    """The record as read before a write, secrets masked (child items' sensitive fields too),
+    with its marker and disabled flag: what rollback restores."""
+    if live is None:
+        return None
+    fields = {k: v for k, v in live.fields.items() if k not in ("created_at", "updated_at")}
+    child_secrets = {
+        f"{child.field}[{index}].{name}"
+        for child in CATALOG[live.kind].children.values()
+        for index, _ in enumerate(fields.get(child.field) or [])
+        for name in child.sensitive
+    }
+    image = mask(fields, secrets | child_secrets) or {}
+    image["__marker__"] = [live.marker.source, live.marker.source_id] if live.marker else None
+    image["__disabled__"] = live.disabled
+    return image

@@ -142,9 +142,13 @@ class Resolution:
             return f"<{target} {live.marker.source_id}, no longer in YAML>"
         return f"<unmanaged {target} {key[0]!s}>"
 
-    @property
-    def unmapped(self) -> list[Reference]:
-        return [r for r in self.references.values() if r.state is MappingState.UNMAPPED]
+    def reference_ids(self) -> dict[tuple[str, str], str]:
+        """``(kind, natural key)`` → live id of every reference-data record read."""
+        index: dict[tuple[str, str], str] = {}
+        for spec in CATALOG.reference_kinds():
+            for live in self.live.by_kind.get(spec.name, []):
+                index[(spec.name, str(natural_key(spec, live.fields)[0]))] = live.live_id
+        return index
 
 
 def natural_key(spec: KindSpec, fields: dict[str, Any]) -> tuple[Any, ...]:
