@@ -160,23 +160,26 @@ class HttpClient:
         attempt = 0
         while True:
             attempt += 1
-            self.limiter.acquire()
+            slot = self.limiter.acquire()
             self.budget.pace()
             sent = self.auth.headers(self)
             try:
                 response = self._client.request(method, url, json=json, params=params, headers=sent)
             except _NEVER_SENT as exc:
+                self.limiter.complete(slot)
                 self._count(kind)
                 if attempt < self.settings.max_attempts:
                     self._backoff(attempt)
                     continue
                 raise self._unreachable(where, exc) from None
             except httpx.TransportError as exc:
+                self.limiter.complete(slot)
                 self._count(kind)
                 if idempotent and attempt < self.settings.max_attempts:
                     self._backoff(attempt)
                     continue
                 raise self._lost(where, exc, idempotent) from None
+            self.limiter.complete(slot)
             self._count(kind)
             self._observe(response)
             status = response.status_code

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import math
 import threading
 import time
 from dataclasses import dataclass
@@ -24,34 +25,49 @@ log = logging.getLogger("syncset.http")
 class BurstLimiter:
     """At most ``requests`` sends in any ``per_seconds`` window, measured at the client.
 
-    The window is widened by a small margin because the server measures arrival, not sending.
-    After a 429 the limiter pauses every send for at least one whole window: a 429 means our
-    view of the server's window was wrong (another client shares the token), so let it drain.
+    The server counts a request when it *arrives*, which the client cannot see: a send delayed
+    by the scheduler arrives late and makes the gap to a later, quicker send look shorter. So a
+    slot counts from when it is taken until one window after its response came back (arrival is
+    never later than that), with a small margin on top. After a 429 the limiter pauses every
+    send for at least one whole window: our view of the server's window was wrong (another
+    client shares the token), so let it drain.
     """
 
     def __init__(self, requests: int, per_seconds: float) -> None:
         self.requests = requests
         self.window = per_seconds * 1.05 + 0.02
-        self._sent: list[float] = []
+        self._slots: list[list[float]] = []
+        """One ``[completed_at]`` per send still counted; ``inf`` while it is in flight."""
         self._paused_until = 0.0
-        self._lock = threading.Lock()
+        self._changed = threading.Condition()
 
-    def acquire(self) -> None:
-        with self._lock:
-            for _ in range(10_000):
+    def acquire(self) -> list[float]:
+        """Wait for a free slot and take it; hand it back to :meth:`complete` when answered."""
+        with self._changed:
+            for _ in range(100_000):
                 now = time.monotonic()
                 if now < self._paused_until:
-                    time.sleep(self._paused_until - now)
+                    self._changed.wait(self._paused_until - now)
                     continue
-                self._sent = [t for t in self._sent if t > now - self.window]
-                if len(self._sent) < self.requests:
-                    self._sent.append(now)
-                    return
-                time.sleep(self._sent[0] + self.window - now)
+                self._slots = [slot for slot in self._slots if slot[0] > now - self.window]
+                if len(self._slots) < self.requests:
+                    slot = [math.inf]
+                    self._slots.append(slot)
+                    return slot
+                earliest = min(slot[0] for slot in self._slots)
+                # All in flight: wait for an answer; else for the oldest answer to age out.
+                self._changed.wait(None if earliest == math.inf else earliest + self.window - now)
             raise RateLimited("the burst limiter could not find a free slot")
 
+    def complete(self, slot: list[float]) -> None:
+        """The request of ``slot`` was answered (or failed): its window starts now."""
+        with self._changed:
+            slot[0] = time.monotonic()
+            self._changed.notify_all()
+
     def pause(self, seconds: float) -> None:
-        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+        with self._changed:
+            self._paused_until = max(self._paused_until, time.monotonic() + seconds)
 
 
 @dataclass
