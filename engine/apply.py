@@ -292,9 +292,7 @@ class Applier:
     def _blocked_by(
         self, spec: KindSpec, key: RecordKey, fields: dict[str, Any], deferred: set[str]
     ) -> str:
-        from engine.validate import reference_values
-
-        for path, target, value in reference_values(spec, fields):
+        for path, target, value in spec.reference_values(fields):
             if top_field(path) in deferred or CATALOG[target].reference_data:
                 continue
             target_key = (target, value)

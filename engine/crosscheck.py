@@ -13,7 +13,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from engine.load import Document
 from engine.model import Record, RecordKey
-from engine.validate import Validator, reference_values, split_dotted
+from engine.validate import Validator, split_dotted
 from schemas import CATALOG
 from schemas.environment import Mappings
 
@@ -32,7 +32,7 @@ def check_references(
     for record in records.values():
         spec = CATALOG[record.kind]
         doc = by_origin[(record.origin.path, record.origin.document)]
-        for path, target, value in reference_values(spec, record.fields, indexed=True):
+        for path, target, value in spec.reference_values(record.fields, indexed=True):
             if CATALOG[target].reference_data or value in ids_by_kind.get(target, set()):
                 continue
             known = sorted(ids_by_kind.get(target, set()))

@@ -31,7 +31,6 @@ from engine.plan import (
     fingerprint,
 )
 from engine.resolve import Match, MatchHow, ReferenceUse, Resolution, natural_key
-from engine.validate import reference_values
 from providers.base import LiveRecord
 from schemas import CATALOG
 
@@ -42,7 +41,7 @@ def record_edges(resolution: Resolution) -> Iterator[Edge]:
     """References between the YAML records, as graph edges (reference data excluded)."""
     for key, match in resolution.matches.items():
         spec = CATALOG[key[0]]
-        for path, target, value in reference_values(spec, match.record.fields):
+        for path, target, value in spec.reference_values(match.record.fields):
             if CATALOG[target].reference_data:
                 continue
             top = path.split("[")[0].split(".")[0]

@@ -21,7 +21,6 @@ from typing import Any
 from engine.errors import Problem
 from engine.load import MAPPINGS_FILE
 from engine.model import Environment, Record, RecordKey
-from engine.validate import reference_values
 from engine.yamlio import Locator
 from providers.base import MARKER_SOURCE, LiveRecord, Provider
 from schemas import CATALOG, KindSpec
@@ -213,7 +212,7 @@ def _map_references(
     overlay = environment.mappings.references
     references: dict[tuple[str, str], Reference] = {}
     for record in environment.records.values():
-        for path, target, value in reference_values(CATALOG[record.kind], record.fields):
+        for path, target, value in CATALOG[record.kind].reference_values(record.fields):
             if not CATALOG[target].reference_data:
                 continue
             reference = references.get((target, value))

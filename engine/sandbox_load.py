@@ -17,7 +17,7 @@ from engine.graph import Edge, order_records
 from engine.load import read_documents
 from engine.model import Environment
 from engine.resolve import natural_key
-from engine.validate import normalise, reference_values
+from engine.validate import normalise
 from engine.workflow import open_provider
 from schemas import CATALOG
 
@@ -65,7 +65,7 @@ def _create_all(provider: Any, records: dict[tuple[str, str], dict[str, Any]]) -
     edges = []
     for key, fields in records.items():
         spec = CATALOG[key[0]]
-        for path, target, value in reference_values(spec, fields):
+        for path, target, value in spec.reference_values(fields):
             target_key = (
                 by_natural.get((target, value))
                 if CATALOG[target].reference_data

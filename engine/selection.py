@@ -8,7 +8,6 @@ from pathlib import Path
 from engine.errors import RepositoryError, SyncsetError
 from engine.model import Environment, RecordKey
 from engine.plan import Selection
-from engine.validate import reference_values
 from schemas import CATALOG
 
 KeyFilter = Callable[[RecordKey], bool]
@@ -68,7 +67,7 @@ def changed_records(root: Path, environment: Environment, ref: str) -> set[Recor
     referrers = {
         key
         for key, record in environment.records.items()
-        for _, target, value in reference_values(CATALOG[key[0]], record.fields)
+        for _, target, value in CATALOG[key[0]].reference_values(record.fields)
         if (target, value) in direct
     }
     return direct | referrers

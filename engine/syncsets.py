@@ -15,7 +15,6 @@ from pydantic import Field, ValidationError
 
 from engine.errors import ConfigError, Problem, RepositoryError
 from engine.model import Environment, RecordKey
-from engine.validate import reference_values
 from engine.yamlio import Locator, YamlFileError, parse_documents, read_text
 from schemas import CATALOG
 from schemas.base import StrictModel
@@ -111,7 +110,7 @@ def reachable(
             continue
         seen.add(key)
         record = environment.records[key]
-        for path, target, value in reference_values(CATALOG[key[0]], record.fields):
+        for path, target, value in CATALOG[key[0]].reference_values(record.fields):
             if CATALOG[target].reference_data:
                 references.setdefault((target, value), []).append((record.ref, path))
             else:

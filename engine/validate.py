@@ -345,32 +345,6 @@ def split_dotted(path: str) -> list[str | int]:
     return steps
 
 
-def reference_values(
-    spec: KindSpec, fields: dict[str, Any], indexed: bool = False
-) -> Iterator[tuple[str, str, str]]:
-    """Every ``(field path, target kind, value)`` a record's references hold.
-
-    With ``indexed`` an item of a reference list is named by its index (``members[1]``), to
-    place a problem on the item; otherwise by the list (``members``), as plans show it.
-    """
-    for ref in spec.references:
-        if ref.child is None:
-            items: list[tuple[str, Any]] = [(ref.field, fields.get(ref.field))]
-        else:
-            items = [
-                (f"{ref.child}[{index}].{ref.field}", item.get(ref.field))
-                for index, item in enumerate(fields.get(ref.child, []))
-            ]
-        for path, value in items:
-            if value is None:
-                continue
-            if not isinstance(value, list):
-                yield path, ref.target, value
-                continue
-            for index, one in enumerate(value):
-                yield (f"{path}[{index}]" if indexed else path), ref.target, one
-
-
 def declared_keys(documents: list[Document]) -> set[RecordKey]:
     """``(kind, id)`` of every document that names both, valid or not: a reference to a record
     that failed validation is not also reported as undeclared."""

@@ -20,7 +20,6 @@ import ssl
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import httpx
@@ -42,6 +41,7 @@ from providers.http_errors import (
     Unreachable,
 )
 from providers.http_limits import Allowance, Budget, BurstLimiter, retry_after
+from providers.ping import KindCheck, PingReport
 
 __all__ = [
     "Allowance",
@@ -357,30 +357,6 @@ def check_url(url: str) -> str:
     if parsed.scheme == "http" and parsed.host in ("127.0.0.1", "localhost", "::1"):
         return url
     raise ValueError(f"{_shown(url)}: use https:// (plain http is only allowed on loopback)")
-
-
-@dataclass
-class KindCheck:
-    """What ``syncset ping`` found for one kind: records on the first page, or the problem."""
-
-    kind: str
-    records: int | None = None
-    problem: str | None = None
-    category: str | None = None
-
-
-@dataclass
-class PingReport:
-    """The result of a provider's ``ping()``: reached, authenticated, and what each kind said."""
-
-    account: str
-    kinds: list[KindCheck] = field(default_factory=list)
-    requests: Allowance = field(default_factory=Allowance)
-    cost: Allowance = field(default_factory=Allowance)
-
-    @property
-    def ok(self) -> bool:
-        return all(check.problem is None for check in self.kinds)
 
 
 def create_once(

@@ -9,6 +9,7 @@ removal policy) are class variables. :func:`build_spec` turns all of that into o
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, get_args, get_origin
 
@@ -112,6 +113,31 @@ class KindSpec:
     def targets(self) -> set[str]:
         """The kinds this kind points at."""
         return {ref.target for ref in self.references}
+
+    def reference_values(
+        self, fields: dict[str, Any], indexed: bool = False
+    ) -> Iterator[tuple[str, str, str]]:
+        """Every ``(field path, target kind, value)`` a record's references hold.
+
+        With ``indexed`` an item of a reference list is named by its index (``members[1]``), to
+        place a problem on the item; otherwise by the list (``members``), as plans show it.
+        """
+        for ref in self.references:
+            if ref.child is None:
+                items: list[tuple[str, Any]] = [(ref.field, fields.get(ref.field))]
+            else:
+                items = [
+                    (f"{ref.child}[{index}].{ref.field}", item.get(ref.field))
+                    for index, item in enumerate(fields.get(ref.child, []))
+                ]
+            for path, value in items:
+                if value is None:
+                    continue
+                if not isinstance(value, list):
+                    yield path, ref.target, value
+                    continue
+                for index, one in enumerate(value):
+                    yield (f"{path}[{index}]" if indexed else path), ref.target, one
 
 
 def _markers(annotation_metadata: list[Any]) -> tuple[Ref | None, Children | None, bool]:

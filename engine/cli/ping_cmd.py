@@ -23,7 +23,8 @@ from engine.workflow import open_provider
 from providers.base import Provider
 
 if TYPE_CHECKING:  # the HTTP stack costs start-up time; load it only when pinging
-    from providers.http import Allowance, PingReport
+    from providers.http_limits import Allowance
+    from providers.ping import PingReport
 
 
 @app.command()
@@ -53,7 +54,7 @@ def ping(
 
 
 def _ping(provider: Provider) -> PingReport:
-    from providers.http import KindCheck, PingReport
+    from providers.ping import KindCheck, PingReport
 
     custom: Any = getattr(provider, "ping", None)
     if callable(custom):

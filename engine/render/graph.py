@@ -21,7 +21,6 @@ from engine.errors import ConfigError
 from engine.graph import Edge, order_records
 from engine.model import Environment, RecordKey
 from engine.plan import Action, Plan
-from engine.validate import reference_values
 from schemas import CATALOG
 
 CLASS_STYLES = {
@@ -53,7 +52,7 @@ def environment_edges(environment: Environment) -> list[Edge]:
     edges: set[Edge] = set()
     for key, record in environment.records.items():
         spec = CATALOG[key[0]]
-        for path, target, value in reference_values(spec, record.fields):
+        for path, target, value in spec.reference_values(record.fields):
             if CATALOG[target].reference_data or (target, value) == key:
                 continue
             top = path.split("[")[0].split(".")[0]
