@@ -21,6 +21,7 @@ from typing import Any
 
 import git
 import pytest
+from plan_apply_helpers import account_file, rows
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 COPIED = ("environments", "syncsets.yaml", "docs/demo")
@@ -164,23 +165,12 @@ def seed_repository(root: Path, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
 
 
 def account_path(root: Path, env: str) -> Path:
-    return root / ".syncset" / f"{env}.sqlite"
+    return account_file(root, env)
 
 
 def account_rows(root: Path, env: str, kind: str | None = None) -> list[dict[str, Any]]:
     """The rows of the account's ``records`` table (``data`` parsed), opened read-only."""
-    path = account_path(root, env)
-    if not path.exists():
-        return []
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        db.row_factory = sqlite3.Row
-        found = [dict(row) for row in db.execute("SELECT * FROM records ORDER BY seq")]
-    finally:
-        db.close()
-    for row in found:
-        row["data"] = json.loads(row["data"])
-    return [row for row in found if kind is None or row["kind"] == kind]
+    return [row for row in rows(root, env) if kind is None or row["kind"] == kind]
 
 
 def account_row(root: Path, env: str, kind: str, name: str) -> dict[str, Any]:

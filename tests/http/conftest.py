@@ -18,15 +18,16 @@ from serverkit import LoopbackServer
 from xurrent_server import XurrentAccount, XurrentHandler
 
 
-@pytest.fixture
-def xurrent_site(tmp_path: Any) -> Iterator[Callable[..., XurrentSite]]:
-    """``xurrent_site(**account_options)`` starts a fake account; all stop after the test."""
-    running: list[tuple[XurrentSite, LoopbackServer]] = []
+def _sites(
+    tmp_path: Any, account_type: Any, handler: Any, site_type: Any
+) -> Iterator[Callable[..., Any]]:
+    """``start(**account_options)`` starts a fake account; all stop after the test."""
+    running: list[tuple[Any, LoopbackServer]] = []
 
-    def start(**options: Any) -> XurrentSite:
-        account = XurrentAccount(**options)
-        server = LoopbackServer(XurrentHandler, account).__enter__()
-        site = XurrentSite(account, server, str(tmp_path))
+    def start(**options: Any) -> Any:
+        account = account_type(**options)
+        server = LoopbackServer(handler, account).__enter__()
+        site = site_type(account, server, str(tmp_path))
         running.append((site, server))
         return site
 
@@ -35,22 +36,15 @@ def xurrent_site(tmp_path: Any) -> Iterator[Callable[..., XurrentSite]]:
         for provider in site.opened:
             provider.close()
         server.__exit__(None, None, None)
+
+
+@pytest.fixture
+def xurrent_site(tmp_path: Any) -> Iterator[Callable[..., XurrentSite]]:
+    """``xurrent_site(**account_options)`` starts a fake account; all stop after the test."""
+    yield from _sites(tmp_path, XurrentAccount, XurrentHandler, XurrentSite)
 
 
 @pytest.fixture
 def rest_site(tmp_path: Any) -> Iterator[Callable[..., RestSite]]:
     """``rest_site(**account_options)`` starts a fake REST platform; all stop after the test."""
-    running: list[tuple[RestSite, LoopbackServer]] = []
-
-    def start(**options: Any) -> RestSite:
-        account = RestAccount(**options)
-        server = LoopbackServer(RestHandler, account).__enter__()
-        site = RestSite(account, server, str(tmp_path))
-        running.append((site, server))
-        return site
-
-    yield start
-    for site, server in running:
-        for provider in site.opened:
-            provider.close()
-        server.__exit__(None, None, None)
+    yield from _sites(tmp_path, RestAccount, RestHandler, RestSite)
