@@ -8,7 +8,7 @@ among the *Exists - no differences*. It times, in the same run:
 * floor: parsing every file with ruamel.yaml's C safe loader (``YAML(typ="safe", pure=False)``)
   plus ``SELECT * FROM records`` on the sandbox file with :mod:`sqlite3`: the least any plan must
   do, reading both sides;
-* plan: :func:`engine.workflow.plan_environment` in-process (validate, read live, resolve, diff,
+* plan: :func:`syncset.workflow.plan_environment` in-process (validate, read live, resolve, diff,
   build the plan);
 * cli: one ``syncset plan bench`` subprocess (start-up, imports and rendering the text view).
 
@@ -46,11 +46,11 @@ sys.path.insert(0, str(ROOT))
 
 from ruamel.yaml import YAML  # noqa: E402
 
-from engine.apply import Applier  # noqa: E402
-from engine.journal import Journal  # noqa: E402
-from engine.plan import Status  # noqa: E402
-from engine.validate import validate_environment  # noqa: E402
-from engine.workflow import open_provider, plan_environment  # noqa: E402
+from syncset.apply.journal import Journal  # noqa: E402
+from syncset.apply.run import Applier  # noqa: E402
+from syncset.config.validate import validate_environment  # noqa: E402
+from syncset.plan.model import Status  # noqa: E402
+from syncset.workflow import open_provider, plan_environment  # noqa: E402
 
 CHANGED_SHARE = 0.05
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
@@ -293,8 +293,8 @@ def measure(root: Path, runs: int) -> dict[str, Timing | float]:
 
 def profile(root: Path) -> None:
     """Where plan's time goes: CPU seconds per phase, then cProfile's view of one plan."""
-    import engine.validate
-    import engine.workflow
+    import syncset.config.validate
+    import syncset.workflow
 
     phases: dict[str, float] = {}
 
@@ -310,9 +310,9 @@ def profile(root: Path) -> None:
 
         setattr(module, name, wrapper)
 
-    timed(engine.validate, "read_environment_files")
+    timed(syncset.config.validate, "read_environment_files")
     for name in ("validate_environment", "read_live", "resolve", "build_plan"):
-        timed(engine.workflow, name)
+        timed(syncset.workflow, name)
     gc.collect()
     started = time.process_time()
     plan_once(root)

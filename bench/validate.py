@@ -4,8 +4,8 @@ Generates environments of 1,000 and 10,000 records (a realistic mix of kinds wit
 one file per record) in a temporary folder, then times, in the same run:
 
 * floor: reading every file and parsing it with ``YAML(typ="safe", pure=False)``;
-* load: :func:`engine.load.read_environment_files` (read + parse only);
-* validate: :func:`engine.validate.validate_environment` in-process;
+* load: :func:`syncset.config.load.read_environment_files` (read + parse only);
+* validate: :func:`syncset.config.validate.validate_environment` in-process;
 * cli: one ``syncset validate`` subprocess run (includes interpreter start-up and imports).
 
 The first three run in turn, round after round (``--runs``, default 3), and the best of each is
@@ -40,8 +40,8 @@ sys.path.insert(0, str(ROOT))
 
 from ruamel.yaml import YAML  # noqa: E402
 
-from engine.load import read_environment_files  # noqa: E402
-from engine.validate import validate_environment  # noqa: E402
+from syncset.config.load import read_environment_files  # noqa: E402
+from syncset.config.validate import validate_environment  # noqa: E402
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
 PEOPLE = [f"person{n:03d}@wdc.example" for n in range(200)]

@@ -1,7 +1,16 @@
-"""syncset's engine: one module per phase of the data flow.
+"""syncset: GitOps configuration-as-code for SaaS accounts.
 
-load → validate → resolve → diff → plan → apply, with render at the edge. Only apply, snapshot
-and promote touch the world; every other phase is a pure function of its inputs.
+The package reads as the data flow: ``config`` (YAML in, typed records out) → ``plan`` (match,
+diff, order) → ``apply`` (writes, journal, lock, rollback), with ``promotion`` (compare, promote,
+snapshot), ``ci``, ``render`` and ``cli`` at the edges and ``workflow`` wiring the phases
+together. Only apply, snapshot and promote touch the world; every other phase is a pure
+function of its inputs. ``syncset.schemas`` is the kind catalog, ``syncset.providers`` the
+adapters to live accounts.
 """
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("syncset")
+except PackageNotFoundError:  # pragma: no cover - only when run from a bare source tree
+    __version__ = "0+unknown"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import git
 
-from engine.cli import main
+from syncset.cli import main
 
 COPIED = ("environments", "syncsets.yaml", "docs/demo")
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from schemas.environment import EnvironmentConfig, Mappings
+from syncset.schemas.environment import EnvironmentConfig, Mappings
 
 RecordKey = tuple[str, str]
 """``(kind, id)``: a record's identity across environments."""

@@ -1,7 +1,7 @@
 """The phases wired together for the commands: validate → read live → resolve → plan.
 
 Commands call these instead of repeating the wiring; each step stays a function of its inputs
-except :func:`open_provider` and :func:`engine.resolve.read_live`, which reach the account.
+except :func:`open_provider` and :func:`syncset.plan.resolve.read_live`, which reach the account.
 """
 
 from __future__ import annotations
@@ -10,19 +10,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.apply import Applier, ApplyReport, RecordResult
-from engine.errors import ConfigError, PlanFileError, RefusedError
-from engine.gitrepo import head_commit
-from engine.journal import Journal
-from engine.model import Environment
-from engine.plan import Action, Plan, PlanStatus, Selection
-from engine.planner import build_plan
-from engine.resolve import Resolution, read_live, resolve
-from engine.selection import record_filter
-from engine.validate import validate_environment
-from engine.yamlio import gc_paused
-from providers.base import Provider, ProviderContext
-from providers.registry import REGISTRY
+from syncset.apply.journal import Journal
+from syncset.apply.run import Applier, ApplyReport, RecordResult
+from syncset.config.validate import validate_environment
+from syncset.config.yamlio import gc_paused
+from syncset.errors import ConfigError, PlanFileError, RefusedError
+from syncset.model import Environment
+from syncset.plan.build import build_plan
+from syncset.plan.model import Action, Plan, PlanStatus, Selection
+from syncset.plan.resolve import Resolution, read_live, resolve
+from syncset.plan.selection import record_filter
+from syncset.promotion.gitrepo import head_commit
+from syncset.providers.base import Provider, ProviderContext
+from syncset.providers.registry import REGISTRY
 
 
 def open_provider(environment: Environment) -> Provider:

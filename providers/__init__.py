@@ -1,1 +1,3 @@
-"""Adapters to live accounts: a small typed protocol (:mod:`providers.base`) and a registry."""
+"""Adapters to live accounts: a small typed protocol (:mod:`syncset.providers.base`) and a
+registry (:mod:`syncset.providers.registry`); one package per provider: sandbox, http, xurrent,
+rest."""

@@ -72,7 +72,7 @@ class ApiStats:
 
 
 class Provider(Protocol):
-    """A live account. Every method may raise :class:`engine.errors.ProviderError`."""
+    """A live account. Every method may raise :class:`syncset.errors.ProviderError`."""
 
     name: ClassVar[str]
     settings_model: ClassVar[type[BaseModel]]

@@ -1,44 +1,55 @@
-"""Providers by name. Registering a name twice is refused, as decK's CRUD registry does."""
+"""Providers by name. Registering a name twice is refused, as decK's CRUD registry does.
+
+The providers that ship with syncset are listed in :data:`BUILTIN` by module, and a module is
+imported only when its provider is first asked for: a sandbox-only run never loads the HTTP
+stack, and no provider module needs to import the registry (so there is no import cycle).
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from engine.errors import ProviderError
-from providers.base import Provider, ProviderContext
+from syncset.errors import ProviderError
+from syncset.providers.base import Provider, ProviderContext
 
 ProviderFactory = Callable[[BaseModel, ProviderContext], Provider]
 
+BUILTIN: dict[str, tuple[str, str, str]] = {
+    "sandbox": ("syncset.providers.sandbox.provider", "SandboxSettings", "open_sandbox"),
+    "xurrent": ("syncset.providers.xurrent.provider", "XurrentSettings", "open_xurrent"),
+    "rest": ("syncset.providers.rest.provider", "RestSettings", "open_rest"),
+}
+"""Name → (module, settings model, factory) of every provider that ships with syncset."""
+
 
 class ProviderRegistry:
-    def __init__(self) -> None:
+    def __init__(self, builtin: dict[str, tuple[str, str, str]] | None = None) -> None:
         self._factories: dict[str, tuple[type[BaseModel], ProviderFactory]] = {}
+        self._lazy = dict(BUILTIN if builtin is None else builtin)
 
     def register(
         self, name: str, settings_model: type[BaseModel], factory: ProviderFactory
     ) -> None:
-        if name in self._factories:
+        if name in self._factories or name in self._lazy:
             raise ValueError(f"provider {name!r} is registered twice")
         self._factories[name] = (settings_model, factory)
 
     def names(self) -> list[str]:
-        return sorted(self._factories)
+        return sorted({*self._factories, *self._lazy})
 
     def settings_model(self, name: str) -> type[BaseModel]:
-        self._ensure_builtins()
-        if name not in self._factories:
-            raise ProviderError(f"unknown provider {name!r}: use one of {', '.join(self.names())}")
-        return self._factories[name][0]
+        return self._entry(name)[0]
 
     def validate_settings(self, name: str, settings: dict[str, Any]) -> BaseModel:
         """Check a provider's settings without connecting (raises pydantic's ValidationError)."""
         return self.settings_model(name).model_validate(settings)
 
     def open(self, name: str, settings: dict[str, Any], context: ProviderContext) -> Provider:
-        model = self.settings_model(name)
+        model, factory = self._entry(name)
         try:
             parsed = model.model_validate(settings)
         except ValidationError as exc:
@@ -47,15 +58,16 @@ class ProviderRegistry:
             raise ProviderError(
                 f"account settings for provider {name!r}: {where}: {first['msg']}"
             ) from None
-        return self._factories[name][1](parsed, context)
+        return factory(parsed, context)
 
-    _builtins_loaded = False
-
-    def _ensure_builtins(self) -> None:
-        if ProviderRegistry._builtins_loaded:
-            return
-        ProviderRegistry._builtins_loaded = True
-        import providers.builtin  # noqa: F401  (registers the built-in providers)
+    def _entry(self, name: str) -> tuple[type[BaseModel], ProviderFactory]:
+        if name in self._lazy:
+            module_name, settings_name, factory_name = self._lazy.pop(name)
+            module = importlib.import_module(module_name)
+            self._factories[name] = (getattr(module, settings_name), getattr(module, factory_name))
+        if name not in self._factories:
+            raise ProviderError(f"unknown provider {name!r}: use one of {', '.join(self.names())}")
+        return self._factories[name]
 
 
 REGISTRY = ProviderRegistry()

@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict
 
-from schemas.types import Slug
+from syncset.schemas.types import Slug
 
 Removal = Literal["disable", "delete"]
 

@@ -1,7 +1,7 @@
 """``environment.yaml`` and ``mappings.yaml``: what differs between environments, declared once.
 
 The account's provider-specific settings are checked by the provider's own settings model
-(``providers.registry``), so adding a provider never touches this file.
+(``syncset.providers.registry``), so adding a provider never touches this file.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from schemas.base import StrictModel
-from schemas.types import NonEmptyStr, Slug
+from syncset.schemas.base import StrictModel
+from syncset.schemas.types import NonEmptyStr, Slug
 
 OnlyInAccount = Literal["keep", "disable", "delete"]
 

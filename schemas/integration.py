@@ -11,8 +11,8 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
-from schemas.base import RecordModel, Ref, Sensitive
-from schemas.types import NonEmptyStr, Slug
+from syncset.schemas.base import RecordModel, Ref, Sensitive
+from syncset.schemas.types import NonEmptyStr, Slug
 
 Scalar = str | int | float | bool | None
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from schemas import integration, xurrent
-from schemas.base import KindSpec, RecordModel, build_spec
+from syncset.schemas.base import KindSpec, RecordModel, build_spec
+from syncset.schemas.integration import KINDS as INTEGRATION_KINDS
+from syncset.schemas.xurrent import KINDS as XURRENT_KINDS
 
 
 class UnknownKindError(KeyError):
@@ -58,5 +59,5 @@ class Catalog:
         return [spec for spec in self._specs.values() if spec.reference_data]
 
 
-CATALOG = Catalog((*xurrent.KINDS, *integration.KINDS))
+CATALOG = Catalog((*XURRENT_KINDS, *INTEGRATION_KINDS))
 CATALOG.validate_references()

@@ -12,8 +12,16 @@ from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import BeforeValidator, Field, PositiveInt, model_validator
 
-from schemas.base import ChildModel, Children, RecordModel, Ref
-from schemas.types import Email, NonEmptyStr, Slug, TimeOfDay, Timestamp, Weekday, end_of_day
+from syncset.schemas.base import ChildModel, Children, RecordModel, Ref
+from syncset.schemas.types import (
+    Email,
+    NonEmptyStr,
+    Slug,
+    TimeOfDay,
+    Timestamp,
+    Weekday,
+    end_of_day,
+)
 
 
 class CalendarHours(ChildModel):

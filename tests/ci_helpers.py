@@ -22,8 +22,8 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from engine.sandbox_load import load_into_sandbox
-from engine.validate import validate_environment
+from syncset.apply.sandbox_load import load_into_sandbox
+from syncset.config.validate import validate_environment
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = PROJECT_ROOT / ".github" / "workflows"

@@ -2,7 +2,7 @@
 
 Tests build exactly the YAML they need with :class:`Repo` (``repo`` fixture), then either call
 the engine (``repo.validate`` / ``repo.problems``) or the command line (``cli`` fixture), which
-runs :func:`engine.cli.main` in this process, so no test pays for a Python start-up unless it
+runs :func:`syncset.cli.main` in this process, so no test pays for a Python start-up unless it
 is about the console script itself.
 """
 
@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import ConfigError
-from engine.model import Environment
-from engine.validate import validate_environment
+from syncset.config.validate import validate_environment
+from syncset.errors import ConfigError
+from syncset.model import Environment
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 """The checkout these tests belong to (holds ``environments/`` with the examples)."""
@@ -90,6 +90,20 @@ class Repo:
         }
 
 
+LAYERS = ("unit", "sandbox", "system", "http")
+"""The test layers, one folder each (tests/README.md): a test is marked with its folder's name."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    tests = Path(__file__).resolve().parent
+    for item in items:
+        relative = Path(str(item.path)).resolve().relative_to(tests)
+        layer = relative.parts[0] if len(relative.parts) > 1 else ""
+        if layer not in LAYERS:
+            raise pytest.UsageError(f"{relative}: every test lives in one of tests/{LAYERS}")
+        item.add_marker(layer)
+
+
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Repo:
     """An empty-but-valid repository with one environment, ``dev`` (sandbox account).
@@ -125,7 +139,7 @@ def cli(capsys: pytest.CaptureFixture[str]) -> CliRunner:
     ``SystemExit`` becomes the exit code (0 when the command returns normally); any other
     exception propagates, so a traceback fails the test.
     """
-    from engine.cli import main
+    from syncset.cli import main
 
     def run(*args: str) -> CliResult:
         capsys.readouterr()

@@ -22,17 +22,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from engine.apply import Applier, ApplyReport
-from engine.errors import ConfigError
-from engine.journal import Journal
-from engine.model import Environment, Origin, Record
-from engine.plan import Plan, Selection
-from engine.validate import normalise, validate_environment
-from engine.workflow import PlanRun, open_provider, plan_environment
-from providers.base import LiveRecord, Marker
-from providers.sandbox import SandboxProvider
-from schemas import CATALOG
-from schemas.environment import EnvironmentConfig, Mappings
+from syncset.apply.journal import Journal
+from syncset.apply.run import Applier, ApplyReport
+from syncset.config.validate import normalise, validate_environment
+from syncset.errors import ConfigError
+from syncset.model import Environment, Origin, Record
+from syncset.plan.model import Plan, Selection
+from syncset.providers.base import LiveRecord, Marker
+from syncset.providers.sandbox.provider import SandboxProvider
+from syncset.schemas import CATALOG
+from syncset.schemas.environment import EnvironmentConfig, Mappings
+from syncset.workflow import PlanRun, open_provider, plan_environment
 
 SYNCSET = Path(sys.executable).with_name("syncset")
 """The console script of this virtualenv (``.venv/bin/syncset``)."""
@@ -198,7 +198,7 @@ def hand_update(
 
 def load_people(root: Path, text: str = WDC_PEOPLE, env: str = "dev") -> None:
     """Load reference data into the account as made by hand (``syncset sandbox load``)."""
-    from engine.sandbox_load import load_into_sandbox
+    from syncset.apply.sandbox_load import load_into_sandbox
 
     path = root / "people.yaml"
     path.write_text(text.lstrip("\n"), encoding="utf-8")
@@ -259,8 +259,8 @@ def live(
 
 def plan_of(env: Environment, *account: LiveRecord) -> Plan:
     """resolve + build_plan on inline data: no files, no provider."""
-    from engine.planner import build_plan
-    from engine.resolve import LiveState, resolve
+    from syncset.plan.build import build_plan
+    from syncset.plan.resolve import LiveState, resolve
 
     by_kind: dict[str, list[LiveRecord]] = {}
     for one in account:

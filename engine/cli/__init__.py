@@ -1,7 +1,7 @@
 """The command line: the edge where output formats are chosen and errors become exit codes.
 
 Each command module registers itself on :data:`app` when imported below. :func:`main` catches
-:class:`engine.errors.SyncsetError` and usage errors and nothing else: a traceback for anything
+:class:`syncset.errors.SyncsetError` and usage errors and nothing else: a traceback for anything
 else is a bug. Exit codes: 0 success (no changes), 1 error, 2 changes (``--detailed-exitcode``).
 """
 
@@ -12,7 +12,7 @@ import sys
 import typer
 
 # Importing a command module registers its commands on the app.
-from engine.cli import (  # noqa: F401
+from syncset.cli import (  # noqa: F401
     apply_cmd,
     ci_cmd,
     compare_cmd,
@@ -27,8 +27,8 @@ from engine.cli import (  # noqa: F401
     syncset_cmd,
     validate_cmd,
 )
-from engine.cli.app import app, console_err
-from engine.errors import SyncsetError
+from syncset.cli.app import app, console_err
+from syncset.errors import SyncsetError
 
 __all__ = ["app", "main"]
 

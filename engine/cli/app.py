@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 from rich.console import Console
+
+from syncset import __version__
 
 app = typer.Typer(
     name="syncset",
@@ -18,3 +22,24 @@ app.add_typer(schema_app, name="schema")
 
 console = Console(highlight=False, soft_wrap=True)
 console_err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        console.print(f"syncset {__version__}", markup=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the version (from the installed package) and exit.",
+        ),
+    ] = False,
+) -> None:
+    """GitOps for SaaS configuration: validate, plan, apply and promote typed YAML."""

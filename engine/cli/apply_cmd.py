@@ -8,19 +8,19 @@ from typing import Annotated
 
 import typer
 
-from engine.apply import ApplyReport
-from engine.cli.app import app, console, console_err
-from engine.cli.options import IdOption, KindOption, SyncSetOption
-from engine.errors import RefusedError
-from engine.journal import Journal, read_journal
-from engine.load import find_root
-from engine.lock import environment_lock
-from engine.plan import Plan, Selection, load_plan
-from engine.render import Format, render_plan
-from engine.render.report import report_summary, result_line
-from engine.rollback import execute_rollback, plan_rollback
-from engine.selection import check_selection
-from engine.workflow import (
+from syncset.apply.journal import Journal, read_journal
+from syncset.apply.lock import environment_lock
+from syncset.apply.rollback import execute_rollback, plan_rollback
+from syncset.apply.run import ApplyReport
+from syncset.cli.app import app, console, console_err
+from syncset.cli.options import IdOption, KindOption, SyncSetOption
+from syncset.config.load import find_root
+from syncset.errors import RefusedError
+from syncset.plan.model import Plan, Selection, load_plan
+from syncset.plan.selection import check_selection
+from syncset.render import Format, render_plan
+from syncset.render.report import report_summary, result_line
+from syncset.workflow import (
     PlanRun,
     check_saved_plan,
     execute_plan,
@@ -132,7 +132,7 @@ def rollback(
         fields = f": {', '.join(step.fields)}" if step.action == "restore" else ""
         console.print(f"  {step.action:>8} {step.ref}{fields}{note}", markup=False)
     confirm(f"Roll back {len(steps)} changes on {environment_name}?", auto_approve)
-    from engine.validate import validate_environment
+    from syncset.config.validate import validate_environment
 
     env = validate_environment(root, environment_name)
     with environment_lock(root, environment_name, "rollback", lock_timeout, _warn):

@@ -4,7 +4,7 @@ They do what ``plan`` and ``apply`` do, for every environment a change touches a
 leave files behind for the pipeline to publish: ``comment.md`` (the pull-request comment),
 ``<env>.plan.json`` (the artifacts) and ``apply.md`` (the job summary).
 
-Exit codes leave through ``sys.exit``, not ``typer.Exit``: :func:`engine.cli.main` runs the app
+Exit codes leave through ``sys.exit``, not ``typer.Exit``: :func:`syncset.cli.main` runs the app
 with ``standalone_mode=False``, in which click returns a ``typer.Exit`` code instead of exiting
 with it, and a pipeline must see 1 and 2.
 """
@@ -21,7 +21,9 @@ from typing import Annotated
 import git
 import typer
 
-from engine.ci import (
+from syncset.ci.apply import ApplyOptions, apply_all, apply_exit_code
+from syncset.ci.comment import CommentContext, apply_markdown, footer_counts, plan_comment
+from syncset.ci.plan import (
     EnvPlan,
     exit_code,
     mask_secrets,
@@ -31,19 +33,17 @@ from engine.ci import (
     secret_values,
     touched_environments,
 )
-from engine.ci_apply import ApplyOptions, apply_all, apply_exit_code
-from engine.ci_comment import CommentContext, apply_markdown, footer_counts, plan_comment
-from engine.cli.app import app, console, console_err
-from engine.cli.apply_cmd import LockTimeout, confirm
-from engine.errors import RepositoryError
-from engine.gitrepo import head_commit, open_repo
-from engine.load import find_root
-from engine.plan import Plan
-from engine.render import Format, render_plan
-from engine.render.graph import changes_graph, mermaid
-from engine.render.report import result_line
-from engine.workflow import PlanRun
-from engine.yamlio import atomic_write_text
+from syncset.cli.app import app, console, console_err
+from syncset.cli.apply_cmd import LockTimeout, confirm
+from syncset.config.load import find_root
+from syncset.config.yamlio import atomic_write_text
+from syncset.errors import RepositoryError
+from syncset.plan.model import Plan
+from syncset.promotion.gitrepo import head_commit, open_repo
+from syncset.render import Format, render_plan
+from syncset.render.graph import changes_graph, mermaid
+from syncset.render.report import result_line
+from syncset.workflow import PlanRun
 
 ci_app = typer.Typer(
     help="For pipelines: plan comments on pull requests, apply after merge.", no_args_is_help=True

@@ -6,16 +6,16 @@ from typing import Annotated
 
 import typer
 
-from engine.cli.app import app, console
-from engine.cli.options import FormatOption, SyncSetOption
-from engine.compare import Comparison, compare_folders, compare_live
-from engine.load import find_root
-from engine.render import Format
-from engine.render.compare import render_comparison
-from engine.resolve import read_live
-from engine.syncsets import closure, get_syncset
-from engine.validate import records_in_context, validate_environment
-from engine.workflow import open_provider
+from syncset.cli.app import app, console
+from syncset.cli.options import FormatOption, SyncSetOption
+from syncset.config.load import find_root
+from syncset.config.syncsets import closure, get_syncset
+from syncset.config.validate import records_in_context, validate_environment
+from syncset.plan.resolve import read_live
+from syncset.promotion.compare import Comparison, compare_folders, compare_live
+from syncset.render import Format
+from syncset.render.compare import render_comparison
+from syncset.workflow import open_provider
 
 
 def folder_comparison(source: str, destination: str, sync_set: str | None = None) -> Comparison:

@@ -1,6 +1,6 @@
 """``syncset drift ENV…``: what the live accounts have that git does not say; exit 2 on drift.
 
-Exit codes leave through ``sys.exit`` (see :mod:`engine.cli.ci_cmd` for why not ``typer.Exit``).
+Exit codes leave through ``sys.exit`` (see :mod:`syncset.cli.ci_cmd` for why not ``typer.Exit``).
 """
 
 from __future__ import annotations
@@ -11,15 +11,22 @@ from typing import Annotated
 
 import typer
 
-from engine.ci import mask_secrets, secret_values
-from engine.cli.app import app, console, console_err
-from engine.cli.options import FormatOption
-from engine.drift import Drift, drift_json, drift_markdown, drift_of, drift_text, snapshot_branch
-from engine.errors import SyncsetError
-from engine.load import find_root
-from engine.render import Format
-from engine.workflow import plan_environment
-from engine.yamlio import atomic_write_text
+from syncset.ci.drift import (
+    Drift,
+    drift_json,
+    drift_markdown,
+    drift_of,
+    drift_text,
+    snapshot_branch,
+)
+from syncset.ci.plan import mask_secrets, secret_values
+from syncset.cli.app import app, console, console_err
+from syncset.cli.options import FormatOption
+from syncset.config.load import find_root
+from syncset.config.yamlio import atomic_write_text
+from syncset.errors import SyncsetError
+from syncset.render import Format
+from syncset.workflow import plan_environment
 
 
 @app.command()

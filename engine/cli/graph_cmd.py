@@ -7,14 +7,14 @@ from typing import Annotated
 
 import typer
 
-from engine.ci import promotion_order
-from engine.cli.app import app, console
-from engine.cli.options import SyncSetOption
-from engine.errors import RepositoryError
-from engine.load import environment_names, find_root
-from engine.render.graph import dot, mermaid, record_graph
-from engine.syncsets import closure, get_syncset
-from engine.validate import validate_environment
+from syncset.ci.plan import promotion_order
+from syncset.cli.app import app, console
+from syncset.cli.options import SyncSetOption
+from syncset.config.load import environment_names, find_root
+from syncset.config.syncsets import closure, get_syncset
+from syncset.config.validate import validate_environment
+from syncset.errors import RepositoryError
+from syncset.render.graph import dot, mermaid, record_graph
 
 
 class GraphFormat(StrEnum):

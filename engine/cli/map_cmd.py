@@ -6,19 +6,19 @@ from typing import Annotated
 
 import typer
 
-from engine.cli.app import app, console
-from engine.load import find_root
-from engine.mapping import (
+from syncset.cli.app import app, console
+from syncset.config.load import find_root
+from syncset.config.validate import validate_environment
+from syncset.plan.resolve import MappingState, read_live
+from syncset.promotion.mapping import (
     check_targets,
     parse_assignment,
     reference_status,
     suggest,
     write_mappings,
 )
-from engine.resolve import MappingState, read_live
-from engine.validate import validate_environment
-from engine.workflow import open_provider
-from schemas import CATALOG
+from syncset.schemas import CATALOG
+from syncset.workflow import open_provider
 
 
 @app.command("map")

@@ -15,16 +15,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from engine.cli.app import app, console
-from engine.errors import ProviderError
-from engine.load import find_root
-from engine.validate import validate_environment
-from engine.workflow import open_provider
-from providers.base import Provider
+from syncset.cli.app import app, console
+from syncset.config.load import find_root
+from syncset.config.validate import validate_environment
+from syncset.errors import ProviderError
+from syncset.providers.base import Provider
+from syncset.workflow import open_provider
 
 if TYPE_CHECKING:  # the HTTP stack costs start-up time; load it only when pinging
-    from providers.http_limits import Allowance
-    from providers.ping import PingReport
+    from syncset.providers.http.limits import Allowance
+    from syncset.providers.http.ping import PingReport
 
 
 @app.command()
@@ -54,7 +54,7 @@ def ping(
 
 
 def _ping(provider: Provider) -> PingReport:
-    from providers.ping import KindCheck, PingReport
+    from syncset.providers.http.ping import KindCheck, PingReport
 
     custom: Any = getattr(provider, "ping", None)
     if callable(custom):

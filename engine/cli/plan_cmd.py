@@ -7,13 +7,13 @@ from typing import Annotated
 
 import typer
 
-from engine.cli.app import app, console
-from engine.cli.options import FormatOption, IdOption, KindOption, SyncSetOption
-from engine.load import find_root
-from engine.plan import Selection
-from engine.render import Format, render_plan
-from engine.selection import check_selection
-from engine.workflow import plan_environment
+from syncset.cli.app import app, console
+from syncset.cli.options import FormatOption, IdOption, KindOption, SyncSetOption
+from syncset.config.load import find_root
+from syncset.plan.model import Selection
+from syncset.plan.selection import check_selection
+from syncset.render import Format, render_plan
+from syncset.workflow import plan_environment
 
 
 @app.command()

@@ -7,18 +7,18 @@ from typing import Annotated
 
 import typer
 
-from engine.cli.app import app, console
-from engine.cli.options import IdOption, SyncSetOption
-from engine.errors import SyncsetError
-from engine.load import find_root
-from engine.mapping import reference_status
-from engine.promote import promote
-from engine.render.promotion import promotion_markdown
-from engine.resolve import Reference, read_live
-from engine.validate import validate_environment
-from engine.workflow import open_provider
-from engine.yamlio import atomic_write_text
-from schemas import CATALOG
+from syncset.cli.app import app, console
+from syncset.cli.options import IdOption, SyncSetOption
+from syncset.config.load import find_root
+from syncset.config.validate import validate_environment
+from syncset.config.yamlio import atomic_write_text
+from syncset.errors import SyncsetError
+from syncset.plan.resolve import Reference, read_live
+from syncset.promotion.mapping import reference_status
+from syncset.promotion.promote import promote
+from syncset.render.promotion import promotion_markdown
+from syncset.schemas import CATALOG
+from syncset.workflow import open_provider
 
 
 def destination_references(root: Path, destination: str) -> tuple[list[Reference] | None, str]:

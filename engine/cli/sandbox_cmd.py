@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
-from engine.cli.app import app, console
-from engine.load import find_root
-from engine.sandbox_load import load_into_sandbox
-from engine.validate import validate_environment
+from syncset.apply.sandbox_load import load_into_sandbox
+from syncset.cli.app import app, console
+from syncset.config.load import find_root
+from syncset.config.validate import validate_environment
 
 sandbox_app = typer.Typer(help="The embedded sandbox account.", no_args_is_help=True)
 app.add_typer(sandbox_app, name="sandbox")

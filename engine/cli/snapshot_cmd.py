@@ -6,16 +6,16 @@ from typing import Annotated
 
 import typer
 
-from engine.cli.app import app, console
-from engine.cli.options import KindOption, SyncSetOption
-from engine.load import find_root
-from engine.plan import Selection
-from engine.resolve import read_live, resolve
-from engine.selection import check_selection
-from engine.snapshot import snapshot
-from engine.syncsets import get_syncset
-from engine.validate import validate_environment
-from engine.workflow import open_provider
+from syncset.cli.app import app, console
+from syncset.cli.options import KindOption, SyncSetOption
+from syncset.config.load import find_root
+from syncset.config.syncsets import get_syncset
+from syncset.config.validate import validate_environment
+from syncset.plan.model import Selection
+from syncset.plan.resolve import read_live, resolve
+from syncset.plan.selection import check_selection
+from syncset.promotion.snapshot import snapshot
+from syncset.workflow import open_provider
 
 
 @app.command("snapshot")

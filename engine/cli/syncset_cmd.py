@@ -11,12 +11,12 @@ from typing import Annotated
 
 import typer
 
-from engine.cli.app import app, console
-from engine.load import environment_names, find_root
-from engine.syncsets import closure, get_syncset, load_syncsets
-from engine.validate import validate_environment
-from engine.yamlio import atomic_write_text
-from schemas import CATALOG
+from syncset.cli.app import app, console
+from syncset.config.load import environment_names, find_root
+from syncset.config.syncsets import closure, get_syncset, load_syncsets
+from syncset.config.validate import validate_environment
+from syncset.config.yamlio import atomic_write_text
+from syncset.schemas import CATALOG
 
 syncset_app = typer.Typer(help="Sync sets: a root kind plus all it needs.", no_args_is_help=True)
 app.add_typer(syncset_app, name="syncset")

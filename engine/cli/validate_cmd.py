@@ -9,15 +9,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from engine.cli.app import app, console, schema_app
-from engine.errors import ConfigError, Problem
-from engine.load import environment_names, find_root
-from engine.mapping import mapping_target_problems
-from engine.model import Environment
-from engine.resolve import read_live
-from engine.validate import validate_environment
-from engine.workflow import open_provider
-from schemas import CATALOG
+from syncset.cli.app import app, console, schema_app
+from syncset.config.load import environment_names, find_root
+from syncset.config.validate import validate_environment
+from syncset.errors import ConfigError, Problem
+from syncset.model import Environment
+from syncset.plan.resolve import read_live
+from syncset.promotion.mapping import mapping_target_problems
+from syncset.schemas import CATALOG
+from syncset.workflow import open_provider
 
 
 @app.command()
@@ -85,7 +85,7 @@ def schema_export(
     directory: Annotated[Path, typer.Argument(help="Folder to write the JSON Schemas into.")],
 ) -> None:
     """Write a JSON Schema per kind and one combined schema for yaml-language-server."""
-    from engine.schema_export import export_schemas
+    from syncset.config.schema_export import export_schemas
 
     written = export_schemas(directory)
     console.print(f"wrote {len(written)} schemas to {directory}")

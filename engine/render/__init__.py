@@ -1,6 +1,6 @@
 """Renderers sit at the edge: the CLI picks one format once; the engine never asks which.
 
-Each renderer reads a :class:`engine.plan.Plan` (or the JSON model of it) and returns text;
+Each renderer reads a :class:`syncset.plan.model.Plan` (or the JSON model of it) and returns text;
 none of them can see a secret, because the plan never holds one.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from engine.plan import Plan
+from syncset.plan.model import Plan
 
 
 class Format(StrEnum):
@@ -21,9 +21,9 @@ def render_plan(plan: Plan, fmt: Format, *, color: bool = False, width: int = 10
     if fmt is Format.JSON:
         return plan.to_json()
     if fmt is Format.MARKDOWN:
-        from engine.render.markdown import plan_markdown
+        from syncset.render.markdown import plan_markdown
 
         return plan_markdown(plan)
-    from engine.render.text import plan_text
+    from syncset.render.text import plan_text
 
     return plan_text(plan, color=color, width=width)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from engine.compare import Comparison
-from engine.render import Format
-from engine.render.values import change_line
+from syncset.promotion.compare import Comparison
+from syncset.render import Format
+from syncset.render.values import change_line
 
 WORDS = {
     "exists_no_differences": "Exists - no differences",

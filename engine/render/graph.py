@@ -1,10 +1,10 @@
 """The dependency graph of the records, as Mermaid (GitHub renders it) or Graphviz DOT.
 
-An edge goes from a record to a record it references, labelled with the field (``columns.team``
-for a child collection's field): the same edges that order apply's waves (:mod:`engine.graph`),
-so the picture shows why one record is written before another. Optional references are dashed:
-they are the ones apply may defer to break a cycle. Reference data (people, organizations) is
-left out: it is mapped, never written, so it orders nothing.
+An edge goes from a record to a record it references, labelled with the field (``columns.team`` for
+a child collection's field): the same edges that order apply's waves (:mod:`syncset.plan.order`),
+so the picture shows why one record is written before another. Optional references are dashed: they
+are the ones apply may defer to break a cycle. Reference data (people, organizations) is left out:
+it is mapped, never written, so it orders nothing.
 
 The graph is built from a validated environment alone, without the account, so ``syncset graph``
 needs no network. ``ci plan --graph`` draws only what changes, plus the records those need
@@ -17,11 +17,11 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from engine.errors import ConfigError
-from engine.graph import Edge, order_records
-from engine.model import Environment, RecordKey
-from engine.plan import Action, Plan
-from schemas import CATALOG
+from syncset.errors import ConfigError
+from syncset.model import Environment, RecordKey
+from syncset.plan.model import Action, Plan
+from syncset.plan.order import Edge, order_records
+from syncset.schemas import CATALOG
 
 CLASS_STYLES = {
     "create": "fill:#dafbe1,stroke:#1a7f37",

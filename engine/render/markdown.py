@@ -5,9 +5,9 @@ left out and points to the JSON plan, which always has everything.
 
 from __future__ import annotations
 
-from engine.plan import Action, Plan, PlanStatus, RecordChange
-from engine.render.text import COLUMNS
-from engine.render.values import SYMBOLS, VERBS, change_line, totals
+from syncset.plan.model import Action, Plan, PlanStatus, RecordChange
+from syncset.render.text import COLUMNS
+from syncset.render.values import SYMBOLS, VERBS, change_line, totals
 
 MAX_CHARS = 60_000
 _RESERVE = 600

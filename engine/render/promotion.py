@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from engine.promote import Promotion
-from engine.render import Format
-from engine.render.compare import render_comparison
-from engine.resolve import MappingState, Reference
+from syncset.plan.resolve import MappingState, Reference
+from syncset.promotion.promote import Promotion
+from syncset.render import Format
+from syncset.render.compare import render_comparison
 
 
 def promotion_markdown(

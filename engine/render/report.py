@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from engine.apply import ApplyReport, Outcome, RecordResult
-from engine.render.values import SYMBOLS, VERBS
+from syncset.apply.run import ApplyReport, Outcome, RecordResult
+from syncset.render.values import SYMBOLS, VERBS
 
 
 def result_line(result: RecordResult) -> str:

@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from engine.plan import Plan, PlanStatus
-from engine.render.values import SYMBOLS, VERBS, change_line, totals
+from syncset.plan.model import Plan, PlanStatus
+from syncset.render.values import SYMBOLS, VERBS, change_line, totals
 
 COLUMNS = (
     ("exists_no_differences", "no differences"),

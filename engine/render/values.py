@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from engine.plan import Action, FieldChange
+from syncset.plan.model import Action, FieldChange
 
 SENSITIVE = "(sensitive value changed)"
 

@@ -8,10 +8,10 @@ from rest_server import RestAccount
 from serverkit import LoopbackServer
 from xurrent_server import XurrentAccount
 
-from providers.base import ProviderContext
-from providers.registry import REGISTRY
-from providers.rest import RestProvider
-from providers.xurrent import XurrentProvider
+from syncset.providers.base import ProviderContext
+from syncset.providers.registry import REGISTRY
+from syncset.providers.rest.provider import RestProvider
+from syncset.providers.xurrent.provider import XurrentProvider
 
 CLIENT_ID = "syncset-ci"
 CLIENT_SECRET = "s3cr3t-client-secret"

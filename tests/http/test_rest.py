@@ -10,10 +10,10 @@ import pytest
 from fake_sites import REST_KINDS, RestSite
 from serverkit import Faults, Limits, Tokens
 
-from engine.errors import ProviderError, WriteRejected
-from providers.base import LiveRecord, Marker
-from providers.http import AuthFailed, OutcomeUnknown
-from providers.rest import RestProvider
+from syncset.errors import ProviderError, WriteRejected
+from syncset.providers.base import LiveRecord, Marker
+from syncset.providers.http.client import AuthFailed, OutcomeUnknown
+from syncset.providers.rest.provider import RestProvider
 
 
 def create_exactly_once(

@@ -13,9 +13,9 @@ import pytest
 from fake_sites import CLIENT_SECRET, PERSONAL_TOKEN, REST_API_KEY, RestSite, XurrentSite
 from serverkit import Faults, Tokens
 
-from engine.errors import ProviderError
-from providers.http import AuthFailed, ServerFailed
-from providers.registry import REGISTRY
+from syncset.errors import ProviderError
+from syncset.providers.http.client import AuthFailed, ServerFailed
+from syncset.providers.registry import REGISTRY
 
 SECRETS = (CLIENT_SECRET, PERSONAL_TOKEN, REST_API_KEY)
 

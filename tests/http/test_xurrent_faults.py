@@ -11,10 +11,10 @@ import pytest
 from fake_sites import XurrentSite
 from serverkit import Faults, Limits, Tokens
 
-from engine.errors import ProviderError
-from providers.base import LiveRecord, Marker
-from providers.http import OutcomeUnknown, RateLimited
-from providers.xurrent import XurrentProvider
+from syncset.errors import ProviderError
+from syncset.providers.base import LiveRecord, Marker
+from syncset.providers.http.client import OutcomeUnknown, RateLimited
+from syncset.providers.xurrent.provider import XurrentProvider
 
 CLIENTS = {"syncset-ci": "s3cr3t-client-secret"}
 

@@ -9,9 +9,9 @@ import pytest
 from fake_sites import XurrentSite
 from graphql import FieldNode, OperationDefinitionNode, parse
 
-from engine.errors import WriteRejected
-from providers.base import Marker
-from schemas import CATALOG
+from syncset.errors import WriteRejected
+from syncset.providers.base import Marker
+from syncset.schemas import CATALOG
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 import pytest
 from fake_sites import XurrentSite
 
-from engine.errors import WriteRejected
-from providers.base import Marker
+from syncset.errors import WriteRejected
+from syncset.providers.base import Marker
 
 
 def test_create_carries_the_marker_and_references_as_input_ids(

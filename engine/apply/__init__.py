@@ -1,0 +1,1 @@
+"""Applying: writes in dependency order, the journal, the lock, rollback."""

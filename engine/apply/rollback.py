@@ -1,0 +1,130 @@
+"""Rollback: restore what one apply changed, from its journal.
+
+Every write the journal says landed (or may have landed, when the run was killed) is undone in
+reverse order: a created record is disabled, an updated or adopted record gets its before-image
+back for the fields that were sent (and its previous ownership marker), a disabled record is
+enabled again, and a deleted record is created again from its before-image. Masked (secret)
+values cannot be restored and are left as they are; the step says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from syncset.apply.journal import MASK, Journal, JournalEntry
+from syncset.errors import ProviderError
+from syncset.providers.base import MARKER_SOURCE, Marker, Provider
+from syncset.schemas import CATALOG
+
+
+@dataclass(frozen=True)
+class RollbackStep:
+    entry: JournalEntry
+    action: Literal["disable", "restore", "enable", "recreate"]
+    fields: dict[str, Any] = field(default_factory=dict)
+    marker: Marker | None = None
+    note: str = ""
+
+    @property
+    def ref(self) -> str:
+        return self.entry.ref
+
+
+def plan_rollback(entries: list[JournalEntry]) -> list[RollbackStep]:
+    """The steps that undo ``entries``, newest first."""
+    steps: list[RollbackStep] = []
+    for entry in sorted(entries, key=lambda e: e.seq, reverse=True):
+        if entry.outcome == "failed":
+            continue
+        if entry.action == "create":
+            steps.append(RollbackStep(entry, "disable", note="created by the apply"))
+        elif entry.action in ("update", "adopt") and entry.before is not None:
+            steps.append(_restore(entry))
+        elif entry.action == "disable":
+            steps.append(RollbackStep(entry, "enable", {"disabled": False}))
+        elif entry.action == "delete" and entry.before is not None:
+            image = {k: v for k, v in entry.before.items() if not k.startswith("__")}
+            marker = _marker(entry.before.get("__marker__"))
+            steps.append(RollbackStep(entry, "recreate", image, marker, "deleted by the apply"))
+    return _merge_same_record(steps)
+
+
+def _restore(entry: JournalEntry) -> RollbackStep:
+    assert entry.before is not None
+    sent = entry.sent or {}
+    fields: dict[str, Any] = {}
+    masked: list[str] = []
+    for name in sent:
+        value = entry.before.get(name)
+        if value == MASK:
+            masked.append(name)
+            continue
+        fields[name] = value
+    marker = None
+    if entry.action == "adopt":
+        marker = _marker(entry.before.get("__marker__")) or Marker("", "")
+    note = f"secret fields not restored: {', '.join(masked)}" if masked else ""
+    return RollbackStep(entry, "restore", fields, marker, note)
+
+
+def _marker(value: Any) -> Marker | None:
+    if isinstance(value, list) and len(value) == 2 and value[0]:
+        return Marker(str(value[0]), str(value[1]))
+    return None
+
+
+def _merge_same_record(steps: list[RollbackStep]) -> list[RollbackStep]:
+    """A record created and then updated (a deferred reference) needs only its disable."""
+    created = {s.ref for s in steps if s.action == "disable"}
+    return [s for s in steps if s.action == "disable" or s.ref not in created]
+
+
+def execute_rollback(
+    provider: Provider, steps: list[RollbackStep], journal: Journal
+) -> list[tuple[RollbackStep, str]]:
+    """Run the steps; returns each step with ``restored`` or the error message."""
+    outcomes: list[tuple[RollbackStep, str]] = []
+    for seq, step in enumerate(steps, start=1):
+        entry = step.entry
+        journal.write(
+            "intent",
+            seq=seq,
+            ref=entry.ref,
+            kind=entry.kind,
+            action=step.action,
+            live_id=entry.live_id,
+            before=None,
+            sent=step.fields,
+        )
+        try:
+            _execute(provider, step)
+        except ProviderError as exc:
+            journal.write("result", seq=seq, outcome="failed", message=str(exc))
+            outcomes.append((step, f"failed: {exc}"))
+            continue
+        journal.write("result", seq=seq, outcome="applied", live_id=entry.live_id)
+        outcomes.append((step, "restored"))
+    return outcomes
+
+
+def _execute(provider: Provider, step: RollbackStep) -> None:
+    entry = step.entry
+    live_id = entry.live_id
+    if step.action == "disable":
+        if live_id is None:
+            found = provider.find_by_marker(
+                entry.kind, Marker(MARKER_SOURCE, entry.ref.split("/", 1)[1])
+            )
+            if found is None:
+                return  # the killed create never landed: nothing to undo
+            live_id = found.live_id
+        how: Literal["disable", "delete"] = (
+            "disable" if "disabled" in CATALOG[entry.kind].fields else "delete"
+        )
+        provider.remove(entry.kind, live_id, how)
+    elif step.action == "recreate":
+        provider.create(entry.kind, step.fields, step.marker)
+    else:
+        assert live_id is not None
+        provider.update(entry.kind, live_id, step.fields, step.marker)

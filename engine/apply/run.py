@@ -1,0 +1,396 @@
+"""Apply: make the live account match, in dependency order, without losing or doubling a record.
+
+The applier executes a plan's pending changes against a *fresh* resolution (the live account
+read just before): creates and updates run in waves along the record graph, concurrently within
+a wave; references that break a cycle are left out and set by a final update; removals run last
+in reverse order. Before each update or removal the record is read again and compared with the
+plan's fingerprint, so a record changed since planning is *stale* and left alone.
+
+Nothing is created twice: every create carries the ownership marker, a create whose outcome is
+unknown (timeout, dropped connection) is looked up by that marker before anything else, and a
+re-run after a failure or a kill matches what already landed by the same marker.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Literal
+
+from syncset.apply.journal import Journal, before_image, mask
+from syncset.config.yamlio import Locator
+from syncset.errors import ProviderError, WriteRejected
+from syncset.model import Environment, RecordKey
+from syncset.plan.diff import diff_fields
+from syncset.plan.model import Action, Plan, RecordChange, fingerprint
+from syncset.plan.resolve import Resolution
+from syncset.providers.base import MARKER_SOURCE, LiveRecord, Marker, Provider
+from syncset.schemas import CATALOG, KindSpec
+
+
+class Outcome(StrEnum):
+    APPLIED = "applied"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    STALE = "stale"
+
+
+@dataclass
+class RecordResult:
+    change: RecordChange
+    outcome: Outcome
+    message: str = ""
+    live_id: str | None = None
+
+
+@dataclass
+class ApplyReport:
+    """What an apply did, record by record; ``status`` in the seeds' words."""
+
+    environment: str
+    results: list[RecordResult] = field(default_factory=list)
+    journal: str | None = None
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for r in self.results if r.outcome is outcome)
+
+    @property
+    def status(self) -> str:
+        bad = self.count(Outcome.FAILED) + self.count(Outcome.STALE) + self.count(Outcome.SKIPPED)
+        return "Failed" if bad else "Completed"
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "Completed"
+
+
+WRITES = (Action.CREATE, Action.UPDATE, Action.ADOPT)
+REMOVALS = (Action.DISABLE, Action.DELETE)
+
+
+def top_field(label: str) -> str:
+    """``columns[Review].wip_limit`` → ``columns``; ``settings.host`` → ``settings``."""
+    return label.split("[", 1)[0].split(".", 1)[0]
+
+
+class Applier:
+    """Executes one plan. Create one per apply; it is not reusable."""
+
+    def __init__(
+        self,
+        environment: Environment,
+        provider: Provider,
+        resolution: Resolution,
+        plan: Plan,
+        journal: Journal,
+        parallelism: int = 4,
+        progress: Callable[[RecordResult], None] = lambda result: None,
+    ) -> None:
+        self.environment = environment
+        self.provider = provider
+        self.resolution = resolution
+        self.plan = plan
+        self.journal = journal
+        self.parallelism = max(1, parallelism)
+        self.progress = progress
+        self._lock = threading.Lock()
+        self._seq = 0
+        self._results: dict[str, RecordResult] = {}
+        self._live_ids: dict[RecordKey, str] = {
+            key: match.live.live_id
+            for key, match in resolution.matches.items()
+            if match.live is not None
+        }
+        self._reference_ids = resolution.reference_ids()
+        self._locator = Locator(environment.root)
+
+    # -- the run ------------------------------------------------------------------------------
+
+    def run(self) -> ApplyReport:
+        pending = self.plan.pending
+        writes = [c for c in pending if c.action in WRITES]
+        waves: dict[int, list[RecordChange]] = {}
+        for change in writes:
+            waves.setdefault(change.wave or 0, []).append(change)
+        with ThreadPoolExecutor(max_workers=self.parallelism) as pool:
+            for wave in sorted(waves):
+                list(pool.map(self._write, waves[wave]))
+        for change in writes:
+            if change.deferred and self._results[change.ref].outcome is Outcome.APPLIED:
+                self._set_deferred(change)
+        for change in pending:
+            if change.action in REMOVALS:
+                self._remove(change)
+        report = ApplyReport(self.plan.environment, journal=str(self.journal.path))
+        report.results = [self._results[c.ref] for c in pending if c.ref in self._results]
+        self.journal.write("end", status=report.status)
+        return report
+
+    def _finish(
+        self,
+        change: RecordChange,
+        outcome: Outcome,
+        message: str = "",
+        live_id: str | None = None,
+    ) -> RecordResult:
+        result = RecordResult(change, outcome, message, live_id)
+        with self._lock:
+            self._results[change.ref] = result
+        self.progress(result)
+        return result
+
+    # -- creates and updates ------------------------------------------------------------------
+
+    def _write(self, change: RecordChange) -> None:
+        key = (change.kind, change.id)
+        spec = CATALOG[change.kind]
+        match = self.resolution.matches.get(key)
+        if match is None:
+            self._finish(change, Outcome.STALE, "no longer declared in the YAML")
+            return
+        desired = self.resolution.desired[key]
+        blocked = self._blocked_by(spec, key, desired, set(change.deferred))
+        if blocked:
+            self._finish(change, Outcome.SKIPPED, blocked)
+            return
+        live = match.live
+        if change.action is Action.CREATE and live is not None:
+            self._created_meanwhile(change, spec, desired, live)
+            return
+        if change.action is Action.CREATE:
+            sent = {k: v for k, v in desired.items() if k not in change.deferred}
+            self._create(change, spec, sent)
+            return
+        if live is None:
+            self._finish(change, Outcome.STALE, "no longer in the account")
+            return
+        current = self.provider.get(change.kind, live.live_id)
+        reason = self._stale_reason(change, current)
+        if reason:
+            self._finish(change, Outcome.STALE, reason)
+            return
+        assert current is not None
+        comparable = self.resolution.comparable(key) or {}
+        names = {top_field(d.field) for d in diff_fields(spec, desired, comparable)}
+        names -= set(change.deferred)
+        sent = {name: desired[name] for name in sorted(names)}
+        marker = Marker(MARKER_SOURCE, change.id) if change.action is Action.ADOPT else None
+        if not sent and marker is None:
+            # Only deferred references differ: the final pass sets them.
+            self._finish(change, Outcome.APPLIED, "", current.live_id)
+            return
+        self._update(change, spec, current, sent, marker)
+
+    def _created_meanwhile(
+        self, change: RecordChange, spec: KindSpec, desired: dict[str, Any], live: LiveRecord
+    ) -> None:
+        """A saved plan's create whose record exists now (e.g. an earlier, killed apply)."""
+        comparable = self.resolution.comparable((change.kind, change.id)) or {}
+        if live.owned_by() and not diff_fields(spec, desired, comparable):
+            self._finish(change, Outcome.APPLIED, "already in the account", live.live_id)
+        else:
+            self._finish(change, Outcome.STALE, "created in the account since planning")
+
+    def _create(self, change: RecordChange, spec: KindSpec, sent: dict[str, Any]) -> None:
+        marker = Marker(MARKER_SOURCE, change.id)
+        fields = self._to_live(spec, sent)
+        seq = self._intent(change, None, None, sent)
+        try:
+            created = self.provider.create(change.kind, fields, marker)
+        except WriteRejected as exc:
+            self._failed(change, seq, exc)
+            return
+        except ProviderError as exc:
+            # The outcome is unknown: look for the marker before anything is sent again.
+            found = self._find(change.kind, marker)
+            if found is None:
+                self._failed(change, seq, exc)
+                return
+            created = found
+        self._applied(change, seq, created.live_id)
+
+    def _update(
+        self,
+        change: RecordChange,
+        spec: KindSpec,
+        current: LiveRecord,
+        sent: dict[str, Any],
+        marker: Marker | None,
+    ) -> None:
+        seq = self._intent(change, current.live_id, current, sent)
+        try:
+            self.provider.update(change.kind, current.live_id, self._to_live(spec, sent), marker)
+        except ProviderError as exc:
+            self._failed(change, seq, exc)
+            return
+        self._applied(change, seq, current.live_id)
+
+    def _set_deferred(self, change: RecordChange) -> None:
+        """Set the references left out to break a cycle, now that their targets exist."""
+        key = (change.kind, change.id)
+        spec = CATALOG[change.kind]
+        desired = self.resolution.desired[key]
+        names = set(change.deferred)
+        if change.action is not Action.CREATE:
+            comparable = self.resolution.comparable(key) or {}
+            names &= {top_field(d.field) for d in diff_fields(spec, desired, comparable)}
+        sent = {name: desired[name] for name in sorted(names) if name in desired}
+        if not sent:
+            return
+        blocked = self._blocked_by(spec, key, sent, set())
+        if blocked:
+            self._finish(change, Outcome.SKIPPED, f"created, but {blocked}")
+            return
+        live_id = self._live_ids[key]
+        current = self.provider.get(change.kind, live_id)
+        if current is None:
+            self._finish(change, Outcome.FAILED, "created, then not found to set its references")
+            return
+        deferred_change = change.model_copy(update={"action": Action.UPDATE})
+        seq = self._intent(deferred_change, live_id, current, sent)
+        try:
+            self.provider.update(change.kind, live_id, self._to_live(spec, sent), None)
+        except ProviderError as exc:
+            self._failed(change, seq, exc)
+            return
+        self._applied(change, seq, live_id, f"then set {', '.join(sorted(sent))}")
+
+    # -- removals -----------------------------------------------------------------------------
+
+    def _remove(self, change: RecordChange) -> None:
+        assert change.live_id is not None
+        current = self.provider.get(change.kind, change.live_id)
+        reason = self._stale_reason(change, current)
+        if reason:
+            self._finish(change, Outcome.STALE, reason)
+            return
+        how: Literal["disable", "delete"] = (
+            "delete" if change.action is Action.DELETE else "disable"
+        )
+        sent = {"disabled": True} if how == "disable" else None
+        seq = self._intent(change, change.live_id, current, sent)
+        try:
+            self.provider.remove(change.kind, change.live_id, how)
+        except ProviderError as exc:
+            self._failed(change, seq, exc)
+            return
+        self._applied(change, seq, change.live_id)
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _stale_reason(self, change: RecordChange, current: LiveRecord | None) -> str:
+        if current is None:
+            return "no longer in the account"
+        now = fingerprint(current.fields, current.marker, current.disabled)
+        if change.fingerprint is not None and now != change.fingerprint:
+            return "changed in the account since planning: plan again"
+        return ""
+
+    def _blocked_by(
+        self, spec: KindSpec, key: RecordKey, fields: dict[str, Any], deferred: set[str]
+    ) -> str:
+        for path, target, value in spec.reference_values(fields):
+            if top_field(path) in deferred or CATALOG[target].reference_data:
+                continue
+            target_key = (target, value)
+            with self._lock:
+                result = self._results.get(f"{target}/{value}")
+                live_id = self._live_ids.get(target_key)
+            if result is not None and result.outcome is not Outcome.APPLIED:
+                return f"skipped: it needs {target}/{value}, which {result.outcome.value}"
+            if live_id is None:
+                return f"skipped: it needs {target}/{value}, which is not in the account"
+        return ""
+
+    def _to_live(self, spec: KindSpec, fields: dict[str, Any]) -> dict[str, Any]:
+        """Desired fields with references as live ids, as the provider expects them."""
+        out = dict(fields)
+        for ref in spec.references:
+            if ref.child is not None:
+                if ref.child in out:
+                    out[ref.child] = [
+                        {**item, ref.field: self._live_ref(ref.target, item[ref.field])}
+                        if item.get(ref.field) is not None
+                        else item
+                        for item in out[ref.child]
+                    ]
+            elif out.get(ref.field) is not None:
+                value = out[ref.field]
+                out[ref.field] = (
+                    [self._live_ref(ref.target, v) for v in value]
+                    if ref.many
+                    else self._live_ref(ref.target, value)
+                )
+        return out
+
+    def _live_ref(self, target: str, value: str) -> str:
+        if CATALOG[target].reference_data:
+            key = value.lower() if target == "person" else value
+            live_id = self._reference_ids.get((target, key))
+        else:
+            with self._lock:
+                live_id = self._live_ids.get((target, value))
+        if live_id is None:
+            raise ProviderError(f"{target} {value} has no record in the account")
+        return live_id
+
+    def _find(self, kind: str, marker: Marker) -> LiveRecord | None:
+        try:
+            return self.provider.find_by_marker(kind, marker)
+        except ProviderError:
+            return None
+
+    def _intent(
+        self,
+        change: RecordChange,
+        live_id: str | None,
+        before: LiveRecord | None,
+        sent: dict[str, Any] | None,
+    ) -> int:
+        secrets = self._secret_fields(change)
+        with self._lock:
+            self._seq += 1
+            seq = self._seq
+        self.journal.write(
+            "intent",
+            seq=seq,
+            ref=change.ref,
+            kind=change.kind,
+            action=change.action.value,
+            live_id=live_id,
+            before=before_image(before, secrets),
+            sent=mask(sent, secrets),
+        )
+        return seq
+
+    def _secret_fields(self, change: RecordChange) -> frozenset[str]:
+        spec = CATALOG[change.kind]
+        record = self.environment.records.get((change.kind, change.id))
+        declared = set(record.secrets) if record else set()
+        return frozenset(declared | set(spec.sensitive))
+
+    def _applied(self, change: RecordChange, seq: int, live_id: str, message: str = "") -> None:
+        with self._lock:
+            self._live_ids[(change.kind, change.id)] = live_id
+        self.journal.write("result", seq=seq, outcome="applied", live_id=live_id)
+        self._finish(change, Outcome.APPLIED, message, live_id)
+
+    def _failed(self, change: RecordChange, seq: int, exc: ProviderError) -> None:
+        message = self._explain(change, exc)
+        self.journal.write("result", seq=seq, outcome="failed", message=message)
+        self._finish(change, Outcome.FAILED, message)
+
+    def _explain(self, change: RecordChange, exc: ProviderError) -> str:
+        """The provider's message placed on the YAML field it blamed, when it named one."""
+        field_name = exc.field if isinstance(exc, WriteRejected) else None
+        record = self.environment.records.get((change.kind, change.id))
+        if record is None:
+            return f"{change.ref}: {exc}"
+        origin = record.origin
+        path = (field_name,) if field_name else ()
+        line, col = self._locator.position(origin.path, origin.document, path, at_value=True)
+        where = f"{origin.path}:{line}:{col}: {change.ref}"
+        return f"{where}: {field_name}: {exc}" if field_name else f"{where}: {exc}"

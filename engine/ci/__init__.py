@@ -1,0 +1,1 @@
+"""CI: the environments a change touches, planned or applied, and drift."""

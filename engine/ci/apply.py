@@ -1,0 +1,135 @@
+"""``ci apply``: after a merge, apply each changed environment and say how each one went.
+
+The rules are those of ``syncset apply``, reused rather than repeated: a saved plan is refused
+when its environment folder changed since planning (:func:`syncset.workflow.check_saved_plan`),
+an environment with unmapped references is not applied (``refuse_unprepared``), records changed in
+the account since planning are left alone as *stale*, and the environment's lock is held for the
+whole plan-and-apply so two applies of one checkout never overlap (CI runners on different
+machines are kept apart by the pipeline's concurrency group).
+
+Every environment ends in one of four states, which the markdown result lists:
+
+* ``completed``: every change applied, or nothing to change;
+* ``failed``: an error, or records that failed (or were skipped because what they need failed);
+* ``stale``: the saved plan no longer describes the folder or the account: plan again;
+* ``skipped``: nothing was tried (references to map, or no saved plan for it).
+
+Only ``completed`` is success: anything else makes ``ci apply`` exit 1, because after a merge an
+environment that was not brought up to date needs a person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from syncset.apply.lock import environment_lock
+from syncset.apply.run import ApplyReport, Outcome, RecordResult
+from syncset.ci.plan import mask_secrets, secret_values
+from syncset.errors import PlanFileError, RefusedError, SyncsetError
+from syncset.plan.model import Plan, Selection, load_plan
+from syncset.workflow import (
+    check_saved_plan,
+    execute_plan,
+    plan_environment,
+    refuse_unprepared,
+)
+
+
+class EnvState(StrEnum):
+    COMPLETED = "completed"
+    FAILED = "failed"
+    STALE = "stale"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class EnvApply:
+    environment: str
+    state: EnvState
+    message: str = ""
+    report: ApplyReport | None = None
+    saved: bool = False
+    """Whether a saved plan was applied (else the environment was planned and applied at once)."""
+
+
+Confirm = Callable[[Plan], None]
+"""Asks before an environment is changed; raises RefusedError for "no"."""
+
+
+@dataclass(frozen=True)
+class ApplyOptions:
+    plans_dir: Path | None = None
+    parallelism: int = 4
+    lock_timeout: float = 0.0
+    confirm: Confirm | None = None
+    warn: Callable[[str], None] = lambda message: None
+    progress: Callable[[RecordResult], None] = lambda result: None
+
+
+def apply_all(root: Path, names: list[str], options: ApplyOptions) -> list[EnvApply]:
+    """Apply each environment in turn; one that fails does not stop the next."""
+    results = []
+    for name in names:
+        try:
+            result = _apply_one(root, name, options)
+        except SyncsetError as exc:
+            result = EnvApply(name, EnvState.FAILED, str(exc))
+        results.append(_masked(root, result))
+    return results
+
+
+def _masked(root: Path, result: EnvApply) -> EnvApply:
+    message = mask_secrets(result.message, secret_values(root, result.environment))
+    return EnvApply(result.environment, result.state, message, result.report, result.saved)
+
+
+def _apply_one(root: Path, name: str, options: ApplyOptions) -> EnvApply:
+    saved: Plan | None = None
+    if options.plans_dir is not None:
+        path = options.plans_dir / f"{name}.plan.json"
+        if not path.is_file():
+            return EnvApply(name, EnvState.SKIPPED, f"no saved plan {path.name} in {path.parent}")
+        saved = load_plan(path, path.name)
+        if saved.environment != name:
+            raise PlanFileError(f"{path.name} is a plan for {saved.environment}, not for {name}")
+    selection = saved.selection if saved is not None else Selection()
+    with environment_lock(root, name, "ci apply", options.lock_timeout, options.warn):
+        run = plan_environment(root, name, selection)
+        try:
+            if saved is not None:
+                try:
+                    check_saved_plan(saved, run)
+                except PlanFileError as exc:
+                    return EnvApply(name, EnvState.STALE, str(exc), saved=True)
+            plan = saved or run.plan
+            try:
+                refuse_unprepared(plan)
+                refuse_unprepared(run.plan)
+            except RefusedError as exc:
+                return EnvApply(name, EnvState.SKIPPED, str(exc), saved=saved is not None)
+            if not plan.pending:
+                return EnvApply(name, EnvState.COMPLETED, "no changes", saved=saved is not None)
+            if options.confirm is not None:
+                options.confirm(plan)
+            report = execute_plan(run, plan, options.parallelism, "ci apply", options.progress)
+        finally:
+            run.provider.close()
+    return _from_report(name, report, saved is not None)
+
+
+def _from_report(name: str, report: ApplyReport, saved: bool) -> EnvApply:
+    counts = ", ".join(f"{report.count(o)} {o.value}" for o in Outcome)
+    if report.count(Outcome.FAILED) or report.count(Outcome.SKIPPED):
+        state = EnvState.FAILED
+    elif report.count(Outcome.STALE):
+        state = EnvState.STALE
+    else:
+        state = EnvState.COMPLETED
+    return EnvApply(name, state, counts, report, saved)
+
+
+def apply_exit_code(results: list[EnvApply]) -> int:
+    return 0 if all(r.state is EnvState.COMPLETED for r in results) else 1

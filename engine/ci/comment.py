@@ -1,0 +1,210 @@
+"""The pull-request comment of ``ci plan`` and the result of ``ci apply``, as markdown.
+
+One comment for the whole pull request, in the manner of Atlantis: a table of the environments,
+then a section per environment (the plan's status line, summary table and details, from
+:func:`syncset.render.markdown.plan_markdown`), then a footer with the counts. The comment starts
+with :data:`MARKER`, a hidden HTML comment by which the workflow finds and updates its own
+comment instead of adding a new one on every push.
+
+GitHub refuses a comment over :data:`COMMENT_LIMIT` characters, so the sections are *budgeted*:
+when the whole does not fit, the longest sections give up detail first (the graph, then their
+``<details>`` blocks one kind at a time, then everything but the status and counts), and each
+section says what it lost and names the JSON plan that has everything.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from syncset.ci.apply import EnvApply, EnvState
+from syncset.ci.plan import EnvPlan
+from syncset.plan.model import Plan
+from syncset.render.markdown import plan_markdown, status_line
+from syncset.render.report import report_markdown
+from syncset.render.values import totals
+
+COMMENT_LIMIT = 65_536
+"""GitHub's limit for an issue or pull-request comment body, in characters."""
+MARKER = "<!-- syncset-plan -->"
+APPLY_MARKER = "<!-- syncset-apply -->"
+_ERROR_LIMIT = 3_000
+_SELF_CUT = "were left out to keep this comment under"
+"""What plan_markdown says when it had to cut a plan at its own limit."""
+_DETAILS = re.compile(r"^<details><summary>([^:<]+): (\d+) to change</summary>$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class CommentContext:
+    base: str
+    head: str | None = None
+    artifacts: str | None = None
+    """Where the plan JSON files can be downloaded (a URL, or a folder name)."""
+
+
+def footer_counts(results: list[EnvPlan]) -> str:
+    changed = sum(1 for r in results if r.has_changes)
+    failed = sum(1 for r in results if r.failed)
+    count = len(results)
+    noun = "environment" if count == 1 else "environments"
+    without = count - changed - failed
+    return f"{count} {noun}, {changed} with changes, {without} without, {failed} failed"
+
+
+def plan_comment(
+    results: list[EnvPlan], context: CommentContext, limit: int = COMMENT_LIMIT
+) -> str:
+    """The comment body; never longer than ``limit`` characters."""
+    where = _artifacts(context)
+    head = _header(results, context)
+    foot = [
+        "---",
+        "",
+        f"**{footer_counts(results)}**",
+        "",
+        f"Plan JSON of each environment: {where}.",
+    ]
+    fixed = len("\n".join(head)) + len("\n".join(foot)) + 4
+    variants = [list(_section_variants(r, where, limit)) for r in results]
+    chosen = [0] * len(variants)
+    sections = [v[0] for v in variants]
+    omitted = 0
+    while fixed + sum(len(s) + 1 for s in sections) > limit:
+        shrinkable = [i for i, v in enumerate(variants) if chosen[i] < len(v) - 1]
+        if not shrinkable:
+            omitted += 1
+            for kept in (sections, variants, chosen):
+                kept.pop()
+            continue
+        index = max(shrinkable, key=lambda i: (len(sections[i]), -i))
+        chosen[index] += 1
+        sections[index] = variants[index][chosen[index]]
+    if omitted:
+        foot.insert(2, f"✂️ {omitted} environment sections were left out to stay under the limit.")
+    return "\n".join([*head, *sections, *foot]) + "\n"
+
+
+def _artifacts(context: CommentContext) -> str:
+    if context.artifacts and context.artifacts.startswith(("http://", "https://")):
+        return f"`<env>.plan.json` in the [workflow run's artifacts]({context.artifacts})"
+    return f"`<env>.plan.json` in `{context.artifacts or 'the plan output folder'}`"
+
+
+def _header(results: list[EnvPlan], context: CommentContext) -> list[str]:
+    span = f"`{context.base}`" + (f" → `{context.head}`" if context.head else "")
+    lines = [MARKER, "## syncset plan", ""]
+    if not results:
+        return [*lines, f"No environment is affected by the changes since {span}.", ""]
+    lines += [f"Environments affected by the changes since {span}:", ""]
+    lines += ["| environment | status | plan | why |", "|---|---|---|---|"]
+    for r in results:
+        lines.append(f"| `{r.environment}` | {_state(r)} | {_plan_cell(r)} | {r.reason} |")
+    return [*lines, ""]
+
+
+def _state(result: EnvPlan) -> str:
+    if result.plan is None:
+        return "❌ Failed"
+    return "⏳ Being Prepared" if result.plan.unmapped else "✅ Prepared"
+
+
+def _plan_cell(result: EnvPlan) -> str:
+    if result.plan is None:
+        return "error: see below"
+    pending = result.plan.pending
+    return totals([c.action for c in result.plan.changes]) if pending else "no changes"
+
+
+def _section_variants(result: EnvPlan, where: str, limit: int) -> Iterator[str]:
+    """The section of one environment, from the fullest to the shortest form."""
+    heading = f"### syncset plan: `{result.environment}`"
+    if result.plan is None:
+        message = (result.error or "unknown error").replace("```", "'''")
+        if len(message) > _ERROR_LIMIT:
+            message = message[:_ERROR_LIMIT] + "\n… (cut: the job log has the whole message)"
+        yield f"{heading}\n\n❌ **Failed**: the plan could not be made:\n\n```\n{message}\n```\n"
+        yield f"{heading}\n\n❌ **Failed**: see the job log for the message.\n"
+        return
+    plan = result.plan
+    name = f"`{result.environment}.plan.json`"
+    text = plan_markdown(plan, heading_level=3)
+    if result.graph and len(text) + len(result.graph) < limit:
+        yield text + "\n" + _graph_block(result.graph)
+    yield text
+    first = _DETAILS.search(text)
+    pending = plan.pending
+    if first is not None:
+        head, plan_line = text[: first.start()], text.rstrip("\n").rsplit("\n", 1)[-1]
+        for keep in _fewer(len(pending)):
+            details = _details_of(plan.model_copy(update={"changes": tuple(pending[:keep])}))
+            if details is None:
+                continue  # still over plan_markdown's own cap: far too long here anyway
+            note = (
+                f"✂️ {len(pending) - keep} of {len(pending)} changed records were cut to keep "
+                f"this comment under {COMMENT_LIMIT:,} characters: {name} has them all "
+                f"({where}).\n\n"
+            )
+            yield head + details + note + plan_line + "\n"
+    short = [heading, "", status_line(plan), "", f"**Plan**: {_plan_cell(result)}.", ""]
+    short.append(f"✂️ Details cut to stay under {COMMENT_LIMIT:,} characters: see {name}.")
+    yield "\n".join(short) + "\n"
+
+
+def _fewer(count: int) -> Iterator[int]:
+    """How many records to keep, from all but one down to none, about 15% fewer each time."""
+    keep = count
+    while keep > 0:
+        keep = min(keep - 1, int(keep * 0.85))
+        yield keep
+
+
+def _details_of(plan: Plan) -> str | None:
+    """The ``<details>`` blocks of ``plan``'s markdown; None when plan_markdown had to cut."""
+    text = plan_markdown(plan, heading_level=3)
+    if _SELF_CUT in text:
+        return None
+    first = _DETAILS.search(text)
+    if first is None:
+        return ""
+    end = text.rindex("</details>") + len("</details>\n\n")
+    return text[first.start() : end]
+
+
+def _graph_block(mermaid: str) -> str:
+    return (
+        "<details><summary>Dependency graph of what changes</summary>\n\n"
+        f"```mermaid\n{mermaid.rstrip()}\n```\n\n</details>\n"
+    )
+
+
+def apply_markdown(results: list[EnvApply], context: CommentContext) -> str:
+    """The result of ``ci apply``: a line per environment, then each environment's report."""
+    span = f" of `{context.head}`" if context.head else ""
+    lines = [APPLY_MARKER, f"## syncset apply{span}", ""]
+    if not results:
+        return "\n".join([*lines, "No environment to apply.", ""])
+    lines += ["| environment | result | plan | details |", "|---|---|---|---|"]
+    for r in results:
+        plan = "saved plan" if r.saved else "planned at apply"
+        message = r.message.replace("|", "\\|").replace("\n", " ")
+        lines.append(
+            f"| `{r.environment}` | {_ICONS[r.state]} {r.state.value} | {plan} | {message} |"
+        )
+    lines.append("")
+    for r in results:
+        if r.report is not None:
+            lines.append(report_markdown(r.report, heading_level=3))
+    counts = {state: sum(1 for r in results if r.state is state) for state in EnvState}
+    summary = ", ".join(f"{n} {state.value}" for state, n in counts.items())
+    noun = "environment" if len(results) == 1 else "environments"
+    lines += ["---", "", f"**{len(results)} {noun}: {summary}**", ""]
+    return "\n".join(lines)
+
+
+_ICONS = {
+    EnvState.COMPLETED: "✅",
+    EnvState.FAILED: "❌",
+    EnvState.STALE: "⚠️",
+    EnvState.SKIPPED: "⏭️",
+}

@@ -1,0 +1,182 @@
+"""CI: which environments a change touches, and planning or applying each of them.
+
+A pull request changes files; CI must plan exactly the environments those files affect, and after
+the merge apply exactly those. A file under ``environments/<env>/`` touches that environment; a
+file that every environment is built from (:data:`GLOBAL_PATHS`: the sync sets, the schemas, the
+engine and providers themselves) touches all of them, because any plan may change with it.
+
+Each environment is planned or applied on its own: one that fails (an unreachable account, an
+invalid file) is reported with its message and the others still run, so one comment or one apply
+report says everything at once. Messages go through :func:`mask_secrets` before they are kept,
+because an error can quote a value read from ``{{ env(...) }}``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from syncset.config.load import (
+    ENVIRONMENTS_DIR,
+    environment_folder,
+    environment_names,
+    record_files,
+)
+from syncset.errors import RepositoryError, SyncsetError
+from syncset.plan.model import Plan
+from syncset.promotion.gitrepo import changed_files
+from syncset.workflow import PlanRun, plan_environment
+
+GLOBAL_PATHS = ("syncsets.yaml", "pyproject.toml", "schemas/", "engine/", "providers/")
+"""Paths every environment's plan depends on: a change to any of them plans every environment."""
+
+_ENV_CALL = re.compile(r"""env\(\s*["']([A-Za-z_][A-Za-z0-9_]*)["']\s*\)""")
+MASK = "***"
+
+
+@dataclass(frozen=True)
+class Touched:
+    """An environment a change affects, and why (shown in the comment)."""
+
+    environment: str
+    reason: str
+
+
+def touched_environments(root: Path, base: str) -> list[Touched]:
+    """The environments the files changed since ``base`` affect, in promotion order."""
+    files = changed_files(root, base)
+    names = environment_names(root)
+    shared = sorted(f for f in files if any(_under(f, p) for p in GLOBAL_PATHS))
+    reasons: dict[str, str] = {}
+    if shared:
+        reason = f"{_describe(shared)} changed (every environment depends on it)"
+        reasons = dict.fromkeys(names, reason)
+    for name in names:
+        own = sorted(f for f in files if f.startswith(f"{ENVIRONMENTS_DIR}/{name}/"))
+        if own:
+            count = f"{len(own)} file{'s' if len(own) != 1 else ''}"
+            reasons[name] = f"{ENVIRONMENTS_DIR}/{name}/ changed ({count})"
+    return [Touched(name, reasons[name]) for name in promotion_order(root, list(reasons))]
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path.startswith(prefix) if prefix.endswith("/") else path == prefix
+
+
+def _describe(paths: list[str]) -> str:
+    shown = ", ".join(f"`{p}`" for p in paths[:3])
+    return shown + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+
+
+def promotion_order(root: Path, names: list[str]) -> list[str]:
+    """``names`` sorted along ``promotes_from`` (dev before qa before prod), then by name.
+
+    Read straight from environment.yaml without validating: an invalid environment must still
+    get its place in the comment, where its validation error is shown.
+    """
+    parents = {name: _promotes_from(root, name) for name in environment_names(root)}
+
+    def depth(name: str) -> int:
+        seen: set[str] = set()
+        while parents.get(name) and name not in seen:
+            seen.add(name)
+            name = parents[name] or ""
+        return len(seen)
+
+    return sorted(names, key=lambda name: (depth(name), name))
+
+
+def _promotes_from(root: Path, name: str) -> str | None:
+    path = root / ENVIRONMENTS_DIR / name / "environment.yaml"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    found = re.search(r"^promotes_from:\s*['\"]?([A-Za-z0-9_-]+)", text, re.MULTILINE)
+    return found.group(1) if found else None
+
+
+def secret_values(root: Path, name: str) -> list[str]:
+    """The values of the environment variables an environment reads with ``env("NAME")``."""
+    try:
+        folder = environment_folder(root, name)
+    except RepositoryError:
+        return []
+    files = [folder / "environment.yaml", folder / "mappings.yaml", *record_files(folder)]
+    names: set[str] = set()
+    for path in files:
+        try:
+            names.update(_ENV_CALL.findall(path.read_text(encoding="utf-8", errors="replace")))
+        except OSError:
+            continue
+    values = [os.environ.get(n, "") for n in sorted(names)]
+    return sorted((v for v in values if len(v) >= 4), key=len, reverse=True)
+
+
+def mask_secrets(text: str, secrets: list[str]) -> str:
+    """``text`` with every secret value replaced by ``***`` (longest first)."""
+    for value in secrets:
+        text = text.replace(value, MASK)
+    return text
+
+
+@dataclass(frozen=True)
+class EnvPlan:
+    """The outcome of planning one environment in CI: a plan, or the error that stopped it."""
+
+    environment: str
+    reason: str
+    plan: Plan | None = None
+    error: str | None = None
+    graph: str | None = None
+    """Mermaid graph of the records that change (``ci plan --graph``)."""
+
+    @property
+    def failed(self) -> bool:
+        return self.plan is None
+
+    @property
+    def has_changes(self) -> bool:
+        """As ``plan --detailed-exitcode``: pending changes or references still to map."""
+        return self.plan is not None and (self.plan.has_changes or bool(self.plan.unmapped))
+
+
+GraphOf = Callable[[PlanRun], str]
+
+
+def plan_all(
+    root: Path, touched: list[Touched], out_dir: Path, graph_of: GraphOf | None = None
+) -> list[EnvPlan]:
+    """Plan each environment and save its JSON as ``<out_dir>/<env>.plan.json``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results = []
+    for item in touched:
+        stale = out_dir / f"{item.environment}.plan.json"
+        stale.unlink(missing_ok=True)  # never leave an older plan where a failed one should be
+        try:
+            run = plan_environment(root, item.environment)
+        except SyncsetError as exc:
+            message = mask_secrets(str(exc), secret_values(root, item.environment))
+            results.append(EnvPlan(item.environment, item.reason, error=message))
+            continue
+        try:
+            run.plan.save(stale)
+            graph = graph_of(run) if graph_of is not None else None
+        finally:
+            run.provider.close()
+        results.append(EnvPlan(item.environment, item.reason, plan=run.plan, graph=graph))
+    return results
+
+
+def exit_code(results: list[EnvPlan]) -> int:
+    """0 / 1 / 2 over all environments, like ``plan --detailed-exitcode``: any failure is 1."""
+    if any(r.failed for r in results):
+        return 1
+    return 2 if any(r.has_changes for r in results) else 0
+
+
+def saved_plan_names(plans_dir: Path) -> list[str]:
+    return sorted(p.name.removesuffix(".plan.json") for p in plans_dir.glob("*.plan.json"))

@@ -1,0 +1,1 @@
+"""Configuration: YAML files in, typed and cross-checked records out."""

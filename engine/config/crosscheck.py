@@ -1,0 +1,118 @@
+"""Checks across records: references between them, unique names, and mappings.yaml.
+
+Run by :func:`syncset.config.validate.validate_environment` after every record validated on its
+own; the problems go into the same :class:`syncset.config.validate.Validator`, placed at
+``path:line:col``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from syncset.config.load import Document
+from syncset.config.validate import Validator, split_dotted
+from syncset.model import Record, RecordKey
+from syncset.schemas import CATALOG
+from syncset.schemas.environment import Mappings
+
+
+def check_references(
+    check: Validator,
+    records: dict[RecordKey, Record],
+    documents: list[Document],
+    declared: set[RecordKey],
+) -> None:
+    """Every reference to a config record must name one declared in the environment."""
+    by_origin = {(d.path, d.index): d for d in documents}
+    ids_by_kind: dict[str, set[str]] = {}
+    for kind, record_id in declared:
+        ids_by_kind.setdefault(kind, set()).add(record_id)
+    for record in records.values():
+        spec = CATALOG[record.kind]
+        doc = by_origin[(record.origin.path, record.origin.document)]
+        for path, target, value in spec.reference_values(record.fields, indexed=True):
+            if CATALOG[target].reference_data or value in ids_by_kind.get(target, set()):
+                continue
+            known = sorted(ids_by_kind.get(target, set()))
+            close = difflib.get_close_matches(value, known, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"declare {target}/{value} here"
+            check.add(
+                doc,
+                tuple(split_dotted(path)),
+                f"{target} {value!r} is not declared in this environment: {hint}",
+                record.ref,
+                at_value=True,
+            )
+    _check_unique_names(check, records, by_origin)
+
+
+def _check_unique_names(
+    check: Validator, records: dict[RecordKey, Record], by_origin: dict[tuple[str, int], Document]
+) -> None:
+    seen: dict[tuple[str, tuple[Any, ...]], Record] = {}
+    for record in records.values():
+        spec = CATALOG[record.kind]
+        if not spec.unique_natural_key:
+            continue
+        value = tuple(record.fields.get(k) for k in spec.natural_key)
+        other = seen.setdefault((record.kind, value), record)
+        if other is not record:
+            doc = by_origin[(record.origin.path, record.origin.document)]
+            check.add(
+                doc,
+                (spec.natural_key[0],),
+                f"{spec.natural_key[0]} {value[0]!r} is already used by {other.ref}: "
+                f"{spec.name} {spec.natural_key[0]}s are unique in the account",
+                record.ref,
+                at_value=True,
+            )
+
+
+def check_mappings(
+    check: Validator,
+    mappings: Mappings,
+    doc: Document | None,
+    records: set[RecordKey],
+) -> None:
+    if doc is None:
+        return
+    for kind, table in mappings.references.items():
+        if kind not in CATALOG or not CATALOG[kind].reference_data:
+            names = ", ".join(s.name for s in CATALOG.reference_kinds())
+            check.add(doc, ("references", kind), f"not a reference-data kind (use {names})")
+            continue
+        spec = CATALOG[kind]
+        key_field = spec.natural_key[0]
+        adapter = spec.model.model_fields[key_field]
+        for source, target in table.items():
+            for value, where in ((source, False), (target, True)):
+                try:
+                    _check_value(adapter.annotation, adapter.metadata, value)
+                except ValueError as exc:
+                    check.add(doc, ("references", kind, source), str(exc), at_value=where)
+    for key in mappings.links:
+        kind, _, record_id = key.partition("/")
+        if (kind, record_id) not in records:
+            check.add(doc, ("links", key), f"{key} is not a record of this environment")
+    for key, values in mappings.overrides.items():
+        kind = key.partition("/")[0]
+        if kind not in CATALOG:
+            check.add(doc, ("overrides", key), f"unknown kind {kind!r}")
+            continue
+        if "/" in key and (kind, key.partition("/")[2]) not in records:
+            check.add(doc, ("overrides", key), f"{key} is not a record of this environment")
+        for name in values:
+            if name not in CATALOG[kind].fields:
+                check.add(doc, ("overrides", key, name), f"{kind} has no field {name!r}")
+
+
+def _check_value(annotation: Any, metadata: list[Any], value: str) -> None:
+    from typing import Annotated
+
+    try:
+        TypeAdapter(Annotated[annotation, *metadata]).validate_python(value)
+    except ValidationError as exc:
+        raise ValueError(str(exc.errors()[0]["msg"]).removeprefix("Value error, ")) from None

@@ -1,0 +1,132 @@
+"""Load: find the repository and its environments, and read their YAML files into documents.
+
+Nothing here interprets a record; it only turns files into :class:`Document` values (plain
+data plus where it came from) and collects every file-level problem instead of stopping at the
+first one.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from syncset.config.yamlio import YamlFileError, gc_paused, parse_documents, read_text
+from syncset.errors import Problem, RepositoryError
+
+ENVIRONMENTS_DIR = "environments"
+ENVIRONMENT_FILE = "environment.yaml"
+MAPPINGS_FILE = "mappings.yaml"
+RESERVED_FILES = frozenset({ENVIRONMENT_FILE, MAPPINGS_FILE})
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One YAML document of a file: its data (as parsed) and where it came from."""
+
+    path: str
+    index: int
+    data: Any
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The repository root: the nearest folder upwards holding ``environments/``.
+
+    ``SYNCSET_ROOT`` overrides the search (for CI jobs that run from elsewhere).
+    """
+    override = os.environ.get("SYNCSET_ROOT")
+    if override:
+        root = Path(override).resolve()
+        if not (root / ENVIRONMENTS_DIR).is_dir():
+            raise RepositoryError(f"SYNCSET_ROOT={override} has no {ENVIRONMENTS_DIR}/ folder")
+        return root
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / ENVIRONMENTS_DIR).is_dir():
+            return folder
+    raise RepositoryError(
+        f"no {ENVIRONMENTS_DIR}/ folder here or above {here}: run syncset from the repository"
+    )
+
+
+def environment_names(root: Path) -> list[str]:
+    """Every folder of ``environments/`` that has an ``environment.yaml``, sorted."""
+    base = root / ENVIRONMENTS_DIR
+    return sorted(p.parent.name for p in base.glob(f"*/{ENVIRONMENT_FILE}"))
+
+
+def environment_folder(root: Path, name: str) -> Path:
+    folder = root / ENVIRONMENTS_DIR / name
+    if not (folder / ENVIRONMENT_FILE).is_file():
+        known = ", ".join(environment_names(root)) or "none"
+        raise RepositoryError(
+            f"unknown environment {name!r}: no {ENVIRONMENTS_DIR}/{name}/{ENVIRONMENT_FILE} "
+            f"(environments: {known})"
+        )
+    return folder
+
+
+def record_files(folder: Path) -> list[Path]:
+    """Every ``*.yaml``/``*.yml`` below an environment folder except its two reserved files;
+    hidden files and folders are skipped. One walk of the tree (it is on every command's path)."""
+    files: list[Path] = []
+    for directory, folders, names in os.walk(folder):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        top = directory == str(folder)
+        for name in names:
+            if name.startswith(".") or not name.endswith((".yaml", ".yml")):
+                continue
+            if top and name in RESERVED_FILES:
+                continue
+            files.append(Path(directory, name))
+    return sorted(files)
+
+
+def read_documents(
+    root: Path, path: Path, problems: list[Problem], digest: Any = None
+) -> list[Document]:
+    """Parse one file; a file that cannot be read adds its Problem and yields no documents."""
+    shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+    try:
+        text = read_text(path, shown, digest)
+        data = parse_documents(text, shown)
+    except YamlFileError as exc:
+        problems.append(exc.problem)
+        return []
+    return [Document(shown, index, doc) for index, doc in enumerate(data) if doc is not None]
+
+
+def read_single(
+    root: Path, path: Path, problems: list[Problem], digest: Any = None
+) -> Document | None:
+    """A file that must hold exactly one mapping (environment.yaml, mappings.yaml)."""
+    documents = read_documents(root, path, problems, digest)
+    if not documents:
+        return None
+    if len(documents) > 1 or not isinstance(documents[0].data, dict):
+        problems.append(
+            Problem(documents[0].path, 1, 1, "expected exactly one YAML mapping in this file")
+        )
+        return None
+    return documents[0]
+
+
+def read_environment_files(
+    root: Path, folder: Path, problems: list[Problem], digest: Any = None
+) -> tuple[Document | None, Document | None, list[Document]]:
+    """environment.yaml, mappings.yaml (None when absent) and every record document.
+
+    ``digest`` (a hashlib object) is fed every file read, in a fixed order: the environment's
+    digest, which a saved plan records so that apply can refuse it when the folder changed.
+    """
+    with gc_paused():
+        config = read_single(root, folder / ENVIRONMENT_FILE, problems, digest)
+        mappings_path = folder / MAPPINGS_FILE
+        mappings = (
+            read_single(root, mappings_path, problems, digest) if mappings_path.exists() else None
+        )
+        documents: list[Document] = []
+        for path in record_files(folder):
+            documents.extend(read_documents(root, path, problems, digest))
+    return config, mappings, documents

@@ -1,0 +1,375 @@
+"""Validate: turn an environment's documents into typed, normalised records, or say what is wrong.
+
+Every problem is collected (not just the first) and pinned to ``path:line:col``. Positions are
+looked up lazily by :class:`syncset.config.yamlio.Locator`, so a valid tree is never parsed twice.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from syncset.config.load import (
+    Document,
+    environment_folder,
+    read_environment_files,
+)
+from syncset.config.templating import Renderer, TemplateProblem, dotted
+from syncset.config.yamlio import KeyPath, Locator, gc_paused
+from syncset.errors import ConfigError, Problem, ProviderError
+from syncset.model import Environment, Origin, Record, RecordKey
+from syncset.schemas import CATALOG, KindSpec
+from syncset.schemas.environment import EnvironmentConfig, Mappings
+
+
+class Validator:
+    """Collects problems for one run; knows how to place them in their files."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.locator = Locator(root)
+        self.problems: list[Problem] = []
+
+    def add(
+        self,
+        doc: Document,
+        path: KeyPath,
+        message: str,
+        subject: str = "",
+        at_value: bool = False,
+    ) -> None:
+        line, col = self.locator.position(doc.path, doc.index, path, at_value)
+        self.problems.append(Problem(doc.path, line, col, message, subject, dotted(list(path))))
+
+    def add_pydantic(
+        self,
+        doc: Document,
+        error: ValidationError,
+        subject: str = "",
+        spec: KindSpec | None = None,
+        data: Any = None,
+        redirect: Redirect | None = None,
+    ) -> None:
+        """One problem per pydantic error; ``data`` is what was validated (default: the
+        document's), and ``redirect`` may place an error elsewhere (an override's line)."""
+        for item in error.errors(include_url=False):
+            path = _data_path(doc.data if data is None else data, item["loc"])
+            kind = item["type"]
+            if kind == "extra_forbidden":
+                message = "unknown field" + _suggestion(path, spec)
+            elif kind == "missing":
+                message = "required field is missing"
+                path = tuple(item["loc"][: len(path) + 1])
+            else:
+                message = str(item["msg"]).removeprefix("Value error, ")
+            target = redirect(path) if redirect is not None else None
+            if target is not None:
+                self.add(target[0], target[1], message, subject, at_value=True)
+            else:
+                self.add(doc, path, message, subject, at_value=kind != "extra_forbidden")
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise ConfigError(self.problems)
+
+
+Redirect = Callable[[tuple[str | int, ...]], tuple[Document, tuple[str | int, ...]] | None]
+"""Where a problem at a record's key path really belongs, if not in the record's file."""
+
+
+def _data_path(data: Any, loc: Iterable[Any]) -> tuple[str | int, ...]:
+    """The part of a pydantic error location that exists in the data (drops union tags)."""
+    path: list[str | int] = []
+    node = data
+    for step in loc:
+        in_dict = isinstance(node, dict) and step in node
+        in_list = isinstance(node, list) and isinstance(step, int) and step < len(node)
+        if in_dict or in_list:
+            node = node[step]
+        else:
+            break
+        path.append(step)
+    return tuple(path)
+
+
+def _suggestion(path: tuple[str | int, ...], spec: KindSpec | None) -> str:
+    """``: did you mean 'name'?`` for a misspelt field, or the list of fields."""
+    if spec is None or not path or not isinstance(path[-1], str):
+        return ""
+    names = list(spec.fields)
+    if len(path) >= 3 and isinstance(path[0], str) and path[0] in spec.children:
+        names = list(spec.children[path[0]].model.model_fields)
+    close = difflib.get_close_matches(path[-1], names, n=1)
+    return f": did you mean {close[0]!r}?" if close else f": {spec.name} has {', '.join(names)}"
+
+
+def validate_environment(
+    root: Path, name: str, environ: dict[str, str] | None = None
+) -> Environment:
+    """Load and validate ``environments/<name>``; raises ConfigError listing every problem."""
+    folder = environment_folder(root, name)
+    check = Validator(root)
+    digest = hashlib.sha256()
+    config_doc, mappings_doc, documents = read_environment_files(
+        root, folder, check.problems, digest
+    )
+    config = _environment_config(check, config_doc, name)
+    renderer = Renderer(config.vars if config else {}, environ)
+    account = _account_settings(check, config_doc, config, renderer)
+    mappings = _mappings(check, mappings_doc)
+    with gc_paused():
+        records = _records(check, documents, renderer, mappings, mappings_doc)
+    from syncset.config.crosscheck import check_mappings, check_references
+
+    declared = declared_keys(documents)
+    check_references(check, records, documents, declared)
+    check_mappings(check, mappings, mappings_doc, declared)
+    check.raise_if_any()
+    assert config is not None
+    return Environment(
+        name, root, folder, config, mappings, records, account, "sha256:" + digest.hexdigest()
+    )
+
+
+def _environment_config(
+    check: Validator, doc: Document | None, name: str
+) -> EnvironmentConfig | None:
+    if doc is None:
+        return None
+    try:
+        config = EnvironmentConfig.model_validate(doc.data)
+    except ValidationError as exc:
+        check.add_pydantic(doc, exc)
+        return None
+    if config.name != name:
+        check.add(
+            doc, ("name",), f"name {config.name!r} does not match folder {name!r}", at_value=True
+        )
+    return config
+
+
+def _account_settings(
+    check: Validator, doc: Document | None, config: EnvironmentConfig | None, renderer: Renderer
+) -> dict[str, Any]:
+    if doc is None or config is None:
+        return {}
+    raw = dict(doc.data.get("account") or {})
+    try:
+        # vars may themselves use env(); render them first, then the account settings.
+        renderer.set_variables(config.vars)
+    except TemplateProblem as exc:
+        check.add(doc, ("vars", *exc.path), exc.message, at_value=True)
+        return {}
+    try:
+        settings, _ = renderer.render_tree(raw)
+    except TemplateProblem as exc:
+        check.add(doc, ("account", *exc.path), exc.message, at_value=True)
+        return {}
+    provider = settings.pop("provider", "")
+    from syncset.providers.registry import REGISTRY
+
+    try:
+        REGISTRY.validate_settings(provider, settings)
+    except ProviderError as exc:
+        check.add(doc, ("account", "provider"), str(exc), at_value=True)
+    except ValidationError as exc:
+        for item in exc.errors(include_url=False):
+            found = _data_path(settings, item["loc"])
+            if item["type"] == "missing":
+                missing = tuple(item["loc"][: len(found) + 1])
+                check.add(doc, ("account", *missing), "required field is missing", at_value=True)
+                continue
+            message = str(item["msg"]).removeprefix("Value error, ")
+            check.add(doc, ("account", *found), message, at_value=True)
+    return {"provider": provider, **settings}
+
+
+def _mappings(check: Validator, doc: Document | None) -> Mappings:
+    if doc is None:
+        return Mappings()
+    try:
+        return Mappings.model_validate(doc.data)
+    except ValidationError as exc:
+        check.add_pydantic(doc, exc)
+        return Mappings()
+
+
+def _records(
+    check: Validator,
+    documents: list[Document],
+    renderer: Renderer,
+    mappings: Mappings,
+    mappings_doc: Document | None = None,
+) -> dict[RecordKey, Record]:
+    records: dict[RecordKey, Record] = {}
+    first_seen: dict[RecordKey, Document] = {}
+    for doc in documents:
+        record = _record(check, doc, renderer, mappings, mappings_doc)
+        if record is None:
+            continue
+        if record.key in records:
+            first = first_seen[record.key]
+            line, col = check.locator.position(first.path, first.index, ("id",), True)
+            check.add(
+                doc,
+                ("id",),
+                f"duplicate id: {record.ref} is already declared at {first.path}:{line}:{col}",
+                record.ref,
+                at_value=True,
+            )
+            continue
+        records[record.key] = record
+        first_seen[record.key] = doc
+    return records
+
+
+def _record(
+    check: Validator,
+    doc: Document,
+    renderer: Renderer,
+    mappings: Mappings,
+    mappings_doc: Document | None = None,
+) -> Record | None:
+    data = doc.data
+    if not isinstance(data, dict):
+        check.add(doc, (), "expected a mapping with kind, id and fields")
+        return None
+    kind = data.get("kind")
+    if not isinstance(kind, str) or not kind:
+        check.add(doc, ("kind",), "every record needs a kind (e.g. kind: calendar)")
+        return None
+    if kind not in CATALOG:
+        close = difflib.get_close_matches(kind, CATALOG.names(), n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"kinds: {', '.join(CATALOG.names())}"
+        check.add(doc, ("kind",), f"unknown kind {kind!r}: {hint}", at_value=True)
+        return None
+    spec = CATALOG[kind]
+    subject = f"{kind}/{data.get('id', '?')}"
+    if spec.reference_data:
+        check.add(
+            doc,
+            ("kind",),
+            f"{kind} is reference data: it is mapped between accounts, never copied; "
+            "map it in mappings.yaml instead",
+            subject,
+            at_value=True,
+        )
+        return None
+    overrides = _overrides_for(spec, mappings, data.get("id"))
+    merged = {**data, **{name: value for name, (_, value) in overrides.items()}}
+
+    def redirect(path: tuple[str | int, ...]) -> tuple[Document, tuple[str | int, ...]] | None:
+        if mappings_doc is None or not path or path[0] not in overrides:
+            return None
+        return mappings_doc, ("overrides", overrides[str(path[0])][0], *path)
+
+    try:
+        rendered, secrets = renderer.render_tree(merged, skip_top=frozenset({"kind", "id"}))
+    except TemplateProblem as exc:
+        target = redirect(exc.path) or (doc, exc.path)
+        check.add(target[0], target[1], exc.message, subject, at_value=True)
+        return None
+    try:
+        model: BaseModel = spec.model.model_validate(rendered)
+    except ValidationError as exc:
+        check.add_pydantic(doc, exc, subject, spec, rendered, redirect)
+        return None
+    fields = normalise(spec, model)
+    leaked = [f for f in _sensitive_paths(spec, fields) if f not in secrets]
+    for path in leaked:
+        check.add(
+            doc,
+            tuple(split_dotted(path)),
+            'sensitive value written in YAML: use {{ env("NAME") }} and keep it in a secret store',
+            subject,
+            at_value=True,
+        )
+    secrets |= set(_sensitive_paths(spec, fields))
+    return Record(kind, str(data["id"]), fields, Origin(doc.path, doc.index), frozenset(secrets))
+
+
+def normalise(spec: KindSpec, model: BaseModel) -> dict[str, Any]:
+    """The record's declared fields as JSON values; ``disabled`` is always stated.
+
+    ``disabled`` defaults to false even when unset, so that a record disabled in the account
+    (by a removal policy, or by hand) comes back when it is declared again.
+    """
+    fields = model.model_dump(mode="json", exclude_unset=True)
+    fields.pop("kind", None)
+    fields.pop("id", None)
+    if "disabled" in spec.fields:
+        fields.setdefault("disabled", False)
+    for name in spec.children:
+        if name in fields and name == "columns":
+            for position, item in enumerate(fields[name], start=1):
+                item["position"] = position
+    return fields
+
+
+def _overrides_for(
+    spec: KindSpec, mappings: Mappings, record_id: Any
+) -> dict[str, tuple[str, Any]]:
+    """Field → (override key, value) from mappings.yaml: per kind, then per record.
+
+    Only fields the kind has: an unknown field is reported once, in mappings.yaml. Overrides
+    are merged *before* rendering, so they may use ``{{ vars.x }}`` like the record itself.
+    """
+    out: dict[str, tuple[str, Any]] = {}
+    for key in (spec.name, f"{spec.name}/{record_id}"):
+        for name, value in (mappings.overrides.get(key) or {}).items():
+            if name in spec.fields:
+                out[name] = (key, value)
+    return out
+
+
+def _sensitive_paths(spec: KindSpec, fields: dict[str, Any]) -> Iterator[str]:
+    for name in spec.sensitive:
+        if fields.get(name) is not None:
+            yield name
+    for child in spec.children.values():
+        for index, item in enumerate(fields.get(child.field, [])):
+            for name in child.sensitive:
+                if item.get(name) is not None:
+                    yield f"{child.field}[{index}].{name}"
+
+
+def split_dotted(path: str) -> list[str | int]:
+    steps: list[str | int] = []
+    for part in path.replace("]", "").replace("[", ".").split("."):
+        steps.append(int(part) if part.isdigit() else part)
+    return steps
+
+
+def declared_keys(documents: list[Document]) -> set[RecordKey]:
+    """``(kind, id)`` of every document that names both, valid or not: a reference to a record
+    that failed validation is not also reported as undeclared."""
+    return {
+        (doc.data["kind"], str(doc.data["id"]))
+        for doc in documents
+        if isinstance(doc.data, dict)
+        and isinstance(doc.data.get("kind"), str)
+        and doc.data.get("id") is not None
+    }
+
+
+def records_in_context(
+    root: Path, source: str, target: Environment, environ: dict[str, str] | None = None
+) -> dict[RecordKey, Record]:
+    """The records of ``source``'s folder as they would be in ``target``.
+
+    Rendered with the target's variables and overridden by the target's mappings.yaml: what a
+    promotion would put into the target's desired state. Problems raise ConfigError.
+    """
+    folder = environment_folder(root, source)
+    check = Validator(root)
+    _, _, documents = read_environment_files(root, folder, check.problems)
+    renderer = Renderer(target.config.vars, environ)
+    with gc_paused():
+        records = _records(check, documents, renderer, target.mappings)
+    check.raise_if_any()
+    return records

@@ -1,0 +1,1 @@
+"""Planning: match, diff and order desired records against the live account."""

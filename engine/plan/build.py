@@ -1,0 +1,253 @@
+"""Plan: turn a resolution into the frozen :class:`syncset.plan.model.Plan`. Pure: no I/O here.
+
+For every YAML record the status and action follow from how it matched (marker, link, natural
+key or nothing) and from its differences; for every config record of the account that no YAML
+record matched, from its ownership marker and the environment's policy. Changes are ordered by
+the dependency graph of the records' references (:mod:`syncset.plan.order`), removals last and in
+reverse.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from syncset.model import RecordKey
+from syncset.plan.diff import Difference, diff_fields
+from syncset.plan.model import (
+    Action,
+    FieldChange,
+    MappingEntry,
+    Plan,
+    PlanStatus,
+    RecordChange,
+    Selection,
+    Status,
+    UnmappedValue,
+    Use,
+    fingerprint,
+)
+from syncset.plan.order import Edge, Order, order_records
+from syncset.plan.resolve import Match, MatchHow, ReferenceUse, Resolution, natural_key
+from syncset.providers.base import LiveRecord
+from syncset.schemas import CATALOG
+
+KeyFilter = Callable[[RecordKey], bool]
+
+
+def record_edges(resolution: Resolution) -> Iterator[Edge]:
+    """References between the YAML records, as graph edges (reference data excluded)."""
+    for key, match in resolution.matches.items():
+        spec = CATALOG[key[0]]
+        for path, target, value in spec.reference_values(match.record.fields):
+            if CATALOG[target].reference_data:
+                continue
+            top = path.split("[")[0].split(".")[0]
+            yield Edge(key, (target, value), top, top in spec.required)
+
+
+def record_order(resolution: Resolution) -> Order:
+    return order_records(resolution.matches, record_edges(resolution))
+
+
+def build_plan(
+    resolution: Resolution,
+    *,
+    selection: Selection = Selection(),
+    selected: KeyFilter | None = None,
+    env_digest: str = "",
+    git_commit: str | None = None,
+    api_calls: int = 0,
+    api_budget_remaining: int | None = None,
+    now: datetime | None = None,
+) -> Plan:
+    """The plan for ``resolution``; ``selected`` limits which records it speaks about."""
+    environment = resolution.environment
+    policy = environment.config.policies.only_in_account
+    order = record_order(resolution)
+    waves = order.wave_of()
+    keep = selected or (lambda key: True)
+    changes = [
+        _desired_change(resolution, match, waves.get(key), order)
+        for key in order.flat()
+        if keep(key) and (match := resolution.matches[key])
+    ]
+    removals = [
+        _only_in_account(live, policy)
+        for live in resolution.unmatched_live
+        if keep((live.kind, _live_id_for(live)))
+    ]
+    removals.sort(key=lambda c: (-_kind_rank(c.kind), c.kind, c.id))
+    all_changes = changes + removals
+    references = [r for r in resolution.references.values() if _used_by_selected(r.used_by, keep)]
+    unmapped = [r for r in references if r.state == "unmapped"]
+    return Plan(
+        environment=environment.name,
+        account=resolution.live.account,
+        status=PlanStatus.BEING_PREPARED if unmapped else PlanStatus.PREPARED,
+        created_at=(now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        git_commit=git_commit,
+        env_digest=env_digest,
+        policy=policy,
+        selection=selection,
+        summary=_summary(all_changes),
+        unmapped=tuple(
+            UnmappedValue(value=r.value, kind=r.kind, used_by=_uses(r.used_by)) for r in unmapped
+        ),
+        mappings=tuple(
+            MappingEntry(
+                kind=r.kind,
+                value=r.value,
+                state=r.state.value,
+                target=r.target,
+                used_by=_uses(r.used_by),
+            )
+            for r in references
+        ),
+        changes=tuple(all_changes),
+        api_calls=api_calls,
+        api_budget_remaining=api_budget_remaining,
+    )
+
+
+def _uses(uses: list[ReferenceUse]) -> tuple[Use, ...]:
+    return tuple(Use(record=u.record, field=u.field) for u in uses)
+
+
+def _used_by_selected(uses: list[ReferenceUse], keep: KeyFilter) -> bool:
+    return any(keep(_key_of(u.record)) for u in uses)
+
+
+def _key_of(ref: str) -> RecordKey:
+    kind, _, record_id = ref.partition("/")
+    return (kind, record_id)
+
+
+def _desired_change(
+    resolution: Resolution, match: Match, wave: int | None, order: Order
+) -> RecordChange:
+    record = match.record
+    spec = CATALOG[record.kind]
+    desired = resolution.desired[record.key]
+    live = match.live
+    comparable = resolution.comparable(record.key)
+    differences = diff_fields(spec, desired, comparable, record.secrets)
+    deferred = tuple(sorted(f for (key, f) in order.deferred if key == record.key))
+    common = {
+        "kind": record.kind,
+        "id": record.id,
+        "name": str(natural_key(spec, record.fields)[0]),
+        "path": record.origin.path,
+        "wave": wave,
+        "changes": tuple(_field_change(d) for d in differences),
+    }
+    if live is None:
+        reason = "not in the account: it will be created"
+        if deferred:
+            reason += f"; {', '.join(deferred)} set later, once the records they need exist"
+        return _change(
+            **common,
+            status=Status.DOESNT_EXIST,
+            action=Action.CREATE,
+            managed=True,
+            reason=reason,
+            deferred=deferred,
+        )
+    status = Status.EXISTS_DIFFERENCES if differences else Status.EXISTS_NO_DIFFERENCES
+    found = {
+        "live_id": live.live_id,
+        "fingerprint": fingerprint(live.fields, live.marker, live.disabled),
+        "status": status,
+    }
+    if match.how is MatchHow.MARKER:
+        action = Action.UPDATE if differences else Action.NONE
+        renamed = any(d.field in spec.natural_key for d in differences)
+        reason = "matched by its ownership marker" + (" (renamed)" if renamed else "")
+        return _change(
+            **common,
+            **found,
+            action=action,
+            managed=True,
+            reason=reason,
+            deferred=deferred if action is Action.UPDATE else (),
+        )
+    how = "linked in mappings.yaml" if match.how is MatchHow.LINK else f"same {spec.natural_key[0]}"
+    owner = f", taking it over from {live.marker.source!r}" if live.marker else ""
+    return _change(
+        **common,
+        **found,
+        action=Action.ADOPT,
+        deferred=deferred,
+        managed=False,
+        reason=f"exists without the ownership marker ({how}): it will be adopted{owner}",
+    )
+
+
+def _change(**values: Any) -> RecordChange:
+    """A RecordChange built from values the planner made itself, without re-validating them
+    (saved plans are still validated when they are loaded)."""
+    return RecordChange.model_construct(**values)
+
+
+def _field_change(difference: Difference) -> FieldChange:
+    return FieldChange.model_construct(
+        field=difference.field,
+        before=difference.before,
+        after=difference.after,
+        sensitive=difference.sensitive,
+    )
+
+
+def _only_in_account(live: LiveRecord, policy: str) -> RecordChange:
+    spec = CATALOG[live.kind]
+    managed = live.owned_by()
+    common = {
+        "kind": live.kind,
+        "id": _live_id_for(live),
+        "name": str(natural_key(spec, live.fields)[0]),
+        "status": Status.ONLY_IN_ACCOUNT,
+        "live_id": live.live_id,
+        "fingerprint": fingerprint(live.fields, live.marker, live.disabled),
+        "managed": managed,
+    }
+    if not managed:
+        return _change(**common, action=Action.NONE, reason="not managed by syncset: untouched")
+    if policy == "keep":
+        reason = "managed, no longer in YAML; kept (policies.only_in_account: keep)"
+        return _change(**common, action=Action.NONE, reason=reason)
+    action = Action.DELETE if policy == "delete" and spec.removal == "delete" else Action.DISABLE
+    if action is Action.DISABLE and live.disabled:
+        return _change(**common, action=Action.NONE, reason="managed, already disabled")
+    reason = f"managed, no longer in YAML: {action.value} (policies.only_in_account: {policy})"
+    if policy == "delete" and action is Action.DISABLE:
+        reason += f"; {spec.name} records cannot be deleted, only disabled"
+    changes: tuple[FieldChange, ...] = ()
+    if action is Action.DISABLE:
+        changes = (FieldChange.model_construct(field="disabled", before=live.disabled, after=True),)
+    return _change(**common, action=action, reason=reason, changes=changes)
+
+
+def _live_id_for(live: LiveRecord) -> str:
+    """The id a live-only record is shown by: its marker's id, or a slug of its natural key."""
+    if live.marker is not None and live.owned_by():
+        return live.marker.source_id
+    return slugify(str(natural_key(CATALOG[live.kind], live.fields)[0]))
+
+
+def slugify(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:120] or "record"
+
+
+def _kind_rank(kind: str) -> int:
+    return CATALOG.names().index(kind)
+
+
+def _summary(changes: list[RecordChange]) -> dict[str, dict[str, int]]:
+    summary: dict[str, dict[str, int]] = {}
+    for change in changes:
+        counts = summary.setdefault(change.kind, {})
+        counts[change.summary_key] = counts.get(change.summary_key, 0) + 1
+    return dict(sorted(summary.items()))

@@ -1,0 +1,213 @@
+"""The plan: immutable data that says, record by record, what apply would do and why.
+
+A plan is built by :mod:`syncset.plan.build`, rendered by :mod:`syncset.render`, and executed by
+:mod:`syncset.apply.run`; none of them changes it. It is saved as JSON with a ``format_version``
+and a checksum, so that a file from another version, for another environment, or edited by hand is
+refused with a message instead of being half-understood. Secret values are never in a plan: a
+sensitive change carries ``sensitive: true`` and no values.
+
+The JSON contract (stable; documented in docs/plan-format.md): ``format_version``,
+``environment``, ``status``, ``summary``, ``unmapped``, ``changes`` (each with ``kind``, ``id``,
+``status``, ``action``, ``changes`` of ``{field, before, after}``), ``api_calls``, and more.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from syncset.config.yamlio import atomic_write_text
+from syncset.errors import PlanFileError
+
+FORMAT_VERSION = 1
+
+
+class Status(StrEnum):
+    """How a record of the YAML and the account compare (the seeds' words)."""
+
+    EXISTS_NO_DIFFERENCES = "exists_no_differences"
+    EXISTS_DIFFERENCES = "exists_differences"
+    DOESNT_EXIST = "doesnt_exist"
+    ONLY_IN_ACCOUNT = "only_in_account"
+
+
+class Action(StrEnum):
+    """What apply will do to the record."""
+
+    NONE = "none"
+    CREATE = "create"
+    UPDATE = "update"
+    ADOPT = "adopt"
+    DISABLE = "disable"
+    DELETE = "delete"
+
+
+class PlanStatus(StrEnum):
+    BEING_PREPARED = "being_prepared"
+    PREPARED = "prepared"
+
+
+STATUS_WORDS = {
+    "exists_no_differences": "Exists - no differences",
+    "exists_differences": "Exists - differences",
+    "doesnt_exist": "Doesn't exist",
+    "only_in_account_managed": "Only in the account - managed",
+    "only_in_account_unmanaged": "Only in the account - unmanaged",
+}
+"""Summary keys in the seeds' words; only_in_account is split by ownership."""
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class FieldChange(_Frozen):
+    field: str
+    before: Any = None
+    after: Any = None
+    sensitive: bool = False
+
+
+class RecordChange(_Frozen):
+    kind: str
+    id: str
+    name: str
+    status: Status
+    action: Action
+    managed: bool
+    changes: tuple[FieldChange, ...] = ()
+    reason: str = ""
+    """Why: for people only, never read by apply (as Terraform's reasons)."""
+    live_id: str | None = None
+    fingerprint: str | None = None
+    """Digest of the live record as read: apply re-reads and refuses a record that changed."""
+    path: str | None = None
+    wave: int | None = None
+    deferred: tuple[str, ...] = ()
+    """References left out at create to break a cycle; set by an update in a later wave."""
+
+    @property
+    def ref(self) -> str:
+        return f"{self.kind}/{self.id}"
+
+    @property
+    def summary_key(self) -> str:
+        if self.status is Status.ONLY_IN_ACCOUNT:
+            return "only_in_account_managed" if self.managed else "only_in_account_unmanaged"
+        return self.status.value
+
+
+class Use(_Frozen):
+    record: str
+    field: str
+
+
+class UnmappedValue(_Frozen):
+    value: str
+    kind: str
+    used_by: tuple[Use, ...]
+
+
+class MappingEntry(_Frozen):
+    kind: str
+    value: str
+    state: Literal["mapped", "automatic", "unmapped", "missing_target"]
+    target: str | None = None
+    used_by: tuple[Use, ...] = ()
+
+
+class Selection(_Frozen):
+    kinds: tuple[str, ...] = ()
+    ids: tuple[str, ...] = ()
+    sync_set: str | None = None
+    changed_since: str | None = None
+
+    @property
+    def everything(self) -> bool:
+        return not (self.kinds or self.ids or self.sync_set or self.changed_since)
+
+
+class Plan(_Frozen):
+    format_version: int = FORMAT_VERSION
+    environment: str
+    account: str
+    status: PlanStatus
+    created_at: str
+    git_commit: str | None = None
+    env_digest: str
+    """Digest of the environment folder's files: apply refuses a plan when it changed."""
+    policy: str = "keep"
+    selection: Selection = Field(default_factory=Selection)
+    summary: dict[str, dict[str, int]]
+    unmapped: tuple[UnmappedValue, ...] = ()
+    mappings: tuple[MappingEntry, ...] = ()
+    changes: tuple[RecordChange, ...] = ()
+    api_calls: int = 0
+    api_budget_remaining: int | None = None
+    checksum: str = ""
+
+    @property
+    def pending(self) -> list[RecordChange]:
+        return [c for c in self.changes if c.action is not Action.NONE]
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.pending)
+
+    def computed_checksum(self) -> str:
+        """The checksum the plan's JSON carries (saved plans also hold it in ``checksum``)."""
+        return _checksum(self.model_dump(mode="json", exclude={"checksum"}))
+
+    def to_json(self) -> str:
+        body = self.model_dump(mode="json", exclude={"checksum"})
+        body["checksum"] = _checksum(body)
+        return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+
+    def save(self, path: Path) -> None:
+        atomic_write_text(path, self.to_json())
+
+
+def _checksum(body: dict[str, Any]) -> str:
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def load_plan(path: Path, shown: str | None = None) -> Plan:
+    """Read a saved plan, refusing other format versions and hand-edited files."""
+    name = shown or str(path)
+    try:
+        body = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PlanFileError(f"{name}: cannot read plan file: {exc.strerror}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise PlanFileError(f"{name}: not a plan file (invalid JSON: {exc})") from None
+    if not isinstance(body, dict) or "format_version" not in body:
+        raise PlanFileError(f"{name}: not a plan file (no format_version)")
+    if body["format_version"] != FORMAT_VERSION:
+        raise PlanFileError(
+            f"{name}: plan format_version {body['format_version']} is not supported (this "
+            f"syncset writes {FORMAT_VERSION}): plan again with this version"
+        )
+    stated = body.pop("checksum", None)
+    if stated != _checksum(body):
+        raise PlanFileError(
+            f"{name}: checksum does not match: the plan was edited after it was written; "
+            "plan again instead of editing the file"
+        )
+    try:
+        return Plan.model_validate({**body, "checksum": stated})
+    except ValidationError as exc:
+        raise PlanFileError(f"{name}: not a valid plan: {exc.errors()[0]['msg']}") from None
+
+
+def fingerprint(fields: dict[str, Any], marker: Any, disabled: bool) -> str:
+    """A digest of a live record as read (timestamps excluded: reading must not stale a plan)."""
+    body = {k: v for k, v in fields.items() if k not in ("created_at", "updated_at")}
+    marker_body = [marker.source, marker.source_id] if marker is not None else None
+    canonical = json.dumps([body, marker_body, disabled], sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:24]

@@ -1,0 +1,147 @@
+"""Dependency order as data, derived from the schemas' references.
+
+Creates and updates run in *waves*: a record is written after every record it references.
+Removals run in the reverse order. The kinds' references have cycles (a team points at its agile
+board, whose columns point back at the team), so records in a cycle are ordered by deferring the
+references that are optional: the record is created without them and they are set by a later
+update. A cycle of required references cannot be broken; it gets one stable error message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from syncset.errors import ConfigError, Problem
+from syncset.model import RecordKey
+
+
+@dataclass(frozen=True)
+class Edge:
+    """``source`` references ``target`` through ``field``; ``required`` edges cannot be deferred."""
+
+    source: RecordKey
+    target: RecordKey
+    field: str
+    required: bool
+
+
+@dataclass(frozen=True)
+class Order:
+    """Waves of records (each wave only references earlier waves) and the deferred references."""
+
+    waves: tuple[tuple[RecordKey, ...], ...]
+    deferred: frozenset[tuple[RecordKey, str]]
+    """``(record, top-level field)`` pairs to leave out at create and set in a later update."""
+
+    def flat(self) -> list[RecordKey]:
+        return [key for wave in self.waves for key in wave]
+
+    def wave_of(self) -> dict[RecordKey, int]:
+        return {key: index for index, wave in enumerate(self.waves) for key in wave}
+
+
+def order_records(nodes: Iterable[RecordKey], edges: Iterable[Edge]) -> Order:
+    """Order ``nodes`` so that every non-deferred edge points at an earlier wave.
+
+    Deterministic: ties are broken by ``(kind, id)``; the optional edges deferred to break a
+    cycle are chosen by the same order, so the same input always gives the same plan.
+    """
+    node_set = set(nodes)
+    active = sorted(
+        (
+            e
+            for e in edges
+            if e.source in node_set and e.target in node_set and e.source != e.target
+        ),
+        key=lambda e: (e.source, e.field, e.target),
+    )
+    deferred: set[tuple[RecordKey, str]] = set()
+    while True:
+        waves, stuck = _layers(node_set, [e for e in active if (e.source, e.field) not in deferred])
+        if not stuck:
+            return Order(tuple(waves), frozenset(deferred))
+        candidates = [
+            e
+            for e in active
+            if e.source in stuck
+            and e.target in stuck
+            and not e.required
+            and (e.source, e.field) not in deferred
+        ]
+        if not candidates:
+            raise _cycle_error(stuck, active)
+        choice = candidates[0]
+        deferred.add((choice.source, choice.field))
+
+
+def _layers(
+    nodes: set[RecordKey], edges: list[Edge]
+) -> tuple[list[tuple[RecordKey, ...]], set[RecordKey]]:
+    """Kahn's algorithm in layers; returns the layers and the nodes left in cycles."""
+    depends: dict[RecordKey, set[RecordKey]] = {node: set() for node in nodes}
+    users: dict[RecordKey, set[RecordKey]] = {node: set() for node in nodes}
+    for edge in edges:
+        depends[edge.source].add(edge.target)
+        users[edge.target].add(edge.source)
+    ready = sorted(node for node, deps in depends.items() if not deps)
+    waves: list[tuple[RecordKey, ...]] = []
+    done: set[RecordKey] = set()
+    while ready:
+        waves.append(tuple(ready))
+        done.update(ready)
+        following: set[RecordKey] = set()
+        for node in ready:
+            for user in users[node]:
+                depends[user].discard(node)
+                if not depends[user] and user not in done:
+                    following.add(user)
+        ready = sorted(following)
+    return waves, nodes - done
+
+
+def _on_cycles(stuck: set[RecordKey], edges: list[Edge]) -> set[RecordKey]:
+    """The stuck nodes that lie on a cycle (others are only waiting for one)."""
+    targets: dict[RecordKey, set[RecordKey]] = {}
+    for edge in edges:
+        if edge.source in stuck and edge.target in stuck:
+            targets.setdefault(edge.source, set()).add(edge.target)
+    on_cycle = set()
+    for start in stuck:
+        seen: set[RecordKey] = set()
+        frontier = list(targets.get(start, ()))
+        while frontier:
+            node = frontier.pop()
+            if node == start:
+                on_cycle.add(start)
+                break
+            if node not in seen:
+                seen.add(node)
+                frontier.extend(targets.get(node, ()))
+    return on_cycle or stuck
+
+
+def _cycle_error(stuck: set[RecordKey], edges: list[Edge]) -> ConfigError:
+    stuck = _on_cycles(stuck, edges)
+    members = sorted(stuck)
+    path = " → ".join(f"{kind}/{record_id}" for kind, record_id in members)
+    fields = sorted({f"{e.source[0]}.{e.field}" for e in edges if e.source in stuck})
+    return ConfigError(
+        [
+            Problem(
+                "(references)",
+                0,
+                0,
+                f"reference cycle of required fields cannot be ordered: {path} "
+                f"(through {', '.join(fields)}); make one of them optional or remove it",
+            )
+        ]
+    )
+
+
+def reverse_waves(
+    order: Order, keys: Mapping[RecordKey, object] | set[RecordKey]
+) -> list[RecordKey]:
+    """Keys in removal order: dependants before what they depend on."""
+    rank = order.wave_of()
+    return sorted(keys, key=lambda key: (-rank.get(key, -1), key))

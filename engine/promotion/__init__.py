@@ -1,0 +1,1 @@
+"""Promotion: compare, promote and snapshot between folders and accounts."""

@@ -1,0 +1,250 @@
+"""Promote: carry records from one environment folder to the next as a git branch and commit.
+
+Files are copied unchanged (what differs between accounts lives in each environment's
+mappings.yaml), so ``git diff`` and ``syncset compare`` show exactly what waits to be promoted.
+Every refusal happens before anything is written; a destination that would no longer validate
+after the copy is restored byte for byte. The commit is made with gitpython on a new branch
+``promote/SRC-to-DST/<yyyymmdd-hhmmss>``, ready to push for a pull request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from syncset.config.syncsets import closure, get_syncset, reachable
+from syncset.config.validate import records_in_context, validate_environment
+from syncset.errors import ConfigError, RefusedError, RepositoryError, SyncsetError
+from syncset.model import Environment, RecordKey
+from syncset.promotion.compare import Comparison, compare_folders
+from syncset.promotion.gitrepo import open_repo
+
+
+@dataclass
+class Promotion:
+    source: str
+    destination: str
+    records: list[RecordKey]
+    files: dict[str, str] = field(default_factory=dict)
+    """Destination path → source path, repository-relative."""
+    comparison: Comparison | None = None
+    branch: str | None = None
+    commit: str | None = None
+    also_carried: list[RecordKey] = field(default_factory=list)
+    """Records not selected but in the same file as a selected one."""
+
+    def by_kind(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for kind, record_id in sorted(self.records):
+            out.setdefault(kind, []).append(record_id)
+        return out
+
+
+def promote(
+    root: Path,
+    source: str,
+    destination: str,
+    *,
+    sync_set: str | None = None,
+    ids: tuple[str, ...] = (),
+    commit: bool = True,
+    now: datetime | None = None,
+) -> Promotion:
+    """Copy the selected records' files from ``source`` to ``destination``."""
+    repo = open_repo(root)
+    if repo is None:
+        raise RepositoryError(f"{root} is not a git repository: promote works on git branches")
+    target = validate_environment(root, destination)
+    if target.config.promotes_from != source:
+        declared = target.config.promotes_from or "nothing"
+        raise RefusedError(
+            f"{destination} promotes from {declared}, not {source}: set promotes_from: {source} "
+            f"in environments/{destination}/environment.yaml to allow it"
+        )
+    dirty = repo.git.status("--porcelain", "--", target.relative_folder)
+    if dirty.strip():
+        raise RefusedError(
+            f"{target.relative_folder} has uncommitted changes; commit or stash them first:\n"
+            + dirty
+        )
+    source_env = validate_environment(root, source)
+    in_context = records_in_context(root, source, target)
+    comparison = compare_folders(source, destination, in_context, target.records)
+    differing = {(e.kind, e.id) for e in comparison.differing()}
+    selected = _select(root, source_env, sync_set, ids, differing)
+    promotion = Promotion(source, destination, sorted(selected), comparison=comparison)
+    if not selected:
+        return promotion
+    promotion.files = _file_moves(source_env, target, selected)
+    carried = {
+        key
+        for key, record in source_env.records.items()
+        if record.origin.path in set(promotion.files.values()) and key not in selected
+    }
+    promotion.also_carried = sorted(carried)
+    originals = _copy(root, promotion.files)
+    try:
+        validate_environment(root, destination)
+    except ConfigError as exc:
+        _restore(root, originals)
+        raise RefusedError(
+            f"after the copy {destination} would not validate, so nothing was changed:\n{exc}\n"
+            "promote the records it needs too (e.g. with --sync-set)"
+        ) from None
+    if commit:
+        try:
+            _commit(repo, promotion, now or datetime.now(UTC), sync_set)
+        except Exception as exc:  # git refused: leave the tree as it was
+            _restore(root, originals)
+            raise RepositoryError(f"git refused the promotion commit: {exc}") from None
+    return promotion
+
+
+def _select(
+    root: Path,
+    source: Environment,
+    sync_set: str | None,
+    ids: tuple[str, ...],
+    differing: set[RecordKey],
+) -> set[RecordKey]:
+    """The records to carry: a sync set's closure, the named ids with what they need, or
+    every record that differs; in each case only those that differ from the destination."""
+    if sync_set:
+        wanted = set(closure(source, get_syncset(root, sync_set)).records)
+    elif ids:
+        wanted = set()
+        for ref in ids:
+            kind, _, record_id = ref.partition("/")
+            if (kind, record_id) not in source.records:
+                raise SyncsetError(f"--id {ref}: no such record in {source.name}")
+            wanted |= reachable(source, [(kind, record_id)])[0]
+    else:
+        wanted = set(differing)
+    return wanted & differing
+
+
+def _file_moves(
+    source: Environment, target: Environment, selected: set[RecordKey]
+) -> dict[str, str]:
+    """Destination path → source path for every file to copy; refuses ambiguous layouts."""
+    source_prefix = source.relative_folder + "/"
+    target_prefix = target.relative_folder + "/"
+    by_target_file: dict[str, set[RecordKey]] = {}
+    for key, record in target.records.items():
+        by_target_file.setdefault(record.origin.path, set()).add(key)
+    by_source_file: dict[str, set[RecordKey]] = {}
+    for key, record in source.records.items():
+        by_source_file.setdefault(record.origin.path, set()).add(key)
+    moves: dict[str, str] = {}
+    for key in sorted(selected):
+        source_path = source.records[key].origin.path
+        existing = target.records.get(key)
+        if existing is not None:
+            destination_path = existing.origin.path
+        else:
+            destination_path = target_prefix + source_path.removeprefix(source_prefix)
+        held = by_target_file.get(destination_path, set())
+        if not held <= by_source_file[source_path]:
+            others = ", ".join(f"{k}/{i}" for k, i in sorted(held - by_source_file[source_path]))
+            raise RefusedError(
+                f"{destination_path} also holds {others}, which {source_path} does not: "
+                "split the file so that each record can be promoted on its own"
+            )
+        previous = moves.get(destination_path)
+        if previous is not None and previous != source_path:
+            raise RefusedError(f"{destination_path} would receive two source files")
+        moves[destination_path] = source_path
+    return moves
+
+
+def _copy(root: Path, moves: dict[str, str]) -> dict[str, bytes | None]:
+    """Copy byte for byte (line ends included); returns what each destination held before."""
+    from syncset.config.yamlio import atomic_write_bytes
+
+    originals: dict[str, bytes | None] = {}
+    for destination, source in moves.items():
+        path = root / destination
+        originals[destination] = path.read_bytes() if path.exists() else None
+        atomic_write_bytes(path, (root / source).read_bytes())
+    return originals
+
+
+def _restore(root: Path, originals: dict[str, bytes | None]) -> None:
+    """Put every destination back as it was, removing folders the copy created."""
+    for relative, content in originals.items():
+        path = root / relative
+        if content is not None:
+            path.write_bytes(content)
+            continue
+        path.unlink(missing_ok=True)
+        folder = path.parent
+        while folder != root and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
+
+
+def _commit(repo: object, promotion: Promotion, now: datetime, sync_set: str | None) -> None:
+    """Commit only the promoted files on a new branch; on any refusal, leave git as it was.
+
+    ``git commit --only -- paths`` keeps whatever else the user had staged out of the commit
+    (and staged), and runs the repository's hooks like any commit.
+    """
+    import git
+
+    assert isinstance(repo, git.Repo)
+    stamp = now.strftime("%Y%m%d-%H%M%S")
+    branch = f"promote/{promotion.source}-to-{promotion.destination}/{stamp}"
+    taken = {head.name for head in repo.heads}
+    suffix = 2
+    while branch in taken:  # a second promotion within the same second
+        branch = f"promote/{promotion.source}-to-{promotion.destination}/{stamp}-{suffix}"
+        suffix += 1
+    previous = repo.active_branch.name if not repo.head.is_detached else repo.head.commit.hexsha
+    paths = sorted(promotion.files)
+    repo.git.checkout("-b", branch)
+    try:
+        repo.git.add("--", *paths)
+        repo.git.commit(
+            "-m", commit_message(promotion, sync_set), "--only", "--", *paths, env=_identity(repo)
+        )
+    except git.GitCommandError:
+        repo.git.reset("-q", "--", *paths)
+        repo.git.checkout("-q", previous)
+        repo.git.branch("-D", branch)
+        raise
+    promotion.branch = branch
+    promotion.commit = repo.head.commit.hexsha
+
+
+def _identity(repo: object) -> dict[str, str]:
+    """A committer identity for machines without one (fresh CI runners); git's own otherwise."""
+    import git
+
+    assert isinstance(repo, git.Repo)
+    reader = repo.config_reader()
+    if reader.get_value("user", "email", default="") and reader.get_value(
+        "user", "name", default=""
+    ):
+        return {}
+    return {
+        "GIT_AUTHOR_NAME": "syncset",
+        "GIT_AUTHOR_EMAIL": "syncset@localhost",
+        "GIT_COMMITTER_NAME": "syncset",
+        "GIT_COMMITTER_EMAIL": "syncset@localhost",
+    }
+
+
+def commit_message(promotion: Promotion, sync_set: str | None) -> str:
+    count = len(promotion.records)
+    scope = f" (sync set {sync_set})" if sync_set else ""
+    lines = [
+        f"Promote {promotion.source} → {promotion.destination}: {count} records{scope}",
+        "",
+    ]
+    for kind, ids in promotion.by_kind().items():
+        lines.append(f"{kind}: {', '.join(ids)}")
+    if promotion.also_carried:
+        carried = ", ".join(f"{k}/{i}" for k, i in promotion.also_carried)
+        lines += ["", f"Also carried (same files): {carried}"]
+    return "\n".join(lines) + "\n"

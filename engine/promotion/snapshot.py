@@ -1,0 +1,259 @@
+"""Snapshot: write a live account's configuration as YAML (4me Account Sync's "snapshot").
+
+How a team adopts an existing account, or takes drift into git. Records that already have a YAML
+twin are updated in place, field by field, with ruamel.yaml's round-trip writer, so comments,
+key order and formatting survive where values did not change; a templated value
+(``{{ vars.x }}``) is never overwritten with a literal. Other records get a new file
+``<kind>s/<id>.yaml`` with an id slugged from the natural key. References are written as record
+ids and reference-data natural keys (mapped back through mappings.yaml), never as live ids;
+secret values are never written: a ``{{ env("…") }}`` placeholder stands in their place.
+After a snapshot, a plan shows every snapshotted record as *Exists - no differences*, or as an
+adoption where the account's record carries no ownership marker yet.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from syncset.config.yamlio import atomic_write_text, round_trip
+from syncset.model import Environment, RecordKey
+from syncset.plan.build import slugify
+from syncset.plan.diff import diff_fields
+from syncset.plan.resolve import Resolution, natural_key
+from syncset.providers.base import LiveRecord
+from syncset.schemas import CATALOG, KindSpec
+
+SERVER_FIELDS = frozenset({"id", "created_at", "updated_at", "position"})
+
+
+@dataclass
+class SnapshotResult:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def snapshot(
+    resolution: Resolution,
+    kinds: Iterable[str] | None = None,
+    dry_run: bool = False,
+    root_ids: set[str] | None = None,
+) -> SnapshotResult:
+    """Write the account's records of ``kinds`` (all config kinds by default) into YAML,
+    with every record they reference; ``root_ids`` keeps only those records of ``kinds``."""
+    environment = resolution.environment
+    wanted = set(kinds or [spec.name for spec in CATALOG.config_kinds()])
+    all_ids = _assign_ids(resolution, [r for r in resolution.live.all() if r.kind in wanted])
+    roots = [
+        live
+        for kind in sorted(wanted)
+        for live in resolution.live.by_kind.get(kind, [])
+        if root_ids is None or all_ids.get(live.live_id) in root_ids
+    ]
+    chosen = _closure(resolution, roots)
+    ids = _assign_ids(resolution, chosen)
+    reverse = _reverse_mappings(environment)
+    result = SnapshotResult()
+    edits: dict[str, list[tuple[int, dict[str, Any], frozenset[str]]]] = {}
+    new_files: dict[Path, str] = {}
+    for live in chosen:
+        spec = CATALOG[live.kind]
+        values = _yaml_values(spec, live, resolution, ids, reverse)
+        key = (live.kind, ids[live.live_id])
+        match = resolution.matches.get(key)
+        if match is not None and match.live is not None and match.live.live_id == live.live_id:
+            record = match.record
+            comparable = resolution.comparable(key) or {}
+            changed = {
+                d.field.split("[", 1)[0].split(".", 1)[0]
+                for d in diff_fields(spec, resolution.desired[key], comparable)
+            }
+            if not changed:
+                result.unchanged += 1
+                continue
+            edits.setdefault(record.origin.path, []).append(
+                (record.origin.document, {n: values.get(n) for n in changed}, record.secrets)
+            )
+            result.updated.append(record.ref)
+        else:
+            path = environment.folder / f"{live.kind}s" / f"{key[1]}.yaml"
+            new_files[path] = _new_document(spec, key[1], values)
+            result.created.append(f"{live.kind}/{key[1]}")
+    if not dry_run:
+        for relative, changes in edits.items():
+            result.notes += _edit_file(environment.root / relative, changes)
+        for path, text in new_files.items():
+            atomic_write_text(path, text)
+    return result
+
+
+def _closure(resolution: Resolution, roots: list[LiveRecord]) -> list[LiveRecord]:
+    """``roots`` plus every config record they reference, transitively."""
+    chosen: dict[str, LiveRecord] = {}
+    stack = [
+        live
+        for live in roots
+        if not CATALOG[live.kind].reference_data and _wanted(resolution, live)
+    ]
+    while stack:
+        live = stack.pop()
+        if live.live_id in chosen:
+            continue
+        chosen[live.live_id] = live
+        spec = CATALOG[live.kind]
+        for ref in spec.references:
+            if CATALOG[ref.target].reference_data:
+                continue
+            for value in _ref_values(live.fields, ref.field, ref.child):
+                target = resolution.live_by_id.get(value)
+                if target is not None:
+                    stack.append(target)
+    # Sorted by natural key: which of two same-named records gets the plain slug must not
+    # depend on the account's (random) live ids.
+    return sorted(
+        chosen.values(),
+        key=lambda r: (r.kind, str(natural_key(CATALOG[r.kind], r.fields)), r.live_id),
+    )
+
+
+def _wanted(resolution: Resolution, live: LiveRecord) -> bool:
+    """Disabled records are snapshotted only when the YAML already declares them."""
+    return not live.disabled or live.live_id in resolution.yaml_id_of
+
+
+def _ref_values(fields: dict[str, Any], name: str, child: str | None) -> list[Any]:
+    if child is not None:
+        return [item.get(name) for item in fields.get(child) or [] if item.get(name)]
+    value = fields.get(name)
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _assign_ids(resolution: Resolution, chosen: list[LiveRecord]) -> dict[str, str]:
+    """Live id → YAML id: the matched record's id, else a unique slug of the natural key."""
+    ids = dict(resolution.yaml_id_of)
+    taken: set[RecordKey] = set(resolution.environment.records)
+    for live in chosen:
+        if live.live_id in ids:
+            continue
+        if live.owned_by() and live.marker is not None:
+            base = live.marker.source_id
+        else:
+            base = slugify(str(natural_key(CATALOG[live.kind], live.fields)[0]))
+        candidate, n = base, 2
+        while (live.kind, candidate) in taken:
+            candidate, n = f"{base}-{n}", n + 1
+        taken.add((live.kind, candidate))
+        ids[live.live_id] = candidate
+    return ids
+
+
+def _reverse_mappings(environment: Environment) -> dict[tuple[str, str], str]:
+    """This account's reference values back to the source values the YAML uses."""
+    return {
+        (kind, target.lower() if kind == "person" else target): source
+        for kind, table in environment.mappings.references.items()
+        for source, target in table.items()
+    }
+
+
+def _yaml_values(
+    spec: KindSpec,
+    live: LiveRecord,
+    resolution: Resolution,
+    ids: dict[str, str],
+    reverse: dict[tuple[str, str], str],
+) -> dict[str, Any]:
+    def as_yaml(target: str, live_id: Any) -> Any:
+        if live_id is None:
+            return None
+        if CATALOG[target].reference_data:
+            value = resolution.display_ref(target, live_id)
+            return reverse.get((target, value), value)
+        return ids.get(live_id, resolution.display_ref(target, live_id))
+
+    values: dict[str, Any] = {}
+    for name in spec.fields:
+        value = live.fields.get(name)
+        if name in spec.sensitive:
+            values[name] = _placeholder(spec, ids[live.live_id], name) if value else None
+            continue
+        ref = spec.reference(name)
+        if ref is not None:
+            value = (
+                [as_yaml(ref.target, v) for v in value or []]
+                if ref.many
+                else as_yaml(ref.target, value)
+            )
+        elif name in spec.children:
+            value = _children(spec, name, value or [], as_yaml)
+        values[name] = value
+    values["disabled"] = live.disabled
+    return values
+
+
+def _children(spec: KindSpec, name: str, items: list[dict[str, Any]], as_yaml: Any) -> list:
+    ordered = sorted(items, key=lambda item: item.get("position") or 0)
+    field_order = list(spec.children[name].model.model_fields)
+    out = []
+    for item in ordered:
+        clean = {
+            k: item[k]
+            for k in field_order
+            if k in item and k not in SERVER_FIELDS and item[k] is not None
+        }
+        for ref in spec.references:
+            if ref.child == name and clean.get(ref.field) is not None:
+                clean[ref.field] = as_yaml(ref.target, clean[ref.field])
+        out.append(clean)
+    return out
+
+
+def _placeholder(spec: KindSpec, record_id: str, name: str) -> str:
+    variable = re.sub(r"[^A-Z0-9]+", "_", f"{spec.name}_{record_id}_{name}".upper())
+    return '{{ env("' + variable + '") }}'
+
+
+def _new_document(spec: KindSpec, record_id: str, values: dict[str, Any]) -> str:
+    body: dict[str, Any] = {"kind": spec.name, "id": record_id}
+    for name in spec.fields:
+        value = values.get(name)
+        if value is None or value == [] or value == {} or (name == "disabled" and not value):
+            continue
+        body[name] = value
+    stream = io.StringIO()
+    round_trip().dump(body, stream)
+    return stream.getvalue()
+
+
+def _edit_file(path: Path, changes: list[tuple[int, dict[str, Any], frozenset[str]]]) -> list[str]:
+    """Update documents of one file in place, keeping comments and formatting elsewhere."""
+    yaml = round_trip()
+    text = path.read_text(encoding="utf-8")
+    documents = list(yaml.load_all(text))
+    notes = []
+    for index, values, _secrets in changes:
+        document = documents[index]
+        for name, value in values.items():
+            current = document.get(name)
+            if isinstance(current, str) and "{{" in current:
+                notes.append(
+                    f"{path.name}: {document.get('kind')}/{document.get('id')}: {name} is "
+                    "templated; left as it is (the account differs from what it renders to)"
+                )
+                continue
+            if value is None or (name == "disabled" and not value and name not in document):
+                document.pop(name, None)
+            else:
+                document[name] = value
+    stream = io.StringIO()
+    yaml.dump_all(documents, stream)
+    atomic_write_text(path, stream.getvalue())
+    return notes

@@ -1,0 +1,1 @@
+"""The one HTTP layer: auth, retries, limits, errors."""

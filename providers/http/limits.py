@@ -1,0 +1,139 @@
+"""Rate limits of the HTTP layer: a client-side burst limiter and pacing by the hourly budget.
+
+4me/Xurrent allows about 20 requests per 2 seconds and 3600 requests (5000 cost points) an hour
+per token; other platforms publish similar limits. Staying under them on our side is cheaper than
+being told off with a 429, and an hourly budget spent halfway through an apply would leave the
+account half-changed, so the client slows down before it runs out.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import math
+import threading
+import time
+from dataclasses import dataclass
+
+import httpx
+
+from syncset.providers.http.errors import RateLimited
+
+log = logging.getLogger("syncset.http")
+
+
+class BurstLimiter:
+    """At most ``requests`` sends in any ``per_seconds`` window, measured at the client.
+
+    The server counts a request when it *arrives*, which the client cannot see: a send delayed
+    by the scheduler arrives late and makes the gap to a later, quicker send look shorter. So a
+    slot counts from when it is taken until one window after its response came back (arrival is
+    never later than that), with a small margin on top. After a 429 the limiter pauses every
+    send for at least one whole window: our view of the server's window was wrong (another
+    client shares the token), so let it drain.
+    """
+
+    def __init__(self, requests: int, per_seconds: float) -> None:
+        self.requests = requests
+        self.window = per_seconds * 1.05 + 0.02
+        self._slots: list[list[float]] = []
+        """One ``[completed_at]`` per send still counted; ``inf`` while it is in flight."""
+        self._paused_until = 0.0
+        self._changed = threading.Condition()
+
+    def acquire(self) -> list[float]:
+        """Wait for a free slot and take it; hand it back to :meth:`complete` when answered."""
+        with self._changed:
+            for _ in range(100_000):
+                now = time.monotonic()
+                if now < self._paused_until:
+                    self._changed.wait(self._paused_until - now)
+                    continue
+                self._slots = [slot for slot in self._slots if slot[0] > now - self.window]
+                if len(self._slots) < self.requests:
+                    slot = [math.inf]
+                    self._slots.append(slot)
+                    return slot
+                earliest = min(slot[0] for slot in self._slots)
+                # All in flight: wait for an answer; else for the oldest answer to age out.
+                self._changed.wait(None if earliest == math.inf else earliest + self.window - now)
+            raise RateLimited("the burst limiter could not find a free slot")
+
+    def complete(self, slot: list[float]) -> None:
+        """The request of ``slot`` was answered (or failed): its window starts now."""
+        with self._changed:
+            slot[0] = time.monotonic()
+            self._changed.notify_all()
+
+    def pause(self, seconds: float) -> None:
+        with self._changed:
+            self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+
+
+@dataclass
+class Allowance:
+    """One hourly allowance as the server reports it (requests, or query-cost points)."""
+
+    limit: int | None = None
+    remaining: int | None = None
+    reset_at: float | None = None
+    """Epoch seconds when the allowance refills."""
+
+
+class Budget:
+    """Reads ``X-RateLimit-*`` and ``X-CostLimit-*`` and slows down before they run out.
+
+    Below ``reserve`` of an allowance, the calls left are spread evenly over the time until
+    it resets; at zero it waits for the reset, or gives up when that is beyond ``max_wait``.
+    """
+
+    def __init__(self, reserve: float, max_wait: float) -> None:
+        self.requests = Allowance()
+        self.cost = Allowance()
+        self._reserve = reserve
+        self._max_wait = max_wait
+
+    def observe(self, headers: httpx.Headers) -> None:
+        for allowance, prefix in ((self.requests, "x-ratelimit"), (self.cost, "x-costlimit")):
+            limit, remaining = headers.get(f"{prefix}-limit"), headers.get(f"{prefix}-remaining")
+            reset = headers.get(f"{prefix}-reset")
+            if limit and limit.isdigit():
+                allowance.limit = int(limit)
+            if remaining and remaining.lstrip("-").isdigit():
+                allowance.remaining = int(remaining)
+            if reset and reset.replace(".", "", 1).isdigit():
+                allowance.reset_at = float(reset)
+
+    def pace(self) -> None:
+        delay = max(self._delay(self.requests, "request"), self._delay(self.cost, "cost"))
+        if delay > 0:
+            log.debug("budget low: pausing %.2fs", delay)
+            time.sleep(delay)
+
+    def _delay(self, allowance: Allowance, what: str) -> float:
+        if allowance.remaining is None or allowance.limit is None or allowance.reset_at is None:
+            return 0.0
+        until_reset = max(0.0, allowance.reset_at - time.time())
+        reserve = max(1, int(allowance.limit * self._reserve))
+        if allowance.remaining > reserve or until_reset == 0:
+            return 0.0
+        if allowance.remaining <= 0:
+            if until_reset > self._max_wait:
+                raise RateLimited(
+                    f"the account's hourly {what} budget ({allowance.limit}) is spent; it "
+                    f"refills in {until_reset:.0f}s: run again later"
+                )
+            allowance.remaining = None  # unknown until the next answer after the reset
+            return until_reset + 0.05
+        return min(until_reset / allowance.remaining, self._max_wait)
+
+
+def retry_after(response: httpx.Response, default: float = 1.0) -> float:
+    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date)."""
+    value = response.headers.get("retry-after", "").strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    parsed = email.utils.parsedate_to_datetime(value) if value else None
+    return max(0.0, parsed.timestamp() - time.time()) if parsed else default

@@ -1,0 +1,31 @@
+"""What ``syncset ping`` reports: reached, authenticated, and what each kind said."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from syncset.providers.http.limits import Allowance
+
+
+@dataclass
+class KindCheck:
+    """What ``syncset ping`` found for one kind: records on the first page, or the problem."""
+
+    kind: str
+    records: int | None = None
+    problem: str | None = None
+    category: str | None = None
+
+
+@dataclass
+class PingReport:
+    """The result of a provider's ``ping()``: reached, authenticated, and what each kind said."""
+
+    account: str
+    kinds: list[KindCheck] = field(default_factory=list)
+    requests: Allowance = field(default_factory=Allowance)
+    cost: Allowance = field(default_factory=Allowance)
+
+    @property
+    def ok(self) -> bool:
+        return all(check.problem is None for check in self.kinds)

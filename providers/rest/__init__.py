@@ -1,0 +1,1 @@
+"""A declarative JSON/REST provider."""

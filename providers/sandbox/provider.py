@@ -1,0 +1,394 @@
+"""The ``sandbox`` provider: a live account in a local SQLite file, the embedded default.
+
+It behaves like a real account so that the README, the demo and most tests need no server: it
+generates its own ids (upper-case, so never equal to a YAML slug), stores the ownership marker and
+``disabled``, stamps ``created_at``/``updated_at``, refuses references to records it does not
+hold, refuses a second record with a name that must be unique ("has already been taken", even
+against a disabled one, as 4me/Xurrent does), and refuses to delete a record still in use.
+
+Writes are single SQLite transactions. ``SYNCSET_SANDBOX_CHAOS`` (``kill_after=N`` or
+``fail_after=N``) makes the N+1th write kill the process or fail, for the tests that prove a
+killed or failed apply converges when run again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import sqlite3
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import wraps
+from pathlib import Path
+from typing import Any, ClassVar, Literal, ParamSpec, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from syncset.errors import ProviderError, WriteRejected
+from syncset.providers.base import ApiStats, Capabilities, LiveRecord, Marker, ProviderContext
+from syncset.schemas import CATALOG, KindSpec
+
+SCHEMA_VERSION = "1"
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS records (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    live_id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    unique_key TEXT,
+    source TEXT,
+    source_id TEXT,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    data TEXT NOT NULL,
+    UNIQUE (kind, unique_key),
+    UNIQUE (kind, source, source_id)
+);
+CREATE INDEX IF NOT EXISTS records_kind ON records (kind, seq);
+"""
+
+
+class SandboxSettings(BaseModel):
+    """``account:`` settings of a sandbox environment."""
+
+    model_config = ConfigDict(extra="forbid")
+    path: str
+    """The SQLite file, relative to the repository root (e.g. ``.syncset/dev.sqlite``)."""
+    create: bool = True
+    """Create the file on the first write; when false a missing file is an error."""
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _serialised(method: Callable[P, T]) -> Callable[P, T]:
+    """One call at a time: apply writes concurrently, and a SQLite connection is not shared."""
+
+    @wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        with args[0]._mutex:  # type: ignore[attr-defined]
+            return method(*args, **kwargs)
+
+    return wrapper
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def new_live_id() -> str:
+    return f"SBX-{secrets.token_hex(6).upper()}"
+
+
+class SandboxProvider:
+    """A sandbox account. Reads never create the file; the first write does."""
+
+    name: ClassVar[str] = "sandbox"
+    settings_model: ClassVar[type[BaseModel]] = SandboxSettings
+
+    def __init__(self, settings: SandboxSettings, context: ProviderContext) -> None:
+        self.path = Path(context.root) / settings.path
+        self.shown = settings.path
+        self._create = settings.create
+        self._db: sqlite3.Connection | None = None
+        self._mutex = threading.RLock()
+        self._stats = ApiStats()
+        self._writes = 0
+        self._chaos = _parse_chaos(os.environ.get("SYNCSET_SANDBOX_CHAOS", ""))
+        if not self.path.exists() and not self._create:
+            raise ProviderError(
+                f"sandbox account {self.shown} does not exist (create: false in environment.yaml)"
+            )
+        if self.path.exists():
+            self._connect()
+
+    # -- the protocol ------------------------------------------------------------------------
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return Capabilities(
+            kinds=frozenset(CATALOG.names()),
+            removal="both",
+            writes_reference_data=True,
+            local=True,
+        )
+
+    @property
+    def stats(self) -> ApiStats:
+        return self._stats
+
+    def describe(self) -> str:
+        state = "" if self.path.exists() else " (new, empty)"
+        return f"sandbox {self.shown}{state}"
+
+    @_serialised
+    def list(self, kind: str) -> list[LiveRecord]:
+        self._stats.count(kind)
+        if self._db is None:
+            return []
+        rows = self._db.execute(
+            "SELECT live_id, kind, source, source_id, disabled, created_at, updated_at, data "
+            "FROM records WHERE kind = ? ORDER BY seq",
+            (kind,),
+        ).fetchall()
+        return [_live(row) for row in rows]
+
+    @_serialised
+    def get(self, kind: str, live_id: str) -> LiveRecord | None:
+        self._stats.count(kind)
+        if self._db is None:
+            return None
+        row = self._db.execute(
+            "SELECT live_id, kind, source, source_id, disabled, created_at, updated_at, data "
+            "FROM records WHERE kind = ? AND live_id = ?",
+            (kind, live_id),
+        ).fetchone()
+        return _live(row) if row else None
+
+    @_serialised
+    def find_by_marker(self, kind: str, marker: Marker) -> LiveRecord | None:
+        self._stats.count(kind)
+        if self._db is None:
+            return None
+        row = self._db.execute(
+            "SELECT live_id, kind, source, source_id, disabled, created_at, updated_at, data "
+            "FROM records WHERE kind = ? AND source = ? AND source_id = ?",
+            (kind, marker.source, marker.source_id),
+        ).fetchone()
+        return _live(row) if row else None
+
+    @_serialised
+    def create(self, kind: str, fields: dict[str, Any], marker: Marker | None) -> LiveRecord:
+        spec = CATALOG[kind]
+        db = self._writer()
+        self._before_write()
+        data = _with_child_ids(spec, {k: v for k, v in fields.items() if k != "disabled"}, {})
+        self._check_references(db, spec, data)
+        live_id = new_live_id()
+        now = _now()
+        try:
+            with db:
+                db.execute(
+                    "INSERT INTO records (live_id, kind, unique_key, source, source_id, disabled, "
+                    "created_at, updated_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        live_id,
+                        kind,
+                        _unique_key(spec, data),
+                        marker.source if marker else None,
+                        marker.source_id if marker else None,
+                        int(bool(fields.get("disabled", False))),
+                        now,
+                        now,
+                        json.dumps(data, sort_keys=True),
+                    ),
+                )
+        except sqlite3.IntegrityError as exc:
+            raise _rejection(spec, exc) from None
+        self._stats.count(kind)
+        created = self.get(kind, live_id)
+        assert created is not None
+        return created
+
+    @_serialised
+    def update(
+        self, kind: str, live_id: str, fields: dict[str, Any], marker: Marker | None = None
+    ) -> LiveRecord:
+        spec = CATALOG[kind]
+        db = self._writer()
+        current = self.get(kind, live_id)
+        if current is None:
+            raise WriteRejected(f"{kind} {live_id} does not exist in the account")
+        self._before_write()
+        data = {k: v for k, v in current.fields.items() if k not in ("created_at", "updated_at")}
+        changes = {k: v for k, v in fields.items() if k != "disabled"}
+        data.update(_with_child_ids(spec, changes, current.fields))
+        self._check_references(db, spec, data)
+        disabled = fields.get("disabled", current.disabled)
+        # An empty marker (Marker("", "")) clears it: how a rollback un-adopts a record.
+        kept = marker if marker is not None else current.marker
+        source = (kept.source or None) if kept else None
+        source_id = (kept.source_id or None) if kept and source else None
+        try:
+            with db:
+                db.execute(
+                    "UPDATE records SET unique_key = ?, source = ?, source_id = ?, disabled = ?, "
+                    "updated_at = ?, data = ? WHERE live_id = ?",
+                    (
+                        _unique_key(spec, data),
+                        source,
+                        source_id,
+                        int(bool(disabled)),
+                        _now(),
+                        json.dumps(data, sort_keys=True),
+                        live_id,
+                    ),
+                )
+        except sqlite3.IntegrityError as exc:
+            raise _rejection(spec, exc) from None
+        self._stats.count(kind)
+        updated = self.get(kind, live_id)
+        assert updated is not None
+        return updated
+
+    @_serialised
+    def remove(self, kind: str, live_id: str, how: Literal["disable", "delete"]) -> None:
+        if how == "disable":
+            self.update(kind, live_id, {"disabled": True})
+            return
+        db = self._writer()
+        users = db.execute(
+            "SELECT kind, live_id FROM records WHERE live_id != ? AND instr(data, ?) > 0",
+            (live_id, json.dumps(live_id)),
+        ).fetchall()
+        if users:
+            raise WriteRejected(f"is still used by {users[0][0]} {users[0][1]}")
+        self._before_write()
+        with db:
+            db.execute("DELETE FROM records WHERE live_id = ?", (live_id,))
+        self._stats.count(kind)
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        if self.path.is_dir():
+            raise ProviderError(f"sandbox account {self.shown} is a folder, not a SQLite file")
+        try:
+            db = sqlite3.connect(
+                self.path, timeout=30, isolation_level=None, check_same_thread=False
+            )
+            db.isolation_level = "DEFERRED"
+            db.execute("PRAGMA busy_timeout = 30000")
+            version = self._initialise(db)
+        except sqlite3.DatabaseError as exc:
+            raise ProviderError(
+                f"sandbox account {self.shown} is not a usable SQLite database ({exc}): "
+                "move it away to start an empty account"
+            ) from None
+        if version != SCHEMA_VERSION:
+            raise ProviderError(
+                f"sandbox account {self.shown} has schema version {version}, expected "
+                f"{SCHEMA_VERSION}: move it away to start an empty account"
+            )
+        self._db = db
+        return db
+
+    @staticmethod
+    def _initialise(db: sqlite3.Connection) -> str:
+        with db:
+            db.executescript(_DDL)
+            db.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
+                (SCHEMA_VERSION,),
+            )
+        row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return str(row[0])
+
+    def _writer(self) -> sqlite3.Connection:
+        if self._db is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            return self._connect()
+        return self._db
+
+    def _before_write(self) -> None:
+        self._writes += 1
+        kill_after = self._chaos.get("kill_after")
+        if kill_after is not None and self._writes > kill_after:
+            os.kill(os.getpid(), signal.SIGKILL)
+        fail_after = self._chaos.get("fail_after")
+        if fail_after is not None and self._writes > fail_after:
+            raise ProviderError("sandbox: injected fault (SYNCSET_SANDBOX_CHAOS)")
+
+    def _check_references(
+        self, db: sqlite3.Connection, spec: KindSpec, data: dict[str, Any]
+    ) -> None:
+        for ref in spec.references:
+            values: list[tuple[str, Any]]
+            if ref.child is None:
+                values = [(ref.field, data.get(ref.field))]
+            else:
+                values = [(ref.path, item.get(ref.field)) for item in data.get(ref.child, [])]
+            for field, value in values:
+                for live_id in value if isinstance(value, list) else [value]:
+                    if live_id is None:
+                        continue
+                    row = db.execute(
+                        "SELECT 1 FROM records WHERE live_id = ? AND kind = ?",
+                        (live_id, ref.target),
+                    ).fetchone()
+                    if row is None:
+                        raise WriteRejected(
+                            f"no {ref.target} with id {live_id} in the account", field.split("[")[0]
+                        )
+
+
+def _parse_chaos(text: str) -> dict[str, int]:
+    chaos: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, _, value = part.partition("=")
+        if key in ("kill_after", "fail_after") and value.isdigit():
+            chaos[key] = int(value)
+    return chaos
+
+
+def _live(row: tuple[Any, ...]) -> LiveRecord:
+    live_id, kind, source, source_id, disabled, created_at, updated_at, data = row
+    fields = json.loads(data)
+    fields["disabled"] = bool(disabled)
+    fields["created_at"] = created_at
+    fields["updated_at"] = updated_at
+    marker = Marker(source, source_id) if source else None
+    return LiveRecord(kind, live_id, fields, marker, bool(disabled))
+
+
+def _unique_key(spec: KindSpec, data: dict[str, Any]) -> str | None:
+    if not spec.unique_natural_key:
+        return None
+    return json.dumps([data.get(k) for k in spec.natural_key])
+
+
+def _with_child_ids(
+    spec: KindSpec, fields: dict[str, Any], current: dict[str, Any]
+) -> dict[str, Any]:
+    """Give child items ids, keeping the id of an item whose key is unchanged."""
+    out = dict(fields)
+    for name, child in spec.children.items():
+        if name not in fields:
+            continue
+        existing = {
+            tuple(item.get(k) for k in child.key): item.get("id") for item in current.get(name, [])
+        }
+        items = []
+        for item in fields[name]:
+            key = tuple(item.get(k) for k in child.key)
+            items.append({**item, "id": existing.get(key) or new_live_id()})
+        out[name] = items
+    return out
+
+
+def _rejection(spec: KindSpec, exc: sqlite3.IntegrityError) -> WriteRejected:
+    message = str(exc)
+    if "unique_key" in message:
+        field = spec.natural_key[0]
+        return WriteRejected(
+            f"{field.replace('_', ' ').capitalize()} has already been taken", field
+        )
+    if "source" in message:
+        return WriteRejected("another record already carries this ownership marker")
+    return WriteRejected(message)
+
+
+def open_sandbox(settings: BaseModel, context: ProviderContext) -> SandboxProvider:
+    assert isinstance(settings, SandboxSettings)
+    return SandboxProvider(settings, context)

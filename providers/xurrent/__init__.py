@@ -1,0 +1,1 @@
+"""4me/Xurrent over its GraphQL API."""

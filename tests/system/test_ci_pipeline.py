@@ -1,0 +1,202 @@
+"""The shipped workflows' own commands, step by step, on sandbox accounts in a git repository.
+
+A pull request promotes dev → qa; the plan workflow's steps produce the comment; after the merge
+the apply workflow's steps apply the plan reviewed on the pull request; the plan step run again
+shows no changes; a hand edit in the qa account is found by the drift workflow's step, which
+also offers it as a branch. Only the syncset steps run (the ones that call GitHub's API are
+covered by actionlint in test_workflows.py); each runs the exact ``run:`` text of the YAML.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+from ci_helpers import (
+    PROJECT_ROOT,
+    example_repo,
+    git,
+    hand_edit,
+    load_workflow,
+    run_gitlab_job,
+    run_step,
+    syncset_steps,
+)
+from ruamel.yaml import YAML
+
+from syncset.ci.comment import COMMENT_LIMIT, MARKER
+from syncset.plan.model import load_plan
+
+PLAN, APPLY, DRIFT = "syncset-plan.yml", "syncset-apply.yml", "syncset-drift.yml"
+GITHUB = {
+    "github.server_url": "https://github.com",
+    "github.repository": "widget/config",
+    "github.run_id": "123",
+    "github.token": "not-a-real-token",
+}
+
+
+@pytest.fixture
+def pull_request(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str]:
+    """The example repository on a branch made by ``syncset promote dev qa``; returns the base."""
+    monkeypatch.delenv("SYNCSET_ROOT", raising=False)
+    root = example_repo(tmp_path / "repo")
+    base = git(root, "rev-parse", "HEAD")
+    promote = run_step(
+        {"jobs": {"local": {}}}, "local", {"run": "syncset promote dev qa\n"}, root, {}
+    )
+    assert promote.code == 0, promote.stderr
+    assert git(root, "branch", "--show-current").startswith("promote/dev-to-qa/")
+    return root, base
+
+
+def documented_comment() -> str:
+    """The example comment of docs/ci.md (a blockquote), as the markdown it quotes."""
+    text = (PROJECT_ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+    block = text.split("shown as GitHub renders it:\n\n", 1)[1].split("\n\n", 1)[0]
+    return "\n".join(line[2:] for line in block.splitlines()) + "\n"
+
+
+def without_commits(text: str) -> str:
+    return re.sub(r"`[0-9a-f]{10}`", "`<commit>`", text)
+
+
+def run_plan_workflow(root: Path, base: str) -> dict[str, object]:
+    workflow = load_workflow(PLAN)
+    steps = syncset_steps(workflow, "plan")
+    assert [s["name"] for s in steps] == ["Validate", "Plan the changed environments"]
+    expressions = GITHUB | {"github.event.pull_request.base.sha": base}
+    validate = run_step(workflow, "plan", steps[0], root, expressions)
+    assert validate.code == 0, validate.stderr
+    plan = run_step(workflow, "plan", steps[1], root, expressions)
+    assert plan.code == 0, plan.stderr
+    comment = (root / "syncset-out" / "comment.md").read_text(encoding="utf-8")
+    return {"exitcode": plan.outputs["exitcode"], "comment": comment, "summary": plan.summary}
+
+
+def test_pull_request_merge_and_drift_through_the_workflow_steps(pull_request, tmp_path):
+    root, base = pull_request
+
+    # The pull request: the plan step writes one comment with the qa section and the footer.
+    planned = run_plan_workflow(root, base)
+    comment = str(planned["comment"])
+    assert planned["exitcode"] == "2"
+    assert comment.startswith(MARKER)
+    assert "### syncset plan: `qa`" in comment
+    assert "✅ **Prepared**: ready to apply" in comment
+    assert "**1 environment, 1 with changes, 0 without, 0 failed**" in comment
+    assert "```mermaid" in comment
+    assert len(comment) < COMMENT_LIMIT
+    assert planned["summary"] == comment
+    assert load_plan(root / "syncset-out" / "qa.plan.json").environment == "qa"
+    assert without_commits(comment) == without_commits(documented_comment())
+
+    # The merge; the apply workflow downloads the pull request's plans (here: a copy).
+    shutil.copytree(root / "syncset-out", root / "saved-plans")
+    branch = git(root, "branch", "--show-current")
+    git(root, "checkout", "-q", "main")
+    git(root, "merge", "-q", "--no-ff", branch, "-m", "Merge the promotion")
+    workflow = load_workflow(APPLY)
+    [find] = syncset_steps(workflow, "changed")
+    changed = run_step(
+        workflow,
+        "changed",
+        find,
+        root,
+        GITHUB | {"github.event.before": base, "inputs.environment": ""},
+    )
+    assert changed.code == 0, changed.stderr
+    environments = json.loads(changed.outputs["environments"])
+    assert environments == ["qa"]
+    [apply] = syncset_steps(workflow, "apply")
+    for env in environments:
+        expressions = GITHUB | {
+            "matrix.environment": env,
+            "steps.saved.outputs.plans": "saved-plans",
+        }
+        applied = run_step(workflow, "apply", apply, root, expressions)
+        assert applied.code == 0, applied.stdout + applied.stderr
+    report = (root / "syncset-out" / "apply.md").read_text(encoding="utf-8")
+    assert "| `qa` | ✅ completed | saved plan |" in report
+
+    # After the apply, the plan of the same change shows nothing left to do.
+    again = run_plan_workflow(root, base)
+    assert again["exitcode"] == "0"
+    assert "**1 environment, 0 with changes, 1 without, 0 failed**" in str(again["comment"])
+    assert "no changes, the account matches" in str(again["comment"])
+
+    # Someone edits the qa account by hand: the nightly drift step finds it.
+    hand_edit(root, "qa", "team", "description", "Edited by hand in the qa account")
+    workflow = load_workflow(DRIFT)
+    detect, offer = syncset_steps(workflow, "drift")
+    assert (detect["name"], offer["name"]) == (
+        "Detect drift",
+        "Offer the live values as a pull request",
+    )
+    found = run_step(workflow, "drift", detect, root, GITHUB | {"matrix.environment": "qa"})
+    assert found.code == 0, found.stderr
+    assert found.outputs["exitcode"] == "2"
+    assert "Drift in `qa`" in found.summary
+    assert "Edited by hand in the qa account" in found.summary
+
+    # ...and offers the live values as a branch, pushed for a pull request (gh stands in).
+    git(tmp_path, "init", "-q", "--bare", "origin.git")
+    git(root, "remote", "add", "origin", str(tmp_path / "origin.git"))
+    stand_ins = tmp_path / "bin"
+    stand_ins.mkdir()
+    gh = stand_ins / "gh"
+    gh.write_text(f'#!/bin/sh\necho "$@" >> {tmp_path / "gh.log"}\n', encoding="utf-8")
+    gh.chmod(0o755)
+    offered = run_step(
+        workflow, "drift", offer, root, GITHUB | {"matrix.environment": "qa"}, (stand_ins,)
+    )
+    assert offered.code == 0, offered.stderr
+    pushed = git(tmp_path / "origin.git", "branch", "--list", "drift/qa/*")
+    assert pushed.strip().startswith("drift/qa/")
+    assert "pr create --head drift/qa/" in (tmp_path / "gh.log").read_text(encoding="utf-8")
+    adopted = git(
+        root, "show", f"{pushed.strip()}:environments/qa/teams/application-development.yaml"
+    )
+    assert "description: Edited by hand in the qa account" in adopted
+    assert git(root, "branch", "--show-current") == "main"
+
+
+def test_the_gitlab_jobs_run_their_scripts_on_the_same_story(pull_request):
+    root, base = pull_request
+    pipeline = YAML(typ="safe").load((PROJECT_ROOT / "docs/ci/gitlab-ci.yml").read_text("utf-8"))
+    job_url = {"CI_JOB_URL": "https://gitlab.example/widget/config/-/jobs/1"}
+
+    merge_request = run_gitlab_job(
+        pipeline, "plan:merge-request", root, job_url | {"CI_MERGE_REQUEST_DIFF_BASE_SHA": base}
+    )
+    assert merge_request.returncode == 0, merge_request.stdout + merge_request.stderr
+    assert "SYNCSET_GITLAB_TOKEN is not set" in merge_request.stdout
+    comment = (root / "syncset-out" / "comment.md").read_text(encoding="utf-8")
+    assert "**1 environment, 1 with changes, 0 without, 0 failed**" in comment
+
+    git(root, "checkout", "-q", "main")
+    git(root, "merge", "-q", "--no-ff", "-", "-m", "Merge the promotion")
+    planned = run_gitlab_job(pipeline, "plan:main", root, {"CI_COMMIT_BEFORE_SHA": base})
+    assert planned.returncode == 0, planned.stderr
+    applied = run_gitlab_job(pipeline, "apply:qa", root, {})
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "| `qa` | ✅ completed | saved plan |" in (root / "syncset-out" / "apply.md").read_text(
+        encoding="utf-8"
+    )
+
+    hand_edit(root, "qa", "team", "description", "Edited by hand")
+    drift = run_gitlab_job(pipeline, "drift", root, job_url | {"SYNCSET_ENVIRONMENT": "qa"})
+    assert drift.returncode == 0, drift.stderr
+    assert "Edited by hand" in (root / "drift.md").read_text(encoding="utf-8")
+
+
+def test_the_gitlab_api_snippets_are_valid_python():
+    text = (PROJECT_ROOT / "docs/ci/gitlab-ci.yml").read_text(encoding="utf-8")
+    snippets = re.findall(r"python - <<'EOF'\n(.*?)\n\s*EOF", text, re.DOTALL)
+    assert len(snippets) == 2
+    for snippet in snippets:
+        compile(textwrap.dedent(snippet), "gitlab-ci.yml", "exec")

@@ -1,0 +1,307 @@
+"""One apply (or rollback) per environment at a time: holder, waiting, dead holders, garbage."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import pty
+import select
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from plan_apply_helpers import (
+    SYNCSET,
+    copy_seed,
+    duplicates,
+    load_people,
+    make_plan,
+    pending,
+    run_syncset,
+    seed_people,
+    syncset_environ,
+)
+
+from syncset.apply.lock import environment_lock, lock_path
+from syncset.errors import LockError
+
+
+def holder(pid: int, **extra: object) -> dict[str, object]:
+    return {
+        "owner": "alice",
+        "pid": pid,
+        "host": socket.gethostname(),
+        "command": "apply",
+        "started_at": "2026-11-20T10:00:00Z",
+        "started_epoch": time.time(),
+        "ttl_seconds": 3600,
+        **extra,
+    }
+
+
+def write_lock(root: Path, body: object) -> Path:
+    path = lock_path(root, "dev")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(body) if not isinstance(body, bytes | str) else body)
+    return path
+
+
+def dead_pid() -> int:
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
+
+
+# -- the lock itself --------------------------------------------------------------------------
+
+
+def test_the_lock_file_names_its_holder_and_is_removed_afterwards(tmp_path):
+    path = lock_path(tmp_path, "dev")
+
+    with environment_lock(tmp_path, "dev", "apply"):
+        body = json.loads(path.read_text())
+
+    assert body["pid"] == os.getpid()
+    assert body["host"] == socket.gethostname()
+    assert body["command"] == "apply"
+    assert body["owner"] and body["started_at"].endswith("Z")
+    assert body["ttl_seconds"] > 0
+    assert not path.exists()
+
+
+def test_the_lock_is_released_when_the_apply_raises(tmp_path):
+    with pytest.raises(RuntimeError), environment_lock(tmp_path, "dev", "apply"):
+        raise RuntimeError("boom")
+
+    assert not lock_path(tmp_path, "dev").exists()
+
+
+def test_a_held_lock_is_refused_with_who_holds_it_and_since_when(tmp_path):
+    write_lock(tmp_path, holder(os.getpid()))
+
+    with pytest.raises(LockError) as caught, environment_lock(tmp_path, "dev", "apply"):
+        pass
+
+    assert str(caught.value) == (
+        f"dev is locked by alice (pid {os.getpid()} on {socket.gethostname()}, apply) since "
+        "2026-11-20T10:00:00Z: wait for it, or pass --lock-timeout SECONDS"
+    )
+
+
+def test_a_held_lock_is_waited_for_up_to_the_timeout(tmp_path):
+    write_lock(tmp_path, holder(os.getpid()))
+    started = time.monotonic()
+
+    with pytest.raises(LockError), environment_lock(tmp_path, "dev", "apply", timeout=0.6):
+        pass
+
+    assert time.monotonic() - started >= 0.6
+
+
+def test_a_waiting_apply_goes_on_as_soon_as_the_holder_releases(tmp_path):
+    release = threading.Event()
+    held = threading.Event()
+
+    def first() -> None:
+        with environment_lock(tmp_path, "dev", "apply"):
+            held.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    held.wait(5)
+    threading.Timer(0.3, release.set).start()
+
+    with environment_lock(tmp_path, "dev", "rollback", timeout=5):
+        body = json.loads(lock_path(tmp_path, "dev").read_text())
+    thread.join()
+
+    assert body["command"] == "rollback"
+
+
+def test_a_lock_left_by_a_dead_process_is_taken_over_with_a_warning(tmp_path):
+    pid = dead_pid()
+    write_lock(tmp_path, holder(pid))
+    warnings: list[str] = []
+
+    with environment_lock(tmp_path, "dev", "apply", warn=warnings.append):
+        assert json.loads(lock_path(tmp_path, "dev").read_text())["pid"] == os.getpid()
+
+    assert warnings == [
+        f"taking over the lock of dev held by alice (pid {pid} on {socket.gethostname()}): "
+        f"process {pid} on this host is gone"
+    ]
+
+
+def test_a_lock_past_its_ttl_is_taken_over_with_a_warning(tmp_path):
+    write_lock(tmp_path, holder(os.getpid(), started_epoch=time.time() - 7200, ttl_seconds=60))
+    warnings: list[str] = []
+
+    with environment_lock(tmp_path, "dev", "apply", warn=warnings.append):
+        pass
+
+    assert len(warnings) == 1 and "its TTL of 60 s has passed" in warnings[0]
+
+
+def test_a_lock_held_on_another_host_is_not_taken_over_by_its_pid(tmp_path):
+    write_lock(tmp_path, holder(dead_pid(), host="ci-runner-7"))
+
+    with pytest.raises(LockError, match="locked by alice"), environment_lock(tmp_path, "dev", "x"):
+        pass
+
+
+@pytest.mark.parametrize("content", ["garbage\x00\xff", "[1, 2]", '{"owner": "x"}', ""])
+def test_a_lock_file_with_garbage_is_a_clear_message_and_is_left_alone(tmp_path, content):
+    path = write_lock(tmp_path, content)
+
+    with pytest.raises(LockError) as caught, environment_lock(tmp_path, "dev", "apply"):
+        pass
+
+    assert str(caught.value) == (
+        "lock file .syncset/locks/dev.lock is unreadable (not a syncset lock): if no apply is "
+        "running for dev, remove the file and run again"
+    )
+    assert path.read_text() == content
+
+
+def _contend(root: str, barrier, outcomes) -> None:
+    barrier.wait()
+    try:
+        with environment_lock(Path(root), "dev", "apply"):
+            time.sleep(0.01)
+        outcomes.put("held")
+    except LockError as exc:
+        outcomes.put("garbage" if "unreadable" in str(exc) else "locked")
+
+
+def test_contenders_that_lose_the_race_are_told_who_holds_the_lock(tmp_path):
+    context = multiprocessing.get_context("fork")
+    seen: list[str] = []
+    for _ in range(30):
+        barrier = context.Barrier(4)
+        outcomes = context.Queue()
+        processes = [
+            context.Process(target=_contend, args=(str(tmp_path), barrier, outcomes))
+            for _ in range(4)
+        ]
+        for process in processes:
+            process.start()
+        for process in processes:
+            process.join(10)
+        seen += [outcomes.get(timeout=5) for _ in processes]
+
+    assert "garbage" not in seen, seen.count("garbage")
+
+
+# -- two applies ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def seed(repo):
+    copy_seed(repo.root)
+    load_people(repo.root, seed_people("wdc-people"))
+    return repo
+
+
+class Waiting:
+    """``syncset apply dev`` on a terminal, holding the lock while it waits for 'yes'."""
+
+    def __init__(self, root: Path) -> None:
+        self.leader, follower = pty.openpty()
+        self.process = subprocess.Popen(
+            [str(SYNCSET), "apply", "dev"],
+            cwd=root,
+            env=syncset_environ(root),
+            stdin=follower,
+            stdout=follower,
+            stderr=follower,
+        )
+        os.close(follower)
+        self.output = b""
+
+    def read_until(self, text: bytes, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.output:
+            ready, _, _ = select.select([self.leader], [], [], max(0, deadline - time.monotonic()))
+            assert ready, self.output.decode(errors="replace")
+            try:
+                self.output += os.read(self.leader, 65536)
+            except OSError:
+                break
+        assert text in self.output, self.output.decode(errors="replace")
+
+    def answer(self, text: str) -> int:
+        os.write(self.leader, text.encode() + b"\n")
+        try:
+            self.read_until(b"Journal:")
+        finally:
+            code = self.process.wait(timeout=30)
+            os.close(self.leader)
+        return code
+
+
+def test_a_second_apply_is_refused_while_the_first_holds_the_lock(seed):
+    first = Waiting(seed.root)
+    first.read_until(b"Only 'yes' will be accepted")
+
+    second = run_syncset(seed.root, "apply", "dev", "--auto-approve")
+    first.answer("yes")
+
+    assert second.returncode == 1
+    assert second.stderr.startswith("error: dev is locked by ")
+    assert f"(pid {first.process.pid} on {socket.gethostname()}, apply) since " in second.stderr
+    assert "or pass --lock-timeout SECONDS" in second.stderr
+    assert second.stdout == ""
+
+
+def test_concurrent_applies_are_serialised_by_the_lock(seed):
+    first = Waiting(seed.root)
+    first.read_until(b"Only 'yes' will be accepted")
+    second = subprocess.Popen(
+        [str(SYNCSET), "apply", "dev", "--auto-approve", "--lock-timeout", "60"],
+        cwd=seed.root,
+        env=syncset_environ(seed.root),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(0.5)
+    assert second.poll() is None, "the second apply must wait, not fail"
+
+    assert first.answer("yes") == 0
+    out, err = second.communicate(timeout=60)
+
+    assert second.returncode == 0, err
+    assert b"Apply of dev: Completed (7 applied" in first.output
+    assert "No changes: the account already matches." in out
+    assert duplicates(seed.root) == {}
+    assert pending(make_plan(seed.root)) == {}
+
+
+def test_apply_with_a_garbage_lock_file_is_refused_with_a_clear_message(seed, cli):
+    write_lock(seed.root, "not a lock")
+
+    result = cli("apply", "dev", "--auto-approve")
+
+    assert result.code == 1
+    assert result.err == (
+        "error: lock file .syncset/locks/dev.lock is unreadable (not a syncset lock): if no "
+        "apply is running for dev, remove the file and run again\n"
+    )
+    assert not (seed.root / ".syncset/journal").exists()
+
+
+def test_rollback_takes_the_same_lock(seed, cli):
+    assert cli("apply", "dev", "--auto-approve").code == 0
+    (journal,) = (seed.root / ".syncset/journal/dev").glob("*.jsonl")
+    write_lock(seed.root, holder(os.getpid()))
+
+    result = cli("rollback", str(journal), "--auto-approve")
+
+    assert result.code == 1
+    assert "dev is locked by alice" in result.err

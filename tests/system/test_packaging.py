@@ -1,0 +1,78 @@
+"""The installed shape: one import package, ``syncset``, and nothing that a generic top-level
+name (``schemas``, ``engine``, ``providers``) on the same path could shadow or break."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+FOLDERS = {"engine": "syncset", "schemas": "syncset.schemas", "providers": "syncset.providers"}
+
+
+def _packages_on_disk() -> set[str]:
+    found = set()
+    for folder, name in FOLDERS.items():
+        for init in (PROJECT_ROOT / folder).rglob("__init__.py"):
+            parts = init.parent.relative_to(PROJECT_ROOT / folder).parts
+            found.add(".".join((name, *parts)))
+    return found
+
+
+def test_every_package_folder_is_listed_for_the_wheel() -> None:
+    config = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    listed = set(config["tool"]["setuptools"]["packages"])
+    assert listed == _packages_on_disk()
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Built from a copy of the sources, so the build leaves nothing in the checkout."""
+    source = tmp_path_factory.mktemp("source")
+    for name in (*FOLDERS, "pyproject.toml", "README.md"):
+        copy = shutil.copytree if (PROJECT_ROOT / name).is_dir() else shutil.copy2
+        copy(PROJECT_ROOT / name, source / name)
+    out = tmp_path_factory.mktemp("wheel")
+    pip = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation"]
+    subprocess.run(
+        [*pip, "--wheel-dir", str(out), str(source)],
+        check=True,
+        capture_output=True,
+    )
+    (built,) = out.glob("syncset-*.whl")
+    return built
+
+
+def test_the_wheel_holds_only_the_syncset_package_and_its_metadata(wheel: Path) -> None:
+    names = zipfile.ZipFile(wheel).namelist()
+    tops = {name.split("/", 1)[0] for name in names}
+    assert tops == {"syncset", next(t for t in tops if t.endswith(".dist-info"))}
+    modules = {name.removesuffix(".py").replace("/", ".") for name in names if name.endswith(".py")}
+    assert {f"{package}.__init__" for package in _packages_on_disk()} <= modules
+    assert {"syncset.__main__", "syncset.cli.__init__", "syncset.schemas.xurrent"} <= modules
+
+
+def test_syncset_runs_next_to_unrelated_top_level_packages_of_the_same_names(
+    tmp_path: Path,
+) -> None:
+    """``pip install schemas`` (or engine, providers) next to syncset must change nothing."""
+    decoys = tmp_path / "site"
+    for name in FOLDERS:
+        (decoys / name).mkdir(parents=True)
+        (decoys / name / "__init__.py").write_text("raise SyntaxError('not syncset')\n")
+    env = {"PYTHONPATH": str(decoys), "PATH": "/usr/bin:/bin", "SYNCSET_ROOT": str(PROJECT_ROOT)}
+    version = subprocess.run(
+        [sys.executable, "-m", "syncset", "--version"], capture_output=True, text=True, env=env
+    )
+    assert version.returncode == 0, version.stderr
+    assert version.stdout.startswith("syncset ")
+    validated = subprocess.run(
+        [sys.executable, "-m", "syncset", "validate", "dev"], capture_output=True, env=env
+    )
+    assert validated.returncode == 0, validated.stderr
