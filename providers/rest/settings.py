@@ -112,7 +112,9 @@ class KindEndpoints(_Strict):
     item: str | None = Field(default=None, description="Default: the list path + /{id}.")
     create: str | None = Field(default=None, description="Default: POST to the list path.")
     update_method: Literal["PATCH", "PUT"] = "PATCH"
-    record: str = Field(default="", description="JSON path of the record in write answers.")
+    record: str = Field(
+        default="", description="JSON path of the record in answers about one record (get, writes)."
+    )
     removal: Literal["disable", "delete"] = "disable"
     id_field: str = "id"
     ownership: Ownership = Field(default_factory=Ownership)

@@ -212,7 +212,8 @@ class RestHandler(JsonHandler):
             status, body = (
                 (200, app.shown(collection, record)) if record else (404, {"error": "not found"})
             )
-            self.send_json(status, body, headers)
+            wrapped = {"data": body} if collection == "flows" and status < 300 else body
+            self.send_json(status, wrapped, headers)
             return
         app.counters.add(f"list:{collection}")
         params = {k: v[0] for k, v in parse_qs(query).items()}
