@@ -62,7 +62,6 @@ class ApiStats:
 
     calls: int = 0
     budget_remaining: int | None = None
-    budget_limit: int | None = None
     by_kind: dict[str, int] = field(default_factory=dict)
 
     def count(self, kind: str | None = None, calls: int = 1) -> None:

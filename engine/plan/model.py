@@ -52,16 +52,6 @@ class PlanStatus(StrEnum):
     PREPARED = "prepared"
 
 
-STATUS_WORDS = {
-    "exists_no_differences": "Exists - no differences",
-    "exists_differences": "Exists - differences",
-    "doesnt_exist": "Doesn't exist",
-    "only_in_account_managed": "Only in the account - managed",
-    "only_in_account_unmanaged": "Only in the account - unmanaged",
-}
-"""Summary keys in the seeds' words; only_in_account is split by ownership."""
-
-
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 

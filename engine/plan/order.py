@@ -1,7 +1,8 @@
 """Dependency order as data, derived from the schemas' references.
 
 Creates and updates run in *waves*: a record is written after every record it references.
-Removals run in the reverse order. The kinds' references have cycles (a team points at its agile
+Removals are of records only in the account, which this graph of YAML records does not hold: the
+planner runs them last, kinds in reverse catalog order. The kinds' references have cycles (a team points at its agile
 board, whose columns point back at the team), so records in a cycle are ordered by deferring the
 references that are optional: the record is created without them and they are set by a later
 update. A cycle of required references cannot be broken; it gets one stable error message.
@@ -9,7 +10,7 @@ update. A cycle of required references cannot be broken; it gets one stable erro
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from syncset.errors import ConfigError, Problem
@@ -137,11 +138,3 @@ def _cycle_error(stuck: set[RecordKey], edges: list[Edge]) -> ConfigError:
             )
         ]
     )
-
-
-def reverse_waves(
-    order: Order, keys: Mapping[RecordKey, object] | set[RecordKey]
-) -> list[RecordKey]:
-    """Keys in removal order: dependants before what they depend on."""
-    rank = order.wave_of()
-    return sorted(keys, key=lambda key: (-rank.get(key, -1), key))

@@ -247,7 +247,6 @@ class HttpClient:
     def _observe(self, response: httpx.Response) -> None:
         self.budget.observe(response.headers)
         if self.budget.requests.limit is not None:
-            self.stats.budget_limit = self.budget.requests.limit
             self.stats.budget_remaining = self.budget.requests.remaining
 
     def _backoff(self, attempt: int) -> None:

@@ -25,7 +25,3 @@ class PingReport:
     kinds: list[KindCheck] = field(default_factory=list)
     requests: Allowance = field(default_factory=Allowance)
     cost: Allowance = field(default_factory=Allowance)
-
-    @property
-    def ok(self) -> bool:
-        return all(check.problem is None for check in self.kinds)

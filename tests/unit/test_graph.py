@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from syncset.errors import ConfigError
-from syncset.plan.order import Edge, order_records, reverse_waves
+from syncset.plan.order import Edge, order_records
 
 CAL = ("calendar", "office")
 HOL = ("holiday", "xmas")
@@ -97,10 +97,3 @@ def test_self_references_and_references_outside_the_records_do_not_order_anythin
 
     assert order.waves == ((TEAM,),)
     assert order.deferred == frozenset()
-
-
-def test_removals_run_dependants_first():
-    edges = [Edge(CAL, HOL, "holidays", False), Edge(TEAM, CAL, "work_hours", False)]
-    order = order_records([TEAM, CAL, HOL], edges)
-
-    assert reverse_waves(order, {HOL, TEAM, CAL}) == [TEAM, CAL, HOL]
