@@ -22,6 +22,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from faults import ENVIRON
+
 from syncset.apply.journal import Journal
 from syncset.apply.run import Applier, ApplyReport
 from syncset.config.validate import normalise, validate_environment
@@ -35,6 +37,7 @@ from syncset.schemas.environment import EnvironmentConfig, Mappings
 from syncset.workflow import PlanRun, open_provider, plan_environment
 
 SYNCSET = Path(sys.executable).with_name("syncset")
+FAULTS_SCRIPT = Path(__file__).resolve().with_name("faults.py")
 """The console script of this virtualenv (``.venv/bin/syncset``)."""
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -311,13 +314,19 @@ def run_syncset(
     *args: str,
     extra_env: dict[str, str] | None = None,
     timeout: float = 60,
+    faults: str | None = None,
     **popen: Any,
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real ``syncset`` console script in ``root`` (for kills, locks and terminals)."""
+    """Run the real ``syncset`` console script in ``root`` (for kills, locks and terminals).
+
+    ``faults`` (``kill_after=N`` or ``fail_after=N``) runs it through tests/faults.py instead,
+    with the sandbox's writes counted and struck after N."""
+    command = [str(SYNCSET)] if faults is None else [sys.executable, str(FAULTS_SCRIPT)]
+    extra = {**(extra_env or {}), **({ENVIRON: faults} if faults else {})}
     return subprocess.run(
-        [str(SYNCSET), *args],
+        [*command, *args],
         cwd=root,
-        env=syncset_environ(root, extra_env),
+        env=syncset_environ(root, extra),
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -6,17 +6,14 @@ generates its own ids (upper-case, so never equal to a YAML slug), stores the ow
 hold, refuses a second record with a name that must be unique ("has already been taken", even
 against a disabled one, as 4me/Xurrent does), and refuses to delete a record still in use.
 
-Writes are single SQLite transactions. ``SYNCSET_SANDBOX_CHAOS`` (``kill_after=N`` or
-``fail_after=N``) makes the N+1th write kill the process or fail, for the tests that prove a
-killed or failed apply converges when run again.
+Writes are single SQLite transactions. (The tests that kill or fail an apply after N writes
+patch this class from tests/faults.py: the shipped provider has no fault switch.)
 """
 
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import signal
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -99,8 +96,6 @@ class SandboxProvider:
         self._db: sqlite3.Connection | None = None
         self._mutex = threading.RLock()
         self._stats = ApiStats()
-        self._writes = 0
-        self._chaos = _parse_chaos(os.environ.get("SYNCSET_SANDBOX_CHAOS", ""))
         if not self.path.exists() and not self._create:
             raise ProviderError(
                 f"sandbox account {self.shown} does not exist (create: false in environment.yaml)"
@@ -167,7 +162,6 @@ class SandboxProvider:
     def create(self, kind: str, fields: dict[str, Any], marker: Marker | None) -> LiveRecord:
         spec = CATALOG[kind]
         db = self._writer()
-        self._before_write()
         data = _with_child_ids(spec, {k: v for k, v in fields.items() if k != "disabled"}, {})
         self._check_references(db, spec, data)
         live_id = new_live_id()
@@ -205,7 +199,6 @@ class SandboxProvider:
         current = self.get(kind, live_id)
         if current is None:
             raise WriteRejected(f"{kind} {live_id} does not exist in the account")
-        self._before_write()
         data = {k: v for k, v in current.fields.items() if k not in ("created_at", "updated_at")}
         changes = {k: v for k, v in fields.items() if k != "disabled"}
         data.update(_with_child_ids(spec, changes, current.fields))
@@ -249,7 +242,6 @@ class SandboxProvider:
         ).fetchall()
         if users:
             raise WriteRejected(f"is still used by {users[0][0]} {users[0][1]}")
-        self._before_write()
         with db:
             db.execute("DELETE FROM records WHERE live_id = ?", (live_id,))
         self._stats.count(kind)
@@ -301,15 +293,6 @@ class SandboxProvider:
             return self._connect()
         return self._db
 
-    def _before_write(self) -> None:
-        self._writes += 1
-        kill_after = self._chaos.get("kill_after")
-        if kill_after is not None and self._writes > kill_after:
-            os.kill(os.getpid(), signal.SIGKILL)
-        fail_after = self._chaos.get("fail_after")
-        if fail_after is not None and self._writes > fail_after:
-            raise ProviderError("sandbox: injected fault (SYNCSET_SANDBOX_CHAOS)")
-
     def _check_references(
         self, db: sqlite3.Connection, spec: KindSpec, data: dict[str, Any]
     ) -> None:
@@ -331,15 +314,6 @@ class SandboxProvider:
                         raise WriteRejected(
                             f"no {ref.target} with id {live_id} in the account", field.split("[")[0]
                         )
-
-
-def _parse_chaos(text: str) -> dict[str, int]:
-    chaos: dict[str, int] = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        key, _, value = part.partition("=")
-        if key in ("kill_after", "fail_after") and value.isdigit():
-            chaos[key] = int(value)
-    return chaos
 
 
 def _live(row: tuple[Any, ...]) -> LiveRecord:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faults
 import pytest
 from plan_apply_helpers import (
     copy_seed,
@@ -123,7 +124,7 @@ def test_apply_converges_once_the_conflict_is_resolved(name_taken, cli):
 def test_an_injected_provider_fault_fails_the_record_and_skips_what_needs_it(
     seed, cli, monkeypatch
 ):
-    monkeypatch.setenv("SYNCSET_SANDBOX_CHAOS", "fail_after=2")
+    faults.inject(monkeypatch, fail_after=2)
 
     result = cli("apply", "dev", "--auto-approve", "--parallelism", "1")
 
@@ -134,7 +135,7 @@ def test_an_injected_provider_fault_fails_the_record_and_skips_what_needs_it(
     assert (
         "failed  + holiday/new-years-day-2027 (create): "
         "environments/dev/holidays/new-years-day-2027.yaml:1:1: holiday/new-years-day-2027: "
-        "sandbox: injected fault (SYNCSET_SANDBOX_CHAOS)"
+        f"{faults.MESSAGE}"
     ) in result.out
     assert "failed  + product_backlog/expense-reporting (create)" in result.out
     assert (
@@ -154,9 +155,9 @@ def test_an_injected_provider_fault_fails_the_record_and_skips_what_needs_it(
 
 
 def test_apply_converges_after_an_injected_fault(seed, cli, monkeypatch):
-    monkeypatch.setenv("SYNCSET_SANDBOX_CHAOS", "fail_after=2")
+    injected = faults.inject(monkeypatch, fail_after=2)
     cli("apply", "dev", "--auto-approve", "--parallelism", "1")
-    monkeypatch.delenv("SYNCSET_SANDBOX_CHAOS")
+    injected.fail_after = None
 
     again = cli("apply", "dev", "--auto-approve")
 

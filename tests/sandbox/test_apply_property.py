@@ -14,7 +14,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from plan_apply_helpers import WDC_PEOPLE, apply_plan, duplicates, hand_create, load_people
@@ -171,11 +170,6 @@ def assert_applied(report: ApplyReport | None) -> None:
     if report is not None:
         problems = [(r.change.ref, r.outcome.value, r.message) for r in report.results]
         assert report.ok, [p for p in problems if p[1] != "applied"]
-
-
-@pytest.fixture(autouse=True)
-def _no_chaos(monkeypatch):
-    monkeypatch.delenv("SYNCSET_SANDBOX_CHAOS", raising=False)
 
 
 HAND_MADE_KINDS = ("holiday", "calendar", "product_backlog")

@@ -166,7 +166,7 @@ def test_a_rollback_of_a_killed_apply_disables_what_landed(seed, cli):
         "--auto-approve",
         "--parallelism",
         "1",
-        extra_env={"SYNCSET_SANDBOX_CHAOS": "kill_after=3"},
+        faults="kill_after=3",
     )
     assert result.returncode == -signal.SIGKILL
     assert len(managed_rows(seed.root)) == 3

@@ -1,6 +1,6 @@
 """An apply killed (SIGKILL) after N writes, then run again, converges: nothing lost or doubled.
 
-The real console script runs in a subprocess with ``SYNCSET_SANDBOX_CHAOS=kill_after=N``: the
+The real console script runs in a subprocess through tests/faults.py with ``kill_after=N``: the
 sandbox kills the process just before its write N+1. The seed scenario takes 8 writes: 7 creates
 in 4 waves, then the board's columns (deferred to break the team ↔ board cycle).
 """
@@ -52,7 +52,7 @@ def killed_apply(root, after: int, *args: str):
         "dev",
         "--auto-approve",
         *args,
-        extra_env={"SYNCSET_SANDBOX_CHAOS": f"kill_after={after}"},
+        faults=f"kill_after={after}",
     )
     assert result.returncode == -signal.SIGKILL, (result.returncode, result.stdout, result.stderr)
     return result
