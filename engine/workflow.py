@@ -1,16 +1,23 @@
-"""The phases wired together for the commands: validate → read live → resolve → plan.
+"""The phases wired together for the commands: validate → read live → resolve → plan → apply.
 
 Commands call these instead of repeating the wiring; each step stays a function of its inputs
 except :func:`open_provider` and :func:`syncset.plan.resolve.read_live`, which reach the account.
+A provider is a resource: :func:`opened` and :class:`PlanRun` close it when their ``with`` block
+ends, however it ends. :func:`apply_environment` is the one path of ``syncset apply`` and
+``syncset ci apply``: the same lock, the same gates, the same journal.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
+from types import TracebackType
 
 from syncset.apply.journal import Journal
+from syncset.apply.lock import environment_lock
 from syncset.apply.run import Applier, ApplyReport, RecordResult
 from syncset.config.validate import validate_environment
 from syncset.config.yamlio import gc_paused
@@ -26,20 +33,45 @@ from syncset.providers.registry import REGISTRY
 
 
 def open_provider(environment: Environment) -> Provider:
+    """The environment's provider, open; prefer :func:`opened`, which also closes it."""
     settings = dict(environment.account)
     name = settings.pop("provider")
     context = ProviderContext(root=str(environment.root), environment=environment.name)
     return REGISTRY.open(name, settings, context)
 
 
+@contextmanager
+def opened(environment: Environment) -> Iterator[Provider]:
+    """The environment's provider for the duration of the block."""
+    provider = open_provider(environment)
+    try:
+        yield provider
+    finally:
+        provider.close()
+
+
 @dataclass
 class PlanRun:
-    """Everything a plan was made from; apply reuses it instead of reading again."""
+    """Everything a plan was made from; apply reuses it instead of reading again.
+
+    It owns the open provider: use it as ``with plan_environment(...) as run:``.
+    """
 
     environment: Environment
     provider: Provider
     resolution: Resolution
     plan: Plan
+
+    def __enter__(self) -> PlanRun:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.provider.close()
 
 
 def plan_environment(
@@ -48,7 +80,7 @@ def plan_environment(
     selection: Selection = Selection(),
     environment: Environment | None = None,
 ) -> PlanRun:
-    """Validate, read the live account, resolve and plan. The provider is left open.
+    """Validate, read the live account, resolve and plan; the run holds the open provider.
 
     The cyclic garbage collector stays paused throughout: everything built here lives until
     the command ends, and full collections over it cost a tenth of a large plan.
@@ -110,6 +142,74 @@ def check_saved_plan(saved: Plan, run: PlanRun) -> None:
             f"environments/{saved.environment} changed since this plan was made: plan again "
             "and review the new plan"
         )
+
+
+class Stopped(StrEnum):
+    """Why an apply stopped at a gate before its first write."""
+
+    STALE_PLAN = "stale_plan"
+    """The saved plan no longer describes the environment folder: plan again."""
+    BEING_PREPARED = "being_prepared"
+    """References are still to be mapped (in the saved plan or in the account now)."""
+    NO_CHANGES = "no_changes"
+    """The account already matches."""
+
+
+@dataclass(frozen=True)
+class ApplyAttempt:
+    """What one environment's apply came to: a report, or the gate that stopped it."""
+
+    plan: Plan | None
+    report: ApplyReport | None = None
+    stopped: Stopped | None = None
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class ApplySteps:
+    """How a command takes part in an apply; every hook is optional."""
+
+    parallelism: int = 4
+    lock_timeout: float = 0.0
+    command: str = "apply"
+    show: Callable[[Plan], None] = lambda plan: None
+    """Called with the plan to apply once it is known, before any gate."""
+    confirm: Callable[[Plan], None] = lambda plan: None
+    """Asks before the first write; raises RefusedError for "no"."""
+    warn: Callable[[str], None] = lambda message: None
+    progress: Callable[[RecordResult], None] = lambda result: None
+
+
+def apply_environment(
+    root: Path, name: str, saved: Plan | None, selection: Selection, steps: ApplySteps
+) -> ApplyAttempt:
+    """Plan (or check a saved plan) and apply it under the environment's lock.
+
+    The gates, in order: a saved plan whose folder changed is stale; a plan that is Being
+    Prepared (saved, or made now) is not applied; nothing pending is nothing to do; then
+    ``confirm``. Records changed in the account since planning are left alone by the applier.
+    """
+    with (
+        environment_lock(root, name, steps.command, steps.lock_timeout, steps.warn),
+        plan_environment(root, name, selection) as run,
+    ):
+        plan = saved or run.plan
+        steps.show(plan)
+        try:
+            if saved is not None:
+                check_saved_plan(saved, run)
+        except PlanFileError as exc:
+            return ApplyAttempt(plan, stopped=Stopped.STALE_PLAN, message=str(exc))
+        try:
+            refuse_unprepared(plan)
+            refuse_unprepared(run.plan)
+        except RefusedError as exc:
+            return ApplyAttempt(plan, stopped=Stopped.BEING_PREPARED, message=str(exc))
+        if not plan.pending:
+            return ApplyAttempt(plan, stopped=Stopped.NO_CHANGES, message="no changes")
+        steps.confirm(plan)
+        report = execute_plan(run, plan, steps.parallelism, steps.command, steps.progress)
+    return ApplyAttempt(plan, report)
 
 
 def execute_plan(

@@ -19,7 +19,7 @@ from syncset.model import Environment
 from syncset.plan.order import Edge, order_records
 from syncset.plan.resolve import natural_key
 from syncset.schemas import CATALOG
-from syncset.workflow import open_provider
+from syncset.workflow import opened
 
 
 def load_into_sandbox(environment: Environment, path: Path) -> tuple[int, int]:
@@ -46,13 +46,10 @@ def load_into_sandbox(environment: Environment, path: Path) -> tuple[int, int]:
         records[(kind, str(data["id"]))] = normalise(spec, model)
     if problems:
         raise ConfigError(problems)
-    provider = open_provider(environment)
-    try:
+    with opened(environment) as provider:
         if not provider.capabilities.writes_reference_data:
             raise RefusedError("sandbox load works on sandbox accounts only")
         return _create_all(provider, records)
-    finally:
-        provider.close()
 
 
 def _create_all(provider: Any, records: dict[tuple[str, str], dict[str, Any]]) -> tuple[int, int]:

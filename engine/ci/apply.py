@@ -1,11 +1,11 @@
 """``ci apply``: after a merge, apply each changed environment and say how each one went.
 
-The rules are those of ``syncset apply``, reused rather than repeated: a saved plan is refused
-when its environment folder changed since planning (:func:`syncset.workflow.check_saved_plan`),
-an environment with unmapped references is not applied (``refuse_unprepared``), records changed in
-the account since planning are left alone as *stale*, and the environment's lock is held for the
-whole plan-and-apply so two applies of one checkout never overlap (CI runners on different
-machines are kept apart by the pipeline's concurrency group).
+The path is the one of ``syncset apply`` (:func:`syncset.workflow.apply_environment`): a saved
+plan is refused when its environment folder changed since planning, an environment with unmapped
+references is not applied, records changed in the account since planning are left alone as
+*stale*, and the environment's lock is held for the whole plan-and-apply so two applies of one
+checkout never overlap (CI runners on different machines are kept apart by the pipeline's
+concurrency group).
 
 Every environment ends in one of four states, which the markdown result lists:
 
@@ -25,17 +25,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from syncset.apply.lock import environment_lock
 from syncset.apply.run import ApplyReport, Outcome, RecordResult
 from syncset.ci.plan import mask_secrets, secret_values
-from syncset.errors import PlanFileError, RefusedError, SyncsetError
+from syncset.errors import PlanFileError, SyncsetError
 from syncset.plan.model import Plan, Selection, load_plan
-from syncset.workflow import (
-    check_saved_plan,
-    execute_plan,
-    plan_environment,
-    refuse_unprepared,
-)
+from syncset.workflow import ApplySteps, Stopped, apply_environment
 
 
 class EnvState(StrEnum):
@@ -96,28 +90,26 @@ def _apply_one(root: Path, name: str, options: ApplyOptions) -> EnvApply:
         if saved.environment != name:
             raise PlanFileError(f"{path.name} is a plan for {saved.environment}, not for {name}")
     selection = saved.selection if saved is not None else Selection()
-    with environment_lock(root, name, "ci apply", options.lock_timeout, options.warn):
-        run = plan_environment(root, name, selection)
-        try:
-            if saved is not None:
-                try:
-                    check_saved_plan(saved, run)
-                except PlanFileError as exc:
-                    return EnvApply(name, EnvState.STALE, str(exc), saved=True)
-            plan = saved or run.plan
-            try:
-                refuse_unprepared(plan)
-                refuse_unprepared(run.plan)
-            except RefusedError as exc:
-                return EnvApply(name, EnvState.SKIPPED, str(exc), saved=saved is not None)
-            if not plan.pending:
-                return EnvApply(name, EnvState.COMPLETED, "no changes", saved=saved is not None)
-            if options.confirm is not None:
-                options.confirm(plan)
-            report = execute_plan(run, plan, options.parallelism, "ci apply", options.progress)
-        finally:
-            run.provider.close()
-    return _from_report(name, report, saved is not None)
+    steps = ApplySteps(
+        parallelism=options.parallelism,
+        lock_timeout=options.lock_timeout,
+        command="ci apply",
+        confirm=options.confirm or (lambda plan: None),
+        warn=options.warn,
+        progress=options.progress,
+    )
+    attempt = apply_environment(root, name, saved, selection, steps)
+    if attempt.report is not None:
+        return _from_report(name, attempt.report, saved is not None)
+    state = _STOPPED_STATE[attempt.stopped or Stopped.NO_CHANGES]
+    return EnvApply(name, state, attempt.message, saved=saved is not None)
+
+
+_STOPPED_STATE = {
+    Stopped.STALE_PLAN: EnvState.STALE,
+    Stopped.BEING_PREPARED: EnvState.SKIPPED,
+    Stopped.NO_CHANGES: EnvState.COMPLETED,
+}
 
 
 def _from_report(name: str, report: ApplyReport, saved: bool) -> EnvApply:

@@ -157,16 +157,13 @@ def plan_all(
         stale = out_dir / f"{item.environment}.plan.json"
         stale.unlink(missing_ok=True)  # never leave an older plan where a failed one should be
         try:
-            run = plan_environment(root, item.environment)
+            with plan_environment(root, item.environment) as run:
+                run.plan.save(stale)
+                graph = graph_of(run) if graph_of is not None else None
         except SyncsetError as exc:
             message = mask_secrets(str(exc), secret_values(root, item.environment))
             results.append(EnvPlan(item.environment, item.reason, error=message))
             continue
-        try:
-            run.plan.save(stale)
-            graph = graph_of(run) if graph_of is not None else None
-        finally:
-            run.provider.close()
         results.append(EnvPlan(item.environment, item.reason, plan=run.plan, graph=graph))
     return results
 

@@ -11,23 +11,15 @@ import typer
 from syncset.apply.journal import Journal, read_journal
 from syncset.apply.lock import environment_lock
 from syncset.apply.rollback import execute_rollback, plan_rollback
-from syncset.apply.run import ApplyReport
 from syncset.cli.app import app, console, console_err
 from syncset.cli.options import IdOption, KindOption, SyncSetOption
 from syncset.config.load import find_root
-from syncset.errors import RefusedError
+from syncset.errors import PlanFileError, RefusedError
 from syncset.plan.model import Plan, Selection, load_plan
 from syncset.plan.selection import check_selection
 from syncset.render import Format, render_plan
 from syncset.render.report import report_summary, result_line
-from syncset.workflow import (
-    PlanRun,
-    check_saved_plan,
-    execute_plan,
-    open_provider,
-    plan_environment,
-    refuse_unprepared,
-)
+from syncset.workflow import ApplySteps, Stopped, apply_environment, opened
 
 AutoApprove = Annotated[bool, typer.Option("--auto-approve", help="Apply without asking (for CI).")]
 LockTimeout = Annotated[
@@ -47,18 +39,6 @@ def confirm(question: str, auto_approve: bool) -> None:
     answer = typer.prompt(f"{question} Only 'yes' will be accepted", default="", show_default=False)
     if answer.strip() != "yes":
         raise RefusedError("not confirmed: nothing was changed")
-
-
-def run_apply(run: PlanRun, plan: Plan, parallelism: int, command: str) -> ApplyReport:
-    """Execute ``plan`` printing each record as it finishes; the caller holds the lock."""
-    console.print(f"In progress: applying {len(plan.pending)} changes to {plan.environment}")
-    return execute_plan(
-        run,
-        plan,
-        parallelism,
-        command,
-        lambda result: console.print(result_line(result), markup=False),
-    )
 
 
 @app.command()
@@ -84,24 +64,34 @@ def apply(
         environment = target
         selection = Selection(kinds=tuple(kind or ()), ids=tuple(ids or ()), sync_set=sync_set)
     check_selection(selection)
-    with environment_lock(root, environment, "apply", lock_timeout, _warn):
-        run = plan_environment(root, environment, selection)
-        try:
-            plan = saved or run.plan
-            if saved is not None:
-                check_saved_plan(saved, run)
-            else:
-                console.print(render_plan(plan, Format.TEXT), markup=False, end="")
-            refuse_unprepared(plan)
-            refuse_unprepared(run.plan)
-            if not plan.pending:
-                console.print("No changes: the account already matches.")
-                return
-            if saved is None:
-                confirm(f"Apply {len(plan.pending)} changes to {environment}?", auto_approve)
-            report = run_apply(run, plan, parallelism, "apply")
-        finally:
-            run.provider.close()
+
+    def show(plan: Plan) -> None:
+        if saved is None:
+            console.print(render_plan(plan, Format.TEXT), markup=False, end="")
+
+    def ask(plan: Plan) -> None:
+        if saved is None:
+            confirm(f"Apply {len(plan.pending)} changes to {environment}?", auto_approve)
+        console.print(f"In progress: applying {len(plan.pending)} changes to {plan.environment}")
+
+    steps = ApplySteps(
+        parallelism=parallelism,
+        lock_timeout=lock_timeout,
+        command="apply",
+        show=show,
+        confirm=ask,
+        warn=_warn,
+        progress=lambda result: console.print(result_line(result), markup=False),
+    )
+    attempt = apply_environment(root, environment, saved, selection, steps)
+    if attempt.stopped is Stopped.STALE_PLAN:
+        raise PlanFileError(attempt.message)
+    if attempt.stopped is Stopped.BEING_PREPARED:
+        raise RefusedError(attempt.message)
+    if attempt.report is None:
+        console.print("No changes: the account already matches.")
+        return
+    report = attempt.report
     console.print(report_summary(report), markup=False)
     console.print(f"Journal: {Path(report.journal or '').relative_to(root)}", markup=False)
     if not report.ok:
@@ -135,14 +125,15 @@ def rollback(
     from syncset.config.validate import validate_environment
 
     env = validate_environment(root, environment_name)
-    with environment_lock(root, environment_name, "rollback", lock_timeout, _warn):
-        provider = open_provider(env)
+    with (
+        environment_lock(root, environment_name, "rollback", lock_timeout, _warn),
+        opened(env) as provider,
+    ):
         journal = Journal.start(root, environment_name, "rollback", of=journal_file.name)
         try:
             outcomes = execute_rollback(provider, steps, journal)
         finally:
             journal.close()
-            provider.close()
     failed = [o for o in outcomes if o[1] != "restored"]
     for step, outcome in outcomes:
         console.print(f"  {outcome:>8} {step.ref}", markup=False)

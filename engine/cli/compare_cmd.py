@@ -15,7 +15,7 @@ from syncset.plan.resolve import read_live
 from syncset.promotion.compare import Comparison, compare_folders, compare_live
 from syncset.render import Format
 from syncset.render.compare import render_comparison
-from syncset.workflow import open_provider
+from syncset.workflow import opened
 
 
 def folder_comparison(source: str, destination: str, sync_set: str | None = None) -> Comparison:
@@ -46,11 +46,8 @@ def compare(
         root = find_root()
         states = []
         for name in (source, destination):
-            provider = open_provider(validate_environment(root, name))
-            try:
+            with opened(validate_environment(root, name)) as provider:
                 states.append(read_live(provider))
-            finally:
-                provider.close()
         keep = None
         if sync_set:
             members = closure(validate_environment(root, source), get_syncset(root, sync_set))

@@ -51,17 +51,14 @@ def drift(
     failed = False
     for name in environments:
         try:
-            run = plan_environment(root, name)
+            with plan_environment(root, name) as run:
+                result = drift_of(run.plan)
+                made = snapshot_branch(run, result) if branch else None
         except SyncsetError as exc:
             message = mask_secrets(str(exc), secret_values(root, name))
             console_err.print(f"error: {name}: {message}", markup=False)
             failed = True
             continue
-        try:
-            result = drift_of(run.plan)
-            made = snapshot_branch(run, result) if branch else None
-        finally:
-            run.provider.close()
         found.append(result)
         if made:
             console_err.print(f"{name}: live values written to branch {made}", markup=False)

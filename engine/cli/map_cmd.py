@@ -18,7 +18,7 @@ from syncset.promotion.mapping import (
     write_mappings,
 )
 from syncset.schemas import CATALOG
-from syncset.workflow import open_provider
+from syncset.workflow import opened
 
 
 @app.command("map")
@@ -35,11 +35,8 @@ def map_command(
     """Every reference the environment uses, mapped, automatic or unmapped, and where."""
     root = find_root()
     env = validate_environment(root, environment)
-    provider = open_provider(env)
-    try:
+    with opened(env) as provider:
         live = read_live(provider, [spec.name for spec in CATALOG.reference_kinds()])
-    finally:
-        provider.close()
     parsed = [parse_assignment(text) for text in assignments or []]
     if parsed:
         check_targets(live, parsed)

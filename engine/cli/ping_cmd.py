@@ -20,7 +20,7 @@ from syncset.config.load import find_root
 from syncset.config.validate import validate_environment
 from syncset.errors import ProviderError
 from syncset.providers.base import Provider
-from syncset.workflow import open_provider
+from syncset.workflow import opened
 
 if TYPE_CHECKING:  # the HTTP stack costs start-up time; load it only when pinging
     from syncset.providers.http.limits import Allowance
@@ -33,14 +33,12 @@ def ping(
 ) -> None:
     """Test the link: endpoint, credentials, account, permissions per kind, rate-limit budget."""
     env = validate_environment(find_root(), environment)
-    provider = open_provider(env)
     try:
-        report = _ping(provider)
+        with opened(env) as provider:
+            report = _ping(provider)
     except ProviderError as exc:
         category = getattr(exc, "category", "error")
         raise ProviderError(f"ping {environment}: {category}: {exc}") from None
-    finally:
-        provider.close()
     console.print(f"account: {report.account}")
     console.print(_table(report))
     console.print(f"requests used: {provider.stats.calls}")

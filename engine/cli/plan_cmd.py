@@ -45,8 +45,7 @@ def plan(
         changed_since=changed_since,
     )
     check_selection(selection)
-    run = plan_environment(root, environment, selection)
-    try:
+    with plan_environment(root, environment, selection) as run:
         result = run.plan
         if out is not None:
             result.save(out)
@@ -57,7 +56,5 @@ def plan(
             end="",
             soft_wrap=True,
         )
-    finally:
-        run.provider.close()
     if detailed_exitcode and (result.has_changes or result.unmapped):
         raise typer.Exit(2)

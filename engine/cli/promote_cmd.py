@@ -18,18 +18,15 @@ from syncset.promotion.mapping import reference_status
 from syncset.promotion.promote import promote
 from syncset.render.promotion import promotion_markdown
 from syncset.schemas import CATALOG
-from syncset.workflow import open_provider
+from syncset.workflow import opened
 
 
 def destination_references(root: Path, destination: str) -> tuple[list[Reference] | None, str]:
     """Mapping status of the destination after the promotion, or why it is unknown."""
     try:
         env = validate_environment(root, destination)
-        provider = open_provider(env)
-        try:
+        with opened(env) as provider:
             live = read_live(provider, [spec.name for spec in CATALOG.reference_kinds()])
-        finally:
-            provider.close()
     except SyncsetError as exc:
         return None, str(exc).splitlines()[0]
     return reference_status(env, live), ""

@@ -15,7 +15,7 @@ from syncset.plan.model import Selection
 from syncset.plan.resolve import read_live, resolve
 from syncset.plan.selection import check_selection
 from syncset.promotion.snapshot import snapshot
-from syncset.workflow import open_provider
+from syncset.workflow import opened
 
 
 @app.command("snapshot")
@@ -38,11 +38,8 @@ def snapshot_command(
         definition = get_syncset(root, sync_set)
         kinds = [definition.root]
         root_ids = set(definition.records) or None
-    provider = open_provider(env)
-    try:
+    with opened(env) as provider:
         resolution = resolve(env, read_live(provider))
-    finally:
-        provider.close()
     result = snapshot(resolution, kinds or None, dry_run=dry_run, root_ids=root_ids)
     verb = "would write" if dry_run else "wrote"
     for ref in result.created:

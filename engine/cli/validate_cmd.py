@@ -17,7 +17,7 @@ from syncset.model import Environment
 from syncset.plan.resolve import read_live
 from syncset.promotion.mapping import mapping_target_problems
 from syncset.schemas import CATALOG
-from syncset.workflow import open_provider
+from syncset.workflow import opened
 
 
 @app.command()
@@ -57,13 +57,10 @@ def validate(
 def _mapping_targets(environment: Environment, online: bool) -> list[Problem]:
     if not environment.mappings.references:
         return []
-    provider = open_provider(environment)
-    try:
+    with opened(environment) as provider:
         if not (online or provider.capabilities.local):
             return []
         live = read_live(provider, [spec.name for spec in CATALOG.reference_kinds()])
-    finally:
-        provider.close()
     return mapping_target_problems(environment, live)
 
 
