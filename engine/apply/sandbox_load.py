@@ -15,8 +15,8 @@ from pydantic import ValidationError
 from syncset.config.load import read_documents
 from syncset.config.validate import normalise
 from syncset.errors import ConfigError, Problem, RefusedError
-from syncset.model import Environment
-from syncset.plan.order import Edge, order_records
+from syncset.model import Environment, RecordKey
+from syncset.plan.order import order_records, reference_edges
 from syncset.plan.resolve import natural_key
 from syncset.schemas import CATALOG
 from syncset.workflow import opened
@@ -59,19 +59,12 @@ def _create_all(provider: Any, records: dict[tuple[str, str], dict[str, Any]]) -
         for key, fields in records.items()
         if CATALOG[key[0]].reference_data
     }
-    edges = []
-    for key, fields in records.items():
-        spec = CATALOG[key[0]]
-        for path, target, value in spec.reference_values(fields):
-            target_key = (
-                by_natural.get((target, value))
-                if CATALOG[target].reference_data
-                else (target, value)
-            )
-            if target_key in records and target_key != key:
-                top = path.split("[")[0]
-                edges.append(Edge(key, target_key, top, top in spec.required))
-    order = order_records(records, edges)
+
+    def target_of(kind: str, value: Any) -> RecordKey | None:
+        """Reference data in the file (a person's organization) orders the load too."""
+        return by_natural.get((kind, value)) if CATALOG[kind].reference_data else (kind, value)
+
+    order = order_records(records, reference_edges(records, target_of))
     live_by_natural: dict[tuple[str, Any], str] = {}
     for spec in CATALOG:
         for live in provider.list(spec.name):

@@ -10,7 +10,7 @@ reverse.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,7 +29,7 @@ from syncset.plan.model import (
     Use,
     fingerprint,
 )
-from syncset.plan.order import Edge, Order, order_records
+from syncset.plan.order import Order, order_records, reference_edges
 from syncset.plan.resolve import Match, MatchHow, ReferenceUse, Resolution, natural_key
 from syncset.providers.base import LiveRecord
 from syncset.schemas import CATALOG
@@ -37,19 +37,9 @@ from syncset.schemas import CATALOG
 KeyFilter = Callable[[RecordKey], bool]
 
 
-def record_edges(resolution: Resolution) -> Iterator[Edge]:
-    """References between the YAML records, as graph edges (reference data excluded)."""
-    for key, match in resolution.matches.items():
-        spec = CATALOG[key[0]]
-        for path, target, value in spec.reference_values(match.record.fields):
-            if CATALOG[target].reference_data:
-                continue
-            top = path.split("[")[0].split(".")[0]
-            yield Edge(key, (target, value), top, top in spec.required)
-
-
 def record_order(resolution: Resolution) -> Order:
-    return order_records(resolution.matches, record_edges(resolution))
+    fields = {key: match.record.fields for key, match in resolution.matches.items()}
+    return order_records(resolution.matches, reference_edges(fields))
 
 
 def build_plan(

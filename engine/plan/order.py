@@ -11,21 +11,59 @@ stable error message.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from syncset.errors import ConfigError, Problem
 from syncset.model import RecordKey
+from syncset.schemas import CATALOG
 
 
 @dataclass(frozen=True)
 class Edge:
-    """``source`` references ``target`` through ``field``; ``required`` edges cannot be deferred."""
+    """``source`` references ``target`` through ``field``; ``required`` edges cannot be deferred.
+
+    ``field`` is the top-level field (what apply leaves out to break a cycle); ``path`` names the
+    reference as a reader would (``columns.team`` for a child collection's field).
+    """
 
     source: RecordKey
     target: RecordKey
     field: str
     required: bool
+    path: str = ""
+
+
+TargetOf = Callable[[str, Any], RecordKey | None]
+"""The record a reference value points at, or None when it orders nothing."""
+
+
+def config_target(kind: str, value: Any) -> RecordKey | None:
+    """A configuration record by its id; reference data is mapped, never written: no edge."""
+    return None if CATALOG[kind].reference_data else (kind, str(value))
+
+
+def reference_edges(
+    records: Mapping[RecordKey, Mapping[str, Any]], target_of: TargetOf = config_target
+) -> list[Edge]:
+    """Every reference from one of ``records`` (key → fields) to another, once, sorted.
+
+    The one edge builder: the plan's waves, the sandbox loader and the graph views all order
+    and draw the same edges.
+    """
+    edges: set[Edge] = set()
+    for key, fields in records.items():
+        spec = CATALOG[key[0]]
+        for path, target, value in spec.reference_values(dict(fields)):
+            target_key = target_of(target, value)
+            if target_key is None or target_key == key or target_key not in records:
+                continue
+            top = path.split("[")[0].split(".")[0]
+            label = re.sub(r"\[\d+\]", "", path)
+            edges.add(Edge(key, target_key, top, top in spec.required, label))
+    return sorted(edges, key=lambda e: (e.source, e.field, e.path, e.target))
 
 
 @dataclass(frozen=True)

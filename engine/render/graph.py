@@ -13,15 +13,13 @@ needs no network. ``ci plan --graph`` draws only what changes, plus the records 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from syncset.errors import ConfigError
 from syncset.model import Environment, RecordKey
 from syncset.plan.model import Action, Plan
-from syncset.plan.order import Edge, order_records
-from syncset.schemas import CATALOG
+from syncset.plan.order import Edge, order_records, reference_edges
 
 CLASS_STYLES = {
     "create": "fill:#dafbe1,stroke:#1a7f37",
@@ -49,16 +47,7 @@ class RecordGraph:
 
 def environment_edges(environment: Environment) -> list[Edge]:
     """One edge per (record, field, target) reference between configuration records."""
-    edges: set[Edge] = set()
-    for key, record in environment.records.items():
-        spec = CATALOG[key[0]]
-        for path, target, value in spec.reference_values(record.fields):
-            if CATALOG[target].reference_data or (target, value) == key:
-                continue
-            top = path.split("[")[0].split(".")[0]
-            label = re.sub(r"\[\d+\]", "", path)
-            edges.add(Edge(key, (target, value), label, top in spec.required))
-    return sorted(edges, key=lambda e: (e.source, e.field, e.target))
+    return reference_edges({key: record.fields for key, record in environment.records.items()})
 
 
 def record_graph(environment: Environment, only: Iterable[RecordKey] | None = None) -> RecordGraph:
@@ -98,7 +87,7 @@ def mermaid(graph: RecordGraph) -> str:
         lines.append(f'  {node}["{_mermaid_text(_ref(key))}"]')
     for edge in graph.edges:
         arrow = "-->" if edge.required else "-.->"
-        label = _mermaid_text(edge.field)
+        label = _mermaid_text(edge.path)
         lines.append(f"  {ids[edge.source]} {arrow}|{label}| {ids[edge.target]}")
     used = sorted(set(graph.classes.values()))
     for name in used:
@@ -127,7 +116,7 @@ def dot(graph: RecordGraph) -> str:
         dashed = "" if edge.required else ", style=dashed"
         lines.append(
             f"  {_dot_text(_ref(edge.source))} -> {_dot_text(_ref(edge.target))} "
-            f"[label={_dot_text(edge.field)}{dashed}];"
+            f"[label={_dot_text(edge.path)}{dashed}];"
         )
     lines.append("}")
     return "\n".join(lines) + "\n"
