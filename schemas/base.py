@@ -57,6 +57,8 @@ class RecordModel(StrictModel):
 
     natural_key: ClassVar[tuple[str, ...]] = ("name",)
     unique_natural_key: ClassVar[bool] = True
+    key_is_email: ClassVar[bool] = False
+    """The natural key is an e-mail address: compared ignoring case, suggested by local part."""
     reference_data: ClassVar[bool] = False
     removal: ClassVar[Removal] = "disable"
     title: ClassVar[str] = ""
@@ -102,6 +104,11 @@ class KindSpec:
     sensitive: frozenset[str] = frozenset()
     fields: tuple[str, ...] = ()
     required: frozenset[str] = frozenset()
+    key_is_email: bool = False
+
+    def key_value(self, value: Any) -> Any:
+        """A natural-key value as it is compared: e-mail addresses ignore case."""
+        return value.lower() if self.key_is_email and isinstance(value, str) else value
 
     def reference(self, path: str) -> RefSpec | None:
         """The reference declared at ``path`` (``field`` or ``child[].field``), if any."""
@@ -210,4 +217,5 @@ def build_spec(model: type[RecordModel]) -> KindSpec:
         sensitive=sensitive,
         fields=fields,
         required=required,
+        key_is_email=model.key_is_email,
     )

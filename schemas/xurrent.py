@@ -198,6 +198,7 @@ class Person(RecordModel):
     """Reference data: people are mapped between accounts by primary e-mail, never copied."""
 
     natural_key: ClassVar[tuple[str, ...]] = ("primary_email",)
+    key_is_email: ClassVar[bool] = True
     reference_data: ClassVar[bool] = True
     kind: Literal["person"]
     name: NonEmptyStr

@@ -328,8 +328,7 @@ class Applier:
 
     def _live_ref(self, target: str, value: str) -> str:
         if CATALOG[target].reference_data:
-            key = value.lower() if target == "person" else value
-            live_id = self._reference_ids.get((target, key))
+            live_id = self._reference_ids.get((target, CATALOG[target].key_value(value)))
         else:
             with self._lock:
                 live_id = self._live_ids.get((target, value))

@@ -152,11 +152,7 @@ class Resolution:
 
 def natural_key(spec: KindSpec, fields: dict[str, Any]) -> tuple[Any, ...]:
     """The natural key of a record; e-mails compare case-insensitively."""
-    values = []
-    for name in spec.natural_key:
-        value = fields.get(name)
-        values.append(value.lower() if isinstance(value, str) and "email" in name else value)
-    return tuple(values)
+    return tuple(spec.key_value(fields.get(name)) for name in spec.natural_key)
 
 
 def resolve(environment: Environment, live: LiveState) -> Resolution:
@@ -230,10 +226,11 @@ def _map_references(
 
 
 def _map_one(kind: str, value: str, overlay: dict[str, str], existing: set[str]) -> Reference:
-    key = value.lower() if kind == "person" else value
+    spec = CATALOG[kind]
+    key = spec.key_value(value)
     mapped = overlay.get(value) or overlay.get(key)
     if mapped is not None:
-        mapped_key = mapped.lower() if kind == "person" else mapped
+        mapped_key = spec.key_value(mapped)
         state = MappingState.MAPPED if mapped_key in existing else MappingState.MISSING_TARGET
         return Reference(kind, value, state, mapped_key)
     if key in existing:

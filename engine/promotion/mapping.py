@@ -56,7 +56,7 @@ def mapping_target_problems(environment: Environment, live: LiveState) -> list[P
     for kind, table in environment.mappings.references.items():
         known = account_values(live, kind)
         for source, target in table.items():
-            value = target.lower() if kind == "person" else target
+            value = CATALOG[kind].key_value(target)
             if value in known:
                 continue
             line, col = locator.position(shown, 0, ("references", kind, source), at_value=True)
@@ -82,9 +82,8 @@ def parse_assignment(text: str) -> tuple[str, str, str]:
     if kind not in CATALOG or not CATALOG[kind].reference_data:
         names = ", ".join(s.name for s in CATALOG.reference_kinds())
         raise SyncsetError(f"--set {text}: {kind} is not a reference-data kind ({names})")
-    if kind == "person":
-        source, target = source.lower(), target.lower()
-    return kind, source, target
+    spec = CATALOG[kind]
+    return kind, spec.key_value(source), spec.key_value(target)
 
 
 def check_targets(live: LiveState, assignments: list[tuple[str, str, str]]) -> None:
@@ -115,7 +114,7 @@ def suggest(references: list[Reference], live: LiveState) -> list[Suggestion]:
 
 
 def _score(kind: str, value: str, target: str, name: str) -> tuple[float, str]:
-    if kind != "person":
+    if not CATALOG[kind].key_is_email:
         ratio = difflib.SequenceMatcher(None, value.lower(), target.lower()).ratio()
         return round(ratio, 2), "similar name"
     local = value.split("@", 1)[0].lower()

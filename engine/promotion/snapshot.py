@@ -158,7 +158,7 @@ def _assign_ids(resolution: Resolution, chosen: list[LiveRecord]) -> dict[str, s
 def _reverse_mappings(environment: Environment) -> dict[tuple[str, str], str]:
     """This account's reference values back to the source values the YAML uses."""
     return {
-        (kind, target.lower() if kind == "person" else target): source
+        (kind, CATALOG[kind].key_value(target)): source
         for kind, table in environment.mappings.references.items()
         for source, target in table.items()
     }
