@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -138,58 +139,88 @@ def _char_at(mark: Any) -> str:
         return ""
 
 
-MAX_FLOW_DEPTH = 500
-"""Deeper ``[``/``{`` nesting is refused before parsing: the C parser recurses on the C stack
-and a file of ~50,000 nested brackets would crash the process instead of raising."""
+MAX_DEPTH = 500
+"""Deeper nesting is refused before parsing: the C parser recurses on the C stack and a file of
+~50,000 nested collections would crash the process instead of raising."""
+
+_FLOW_BUDGET = MAX_DEPTH // 2
+_PREFIX = MAX_DEPTH // 4 - 2
+_BLOCK_PREFIX = re.compile(rf"^[ \t?:-]{{{_PREFIX},}}", re.MULTILINE)
+"""A line whose leading run of blanks and block indicators (``- ``, ``? ``, ``: ``) is this long
+may start a block collection deep enough to matter."""
+_ANY_BREAK_PREFIX = re.compile(rf"(?:^|[\n\r\x85\u2028\u2029])[ \t?:-]{{{_PREFIX},}}")
+"""The same after any line break libyaml knows (a lone CR, NEL, LS, PS): slower, so only for
+texts that hold one."""
 
 
-def _block_depth_problem(text: str, shown: str) -> Problem | None:
-    """Block nesting shows as indentation and ``- - -`` prefixes: refuse absurd depths."""
-    limit = 2 * MAX_FLOW_DEPTH
-    if len(text) <= limit:
-        return None
-    for number, line in enumerate(text.splitlines(), start=1):
-        if len(line) > limit and len(line) - len(line.lstrip(" -")) > limit:
-            return Problem(shown, number, 1, f"YAML nested more than {MAX_FLOW_DEPTH} levels deep")
-    return None
+def check_depth(text: str, shown: str) -> None:
+    """Refuse a document nested more than :data:`MAX_DEPTH` collections deep.
+
+    First a bound that no quoting can fool: flow nesting is at most the number of ``[`` and
+    ``{`` in the file, and block nesting at most twice the longest run of blanks and ``-?:``
+    indicators a line starts with (a nested block collection is indented further, or follows
+    an indicator on the same line). Nearly every file is below it; a file that is not is
+    measured exactly by one pass over libyaml's events, which keeps its own stack.
+    """
+    if text.count("[") + text.count("{") < _FLOW_BUDGET and not _long_block_prefix(text):
+        return
+    problem = _measured_depth_problem(text, shown)
+    if problem is not None:
+        raise YamlFileError(problem)
 
 
-def _flow_depth_problem(text: str, shown: str) -> Problem | None:
-    block = _block_depth_problem(text, shown)
-    if block is not None:
-        return block
-    if text.count("[") + text.count("{") < MAX_FLOW_DEPTH:
-        return None
+def _long_block_prefix(text: str) -> bool:
+    if _BLOCK_PREFIX.search(text):
+        return True
+    exotic_breaks = "\r" in text or not text.isascii()
+    return exotic_breaks and _ANY_BREAK_PREFIX.search(text) is not None
+
+
+def _measured_depth_problem(text: str, shown: str) -> Problem | None:
+    from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
+    from ruamel.yaml.main import CParser
+
+    parser = CParser(text)
     depth = 0
-    line = 1
-    quote = ""
-    for char in text:
-        if char == "\n":
-            line += 1
-        if quote:
-            if char == quote:
-                quote = ""
-            continue
-        if char in "'\"":
-            quote = char
-        elif char in "[{":
-            depth += 1
-            if depth > MAX_FLOW_DEPTH:
-                return Problem(
-                    shown, line, 1, f"YAML nested more than {MAX_FLOW_DEPTH} levels deep"
-                )
-        elif char in "]}":
-            depth = max(0, depth - 1)
+    try:
+        while parser.check_event():
+            event = parser.get_event()
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    return Problem(
+                        shown,
+                        mark.line + 1,
+                        mark.column + 1,
+                        f"YAML nested more than {MAX_DEPTH} levels deep: flatten the document",
+                    )
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+    except YAMLError:
+        return None  # not YAML: the real parse reports it, at a depth this pass has seen
+    finally:
+        parser.dispose()
     return None
 
 
 def parse_documents(text: str, shown: str) -> list[Any]:
     """Parse every document of a YAML stream with the C loader (no positions)."""
-    too_deep = _flow_depth_problem(text, shown)
-    if too_deep is not None:
-        raise YamlFileError(too_deep)
+    check_depth(text, shown)
     try:
         return list(_FAST.load_all(text))
+    except YAMLError as exc:
+        raise YamlFileError(_syntax_problem(exc, shown, text)) from None
+    except RecursionError:
+        raise YamlFileError(Problem(shown, 1, 1, "YAML nested too deeply to read")) from None
+
+
+def round_trip_documents(text: str, shown: str) -> list[Any]:
+    """Every document of ``text`` with comments and positions (the round-trip loader), nesting
+    bounded like :func:`parse_documents`."""
+    check_depth(text, shown)
+    try:
+        return list(round_trip().load_all(text))
     except YAMLError as exc:
         raise YamlFileError(_syntax_problem(exc, shown, text)) from None
     except RecursionError:
@@ -216,8 +247,8 @@ class Locator:
         if shown not in self._documents:
             try:
                 text = (self._root / shown).read_text(encoding="utf-8-sig")
-                self._documents[shown] = list(round_trip().load_all(text))
-            except (OSError, YAMLError, UnicodeDecodeError, RecursionError):
+                self._documents[shown] = round_trip_documents(text, shown)
+            except (OSError, UnicodeDecodeError, YamlFileError):
                 self._documents[shown] = []
         return self._documents[shown]
 

@@ -176,6 +176,8 @@ def load_plan(path: Path, shown: str | None = None) -> Plan:
         raise PlanFileError(f"{name}: cannot read plan file: {exc.strerror}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise PlanFileError(f"{name}: not a plan file (invalid JSON: {exc})") from None
+    except RecursionError:
+        raise PlanFileError(f"{name}: not a plan file (JSON nested too deeply)") from None
     if not isinstance(body, dict) or "format_version" not in body:
         raise PlanFileError(f"{name}: not a plan file (no format_version)")
     if body["format_version"] != FORMAT_VERSION:

@@ -178,11 +178,15 @@ def test_non_utf8_column_counts_characters_not_bytes(repo: Repo) -> None:
     assert problem == f"{TEAM}:3:13: not UTF-8 (byte 0xff): save the file as UTF-8"
 
 
+TOO_DEEP = "YAML nested more than 500 levels deep: flatten the document"
+
+
 def test_deep_flow_nesting_is_refused_before_parsing(repo: Repo) -> None:
     nested = "[" * 3000 + "]" * 3000
     repo.write(TEAM, f"kind: team\nid: a\nname: A\ndescription: {nested}\n")
 
-    assert repo.problems() == [f"{TEAM}:4:1: YAML nested more than 500 levels deep"]
+    # The root mapping is level 1: the 500th "[" (column 513) is level 501.
+    assert repo.problems() == [f"{TEAM}:4:513: {TOO_DEEP}"]
 
 
 def test_brackets_inside_quoted_strings_do_not_count_as_nesting(repo: Repo) -> None:
@@ -205,15 +209,13 @@ def test_pathological_flow_nesting_does_not_crash_the_process(repo: Repo) -> Non
     result = run_script(repo)
 
     assert result.returncode == 1
-    assert result.stderr.splitlines()[0] == (
-        f"error: {TEAM}:4:1: YAML nested more than 500 levels deep"
-    )
+    assert result.stderr.splitlines()[0] == f"error: {TEAM}:4:513: {TOO_DEEP}"
 
 
 def test_deep_block_nesting_is_refused_before_parsing(repo: Repo) -> None:
     repo.write(TEAM, "kind: team\nid: a\nname: A\ndescription:\n  " + "- " * 1500 + "x\n")
 
-    assert repo.problems() == [f"{TEAM}:5:1: YAML nested more than 500 levels deep"]
+    assert repo.problems() == [f"{TEAM}:5:1001: {TOO_DEEP}"]
 
 
 def test_block_nesting_under_the_limit_is_a_problem_not_a_traceback(repo: Repo) -> None:
@@ -232,6 +234,4 @@ def test_pathological_block_nesting_does_not_crash_the_process(repo: Repo) -> No
     result = run_script(repo)
 
     assert result.returncode == 1
-    assert result.stderr.splitlines()[0] == (
-        f"error: {TEAM}:5:1: YAML nested more than 500 levels deep"
-    )
+    assert result.stderr.splitlines()[0] == f"error: {TEAM}:5:1001: {TOO_DEEP}"
