@@ -1,10 +1,10 @@
 """The one HTTP layer of every provider that reaches a live account over the network.
 
 It owns what every such provider must get right once: authentication
-(:mod:`syncset.providers.http.auth`), a timeout on every call, retries only where they are safe, the
-burst limiter and budget pacing (:mod:`syncset.providers.http.limits`), counting calls into
-:class:`syncset.providers.base.ApiStats`, and error messages that never carry a secret
-(:mod:`syncset.providers.http.errors`; the classes are re-exported here).
+(:mod:`syncset.providers.http.auth`), a total deadline on every call (:mod:`syncset.providers.http.deadline`),
+retries only where they are safe, the burst limiter and budget pacing
+(:mod:`syncset.providers.http.limits`), counting calls into :class:`syncset.providers.base.ApiStats`, and error
+messages that never carry a secret (:mod:`syncset.providers.http.errors`; classes re-exported here).
 
 Why writes are special: a POST that timed out or lost its connection may have been committed.
 Re-sending it blindly creates a duplicate, so this layer never retries a write after it may
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import random
-import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -28,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt
 from syncset.errors import WriteRejected
 from syncset.providers.base import ApiStats
 from syncset.providers.http.auth import ApiKeyAuth, Auth, BearerAuth, ClientCredentials, NoAuth
+from syncset.providers.http.deadline import DeadlinePassed, deadline_client, ssl_verification
 from syncset.providers.http.errors import (
     AuthFailed,
     HttpError,
@@ -123,16 +123,11 @@ class HttpClient:
         self.limiter = BurstLimiter(settings.burst.requests, settings.burst.per_seconds)
         self.budget = Budget(settings.budget_reserve, settings.max_wait_seconds)
         self._lock = threading.Lock()
-        verify: bool | ssl.SSLContext = settings.verify_tls
-        if settings.verify_tls and settings.ca_bundle:
-            verify = ssl.create_default_context(cafile=settings.ca_bundle)
-        self._client = httpx.Client(
-            timeout=httpx.Timeout(
-                settings.timeout_seconds, connect=settings.connect_timeout_seconds
-            ),
-            verify=verify,
-            headers={"User-Agent": "syncset", **(headers or {})},
-            follow_redirects=False,
+        self._client = deadline_client(
+            settings.timeout_seconds,
+            settings.connect_timeout_seconds,
+            ssl_verification(settings.verify_tls, settings.ca_bundle),
+            {"User-Agent": "syncset", **(headers or {})},
         )
 
     def close(self) -> None:
@@ -318,6 +313,8 @@ def _reason(exc: Exception) -> str:
         httpx.ReadError: "connection dropped",
         httpx.ConnectError: "connection failed",
     }
+    if isinstance(exc.__cause__, DeadlinePassed):
+        return "no whole answer within http.timeout_seconds"
     for cls, name in names.items():
         if isinstance(exc, cls):
             text = str(exc).lower()
