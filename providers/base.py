@@ -8,12 +8,16 @@ ids back to YAML ids; apply turns YAML ids into live ids). Providers declare wha
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Protocol
 
 from pydantic import BaseModel
 
+from syncset.schemas.types import SLUG_PATTERN
+
 MARKER_SOURCE = "syncset"
+_RECORD_ID = re.compile(SLUG_PATTERN)
 """The ``source`` value of the ownership marker on every record syncset manages."""
 
 
@@ -39,7 +43,18 @@ class LiveRecord:
     disabled: bool = False
 
     def owned_by(self, source: str = MARKER_SOURCE) -> bool:
-        return self.marker is not None and self.marker.source == source
+        """Whether ``source``'s marker is on the record, naming a valid record id.
+
+        A marker id no YAML record can have (``../environment``) was not written by syncset:
+        it is not believed, so the record counts as unmanaged and is matched by natural key
+        (an apply then marks it anew); such an id never becomes a file name or a plan's id.
+        """
+        marker = self.marker
+        return (
+            marker is not None
+            and marker.source == source
+            and bool(_RECORD_ID.match(marker.source_id))
+        )
 
 
 @dataclass(frozen=True)

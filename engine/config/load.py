@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from syncset.config.safepath import link_problem
 from syncset.config.yamlio import YamlFileError, gc_paused, parse_documents, read_text
 from syncset.errors import Problem, RepositoryError
 
@@ -64,23 +65,55 @@ def environment_folder(root: Path, name: str) -> Path:
             f"unknown environment {name!r}: no {ENVIRONMENTS_DIR}/{name}/{ENVIRONMENT_FILE} "
             f"(environments: {known})"
         )
+    if not folder.resolve().is_relative_to(root.resolve()):
+        raise RepositoryError(
+            f"{ENVIRONMENTS_DIR}/{name}: a symbolic link to {folder.resolve()}, outside the "
+            "repository: syncset reads and writes only inside it; move the folder in instead"
+        )
     return folder
 
 
-def record_files(folder: Path) -> list[Path]:
+def record_files(folder: Path, problems: list[Problem] | None = None) -> list[Path]:
     """Every ``*.yaml``/``*.yml`` below an environment folder except its two reserved files;
-    hidden files and folders are skipped. One walk of the tree (it is on every command's path)."""
+    hidden files and folders are skipped. One walk of the tree (it is on every command's path).
+
+    A symbolic link that leads out of the folder is never read (a Problem in ``problems``); one
+    that stays inside is read as a file, or skipped as a folder (its target is walked anyway).
+    """
     files: list[Path] = []
-    for directory, folders, names in os.walk(folder):
-        folders[:] = [name for name in folders if not name.startswith(".")]
-        top = directory == str(folder)
-        for name in names:
-            if name.startswith(".") or not name.endswith((".yaml", ".yml")):
-                continue
-            if top and name in RESERVED_FILES:
-                continue
-            files.append(Path(directory, name))
+    pending = [(folder, True)]
+    while pending:
+        directory, top = pending.pop()
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                name = entry.name
+                if name.startswith(".") or (top and name in RESERVED_FILES):
+                    continue
+                is_yaml = name.endswith((".yaml", ".yml"))
+                if entry.is_symlink():
+                    if not (is_yaml or entry.is_dir()):
+                        continue
+                    if _outside_link(Path(entry.path), folder, problems) or entry.is_dir():
+                        continue
+                elif entry.is_dir():
+                    pending.append((Path(entry.path), False))
+                    continue
+                if is_yaml:
+                    files.append(Path(entry.path))
     return sorted(files)
+
+
+def _outside_link(path: Path, folder: Path, problems: list[Problem] | None) -> bool:
+    """Whether the link ``path`` leads out of ``folder`` (and so must not be read)."""
+    why = link_problem(path, folder)
+    if why is not None and problems is not None:
+        problems.append(Problem(_shown(folder, path), 1, 1, why))
+    return why is not None
+
+
+def _shown(folder: Path, path: Path) -> str:
+    root = folder.parent.parent
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
 
 
 def read_documents(
@@ -121,12 +154,16 @@ def read_environment_files(
     digest, which a saved plan records so that apply can refuse it when the folder changed.
     """
     with gc_paused():
-        config = read_single(root, folder / ENVIRONMENT_FILE, problems, digest)
-        mappings_path = folder / MAPPINGS_FILE
-        mappings = (
-            read_single(root, mappings_path, problems, digest) if mappings_path.exists() else None
-        )
+        config_path, mappings_path = folder / ENVIRONMENT_FILE, folder / MAPPINGS_FILE
+        config = None
+        if not (config_path.is_symlink() and _outside_link(config_path, folder, problems)):
+            config = read_single(root, config_path, problems, digest)
+        mappings = None
+        if mappings_path.exists() and not (
+            mappings_path.is_symlink() and _outside_link(mappings_path, folder, problems)
+        ):
+            mappings = read_single(root, mappings_path, problems, digest)
         documents: list[Document] = []
-        for path in record_files(folder):
+        for path in record_files(folder, problems):
             documents.extend(read_documents(root, path, problems, digest))
     return config, mappings, documents

@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 import os
 import re
-import tempfile
+import secrets
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +22,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedBase, CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from syncset.config.safepath import existing_mode, is_private_state, make_folders, open_new
 from syncset.errors import Problem, SyncsetError
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -294,15 +295,39 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path``, fsync it, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Write to a temporary file beside ``path``, fsync it, then rename it into place.
+
+    Modes (syncset.config.safepath): private state (inside ``.syncset``) is 0600; a file being
+    replaced keeps its mode; a new file gets 0666 minus the umask. A failure is a
+    SyncsetError naming the file, and nothing is left half-written.
+    """
+    private = is_private_state(path)
+    try:
+        make_folders(path.parent, private)
+        mode = None if private else existing_mode(path)
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        fd = open_new(tmp, private)
+    except OSError as exc:
+        raise SyncsetError(_cannot_write(path, exc)) from None
     try:
         with os.fdopen(fd, "wb") as handle:
+            if mode is not None:
+                os.fchmod(handle.fileno(), mode)
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise SyncsetError(_cannot_write(path, exc)) from None
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+def _cannot_write(path: Path, exc: OSError) -> str:
+    where = Path(exc.filename) if exc.filename else path
+    return (
+        f"{path}: cannot write ({exc.strerror or exc}, at {where}): nothing was changed; "
+        "check that the folder exists, is a folder and is writable"
+    )

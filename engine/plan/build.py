@@ -228,7 +228,8 @@ def _live_id_for(live: LiveRecord) -> str:
 
 def slugify(text: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return slug[:120] or "record"
+    # Strip again after the cut: an id ending in "-" would not match SLUG_PATTERN.
+    return slug[:120].strip("-") or "record"
 
 
 def _kind_rank(kind: str) -> int:

@@ -12,13 +12,22 @@ import difflib
 import io
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
 from syncset.config.load import MAPPINGS_FILE
-from syncset.config.yamlio import Locator, atomic_write_text, round_trip
-from syncset.errors import Problem, RefusedError, SyncsetError
+from syncset.config.safepath import confined
+from syncset.config.yamlio import (
+    Locator,
+    YamlFileError,
+    atomic_write_text,
+    read_text,
+    round_trip,
+    round_trip_documents,
+)
+from syncset.errors import ConfigError, Problem, RefusedError, SyncsetError
 from syncset.model import Environment
 from syncset.plan.resolve import LiveState, MappingState, Reference, map_references, natural_key
 from syncset.schemas import CATALOG
@@ -133,9 +142,9 @@ def write_mappings(
     overwrite: bool = True,
 ) -> int:
     """Record mappings in mappings.yaml, keeping its comments and order; returns how many."""
-    path = environment.folder / MAPPINGS_FILE
+    path = confined(environment.folder, environment.folder / MAPPINGS_FILE, environment.root)
     yaml = round_trip()
-    document = yaml.load(path.read_text(encoding="utf-8")) if path.exists() else None
+    document = _current_mappings(path, f"{environment.relative_folder}/{MAPPINGS_FILE}")
     if not isinstance(document, CommentedMap):
         document = CommentedMap(version=1)
     references = document.get("references")
@@ -165,6 +174,17 @@ def write_mappings(
     yaml.dump(document, stream)
     atomic_write_text(path, stream.getvalue())
     return written
+
+
+def _current_mappings(path: Path, shown: str) -> Any:
+    """mappings.yaml as it is (None when absent), read round-trip to keep its comments."""
+    if not path.exists():
+        return None
+    try:
+        documents = round_trip_documents(read_text(path, shown), shown)
+    except YamlFileError as exc:
+        raise ConfigError([exc.problem]) from None
+    return documents[0] if documents else None
 
 
 def _deepest_last(mapping: CommentedMap) -> tuple[CommentedMap, Any] | None:

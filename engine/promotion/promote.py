@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from syncset.config.safepath import confined
 from syncset.config.syncsets import closure, get_syncset, reachable
 from syncset.config.validate import records_in_context, validate_environment
 from syncset.errors import ConfigError, RefusedError, RepositoryError, SyncsetError
@@ -83,7 +84,7 @@ def promote(
         if record.origin.path in set(promotion.files.values()) and key not in selected
     }
     promotion.also_carried = sorted(carried)
-    originals = _copy(root, promotion.files)
+    originals = _copy(root, target.folder, promotion.files)
     try:
         validate_environment(root, destination)
     except ConfigError as exc:
@@ -158,13 +159,18 @@ def _file_moves(
     return moves
 
 
-def _copy(root: Path, moves: dict[str, str]) -> dict[str, bytes | None]:
-    """Copy byte for byte (line ends included); returns what each destination held before."""
+def _copy(root: Path, folder: Path, moves: dict[str, str]) -> dict[str, bytes | None]:
+    """Copy byte for byte (line ends included); returns what each destination held before.
+
+    Every destination is checked to stay inside the destination folder before anything is
+    written, so a refusal leaves the tree as it was.
+    """
     from syncset.config.yamlio import atomic_write_bytes
 
+    paths = {destination: confined(folder, root / destination, root) for destination in moves}
     originals: dict[str, bytes | None] = {}
     for destination, source in moves.items():
-        path = root / destination
+        path = paths[destination]
         originals[destination] = path.read_bytes() if path.exists() else None
         atomic_write_bytes(path, (root / source).read_bytes())
     return originals
@@ -172,14 +178,18 @@ def _copy(root: Path, moves: dict[str, str]) -> dict[str, bytes | None]:
 
 def _restore(root: Path, originals: dict[str, bytes | None]) -> None:
     """Put every destination back as it was, removing folders the copy created."""
+    from syncset.config.yamlio import atomic_write_bytes
+
     for relative, content in originals.items():
         path = root / relative
         if content is not None:
-            path.write_bytes(content)
+            atomic_write_bytes(path.resolve(), content)
             continue
         path.unlink(missing_ok=True)
         folder = path.parent
-        while folder != root and folder.is_dir() and not any(folder.iterdir()):
+        while folder != root and not folder.is_symlink() and folder.is_dir():
+            if any(folder.iterdir()):
+                break
             folder.rmdir()
             folder = folder.parent
 

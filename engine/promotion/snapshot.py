@@ -20,15 +20,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from syncset.config.yamlio import atomic_write_text, round_trip
+from syncset.config.safepath import confined
+from syncset.config.yamlio import (
+    YamlFileError,
+    atomic_write_text,
+    read_text,
+    round_trip,
+    round_trip_documents,
+)
+from syncset.errors import ConfigError, RefusedError
 from syncset.model import Environment, RecordKey
 from syncset.plan.build import slugify
 from syncset.plan.diff import diff_fields
 from syncset.plan.resolve import Resolution, natural_key
-from syncset.providers.base import LiveRecord
+from syncset.providers.base import MARKER_SOURCE, LiveRecord
 from syncset.schemas import CATALOG, KindSpec
+from syncset.schemas.types import SLUG_PATTERN
 
 SERVER_FIELDS = frozenset({"id", "created_at", "updated_at", "position"})
+SLUG = re.compile(SLUG_PATTERN)
 
 
 @dataclass
@@ -82,15 +92,38 @@ def snapshot(
             )
             result.updated.append(record.ref)
         else:
-            path = environment.folder / f"{live.kind}s" / f"{key[1]}.yaml"
-            new_files[path] = _new_document(spec, key[1], values)
+            new_files[_record_file(environment, live.kind, key[1])] = _new_document(
+                spec, key[1], values
+            )
             result.created.append(f"{live.kind}/{key[1]}")
+    result.notes += _unusable_markers(chosen, ids)
     if not dry_run:
         for relative, changes in edits.items():
-            result.notes += _edit_file(environment.root / relative, changes)
+            path = confined(environment.folder, environment.root / relative, environment.root)
+            result.notes += _edit_file(path, relative, changes)
         for path, text in new_files.items():
             atomic_write_text(path, text)
     return result
+
+
+def _record_file(environment: Environment, kind: str, record_id: str) -> Path:
+    """``<kind>s/<id>.yaml`` in the environment folder: the name comes from a record id that
+    matches the id pattern, and the path is confined to the folder (syncset.config.safepath)."""
+    if not SLUG.match(record_id):
+        raise RefusedError(f"{kind}/{record_id!r}: not a valid record id, so not a file name")
+    path = environment.folder / f"{kind}s" / f"{record_id}.yaml"
+    return confined(environment.folder, path, environment.root)
+
+
+def _unusable_markers(chosen: list[LiveRecord], ids: dict[str, str]) -> list[str]:
+    """Notes for records whose marker id is not a valid record id (so was not believed)."""
+    return [
+        f"{live.kind}/{ids[live.live_id]}: the account's ownership marker says "
+        f"{live.marker.source_id!r}, which is not a valid record id: written under an id slugged "
+        "from its natural key; a plan adopts the record, and apply marks it with that id"
+        for live in chosen
+        if live.marker is not None and live.marker.source == MARKER_SOURCE and not live.owned_by()
+    ]
 
 
 def _closure(resolution: Resolution, roots: list[LiveRecord]) -> list[LiveRecord]:
@@ -233,11 +266,15 @@ def _new_document(spec: KindSpec, record_id: str, values: dict[str, Any]) -> str
     return stream.getvalue()
 
 
-def _edit_file(path: Path, changes: list[tuple[int, dict[str, Any], frozenset[str]]]) -> list[str]:
+def _edit_file(
+    path: Path, shown: str, changes: list[tuple[int, dict[str, Any], frozenset[str]]]
+) -> list[str]:
     """Update documents of one file in place, keeping comments and formatting elsewhere."""
     yaml = round_trip()
-    text = path.read_text(encoding="utf-8")
-    documents = list(yaml.load_all(text))
+    try:
+        documents = round_trip_documents(read_text(path, shown), shown)
+    except YamlFileError as exc:
+        raise ConfigError([exc.problem]) from None
     notes = []
     for index, values, _secrets in changes:
         document = documents[index]
