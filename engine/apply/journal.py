@@ -15,18 +15,23 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Annotated, Any, Literal
 
-from syncset.errors import SyncsetError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+
+from syncset.config.safepath import confined, make_folders, open_new
+from syncset.errors import RefusedError, SyncsetError
 from syncset.providers.base import LiveRecord
 from syncset.schemas import CATALOG
+from syncset.schemas.types import Slug
 
 MASK = "***"
 JOURNAL_VERSION = 1
+JOURNALS = ".syncset/journal"
 
 
 def journal_dir(root: Path, environment: str) -> Path:
-    return root / ".syncset" / "journal" / environment
+    return root / JOURNALS / environment
 
 
 def mask(fields: dict[str, Any] | None, secret_paths: frozenset[str]) -> dict[str, Any] | None:
@@ -70,13 +75,14 @@ class Journal:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._handle: IO[str] = path.open("a", encoding="utf-8")
+        make_folders(path.parent, private=True)
+        fd = open_new(path, private=True, flags=os.O_APPEND)
+        self._handle: IO[str] = os.fdopen(fd, "a", encoding="utf-8")
 
     @classmethod
     def start(cls, root: Path, environment: str, command: str, **details: Any) -> Journal:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        journal = cls(journal_dir(root, environment) / f"{stamp}.jsonl")
+        journal = cls(confined(root, journal_dir(root, environment) / f"{stamp}.jsonl", root))
         journal.write(
             "start",
             version=JOURNAL_VERSION,
@@ -115,13 +121,41 @@ class JournalEntry:
 def read_journal(path: Path) -> tuple[dict[str, Any], list[JournalEntry]]:
     """The start line and every write of a journal; a corrupt line is a clear error."""
     shown = str(path)
+    events = _checked_events(shown, _json_lines(path, shown))
+    intents: dict[int, IntentLine] = {}
+    results: dict[int, ResultLine] = {}
+    for _, event in events[1:]:
+        if isinstance(event, IntentLine):
+            intents[event.seq] = event
+        elif isinstance(event, ResultLine):
+            results[event.seq] = event
+    entries = []
+    for seq, intent in sorted(intents.items()):
+        result = results.get(seq)
+        entries.append(
+            JournalEntry(
+                seq=seq,
+                ref=intent.ref,
+                kind=intent.kind,
+                action=intent.action,
+                live_id=(result.live_id if result else None) or intent.live_id,
+                before=intent.before,
+                sent=intent.sent,
+                outcome=result.outcome if result else "unknown",
+            )
+        )
+    return events[0][1].model_dump(), entries
+
+
+def _json_lines(path: Path, shown: str) -> list[tuple[int, dict[str, Any]]]:
+    """Each line's number and JSON object; a last line cut short by a kill is dropped."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise SyncsetError(f"{shown}: cannot read journal: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise SyncsetError(f"{shown}: not a syncset journal (not UTF-8 text)") from None
-    events: list[dict[str, Any]] = []
+    parsed: list[tuple[int, dict[str, Any]]] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -129,39 +163,115 @@ def read_journal(path: Path) -> tuple[dict[str, Any], list[JournalEntry]]:
             event = json.loads(line)
             if not isinstance(event, dict) or "event" not in event:
                 raise ValueError("no event")
-        except ValueError:
+        except (ValueError, RecursionError):
             if number == len(lines):
                 break  # a line cut short by a kill: everything before it is intact
-            raise SyncsetError(
-                f"{shown}:{number}: corrupt journal line: the journal cannot be trusted for a "
-                "rollback; restore from the plan instead (syncset plan)"
-            ) from None
-        events.append(event)
-    if not events or events[0].get("event") != "start":
+            raise SyncsetError(f"{shown}:{number}: corrupt journal line: {UNTRUSTED}") from None
+        parsed.append((number, event))
+    if not parsed or parsed[0][1].get("event") != "start":
         raise SyncsetError(f"{shown}: not a syncset journal (no start line)")
-    intents: dict[int, dict[str, Any]] = {}
-    results: dict[int, dict[str, Any]] = {}
-    for event in events[1:]:
-        if event["event"] == "intent":
-            intents[event["seq"]] = event
-        elif event["event"] == "result":
-            results[event["seq"]] = event
-    entries = []
-    for seq, intent in sorted(intents.items()):
-        result = results.get(seq, {})
-        entries.append(
-            JournalEntry(
-                seq=seq,
-                ref=intent["ref"],
-                kind=intent["kind"],
-                action=intent["action"],
-                live_id=result.get("live_id") or intent.get("live_id"),
-                before=intent.get("before"),
-                sent=intent.get("sent"),
-                outcome=result.get("outcome", "unknown"),
-            )
+    return parsed
+
+
+def _checked_events(
+    shown: str, lines: list[tuple[int, dict[str, Any]]]
+) -> list[tuple[int, JournalLine]]:
+    """Every line validated against its event's model: a journal is read back, so trusted
+    only as far as it has the shape syncset writes."""
+    checked: list[tuple[int, JournalLine]] = []
+    for number, line in lines:
+        try:
+            checked.append((number, _LINE.validate_python(line)))
+        except ValidationError as exc:
+            first = exc.errors(include_url=False)[0]
+            where = ".".join(str(step) for step in first["loc"][1:]) or "event"
+            raise SyncsetError(
+                f"{shown}:{number}: corrupt journal line ({line.get('event')!s:.20} {where}: "
+                f"{first['msg']}): {UNTRUSTED}"
+            ) from None
+    if not isinstance(checked[0][1], StartLine):
+        raise SyncsetError(f"{shown}: not a syncset journal (no start line)")
+    return checked
+
+
+def journal_environment(root: Path, path: Path, start: dict[str, Any], given: str | None) -> str:
+    """The environment a journal belongs to: the folder it lies in
+    (``.syncset/journal/<env>/``), or ``given`` when it lies elsewhere. The journal's own
+    ``environment`` must agree: an edited or moved journal never steers a rollback elsewhere."""
+    real = path.resolve()
+    located = real.parent.name if real.parent.parent == (root / JOURNALS).resolve() else None
+    if located and given and located != given:
+        raise RefusedError(
+            f"{path}: lies in {JOURNALS}/{located}/, not {given}: roll it back on {located}, "
+            "the environment it was written for"
         )
-    return events[0], entries
+    environment = located or given
+    if environment is None:
+        raise RefusedError(
+            f"{path}: lies outside {JOURNALS}/<environment>/, so its environment is not known: "
+            "pass --env ENVIRONMENT (the environment whose apply it records)"
+        )
+    if start.get("environment") != environment:
+        raise RefusedError(
+            f"{path}: says environment {start.get('environment')!r} but belongs to "
+            f"{environment}: it was moved or edited, so it cannot be trusted for a rollback; "
+            "restore from the plan instead (syncset plan)"
+        )
+    return environment
+
+
+UNTRUSTED = (
+    "the journal cannot be trusted for a rollback; restore from the plan instead (syncset plan)"
+)
+
+
+class _Line(BaseModel):
+    model_config = ConfigDict(strict=True, extra="allow")
+    at: str | None = None
+
+
+class StartLine(_Line):
+    event: Literal["start"]
+    version: Literal[1]
+    environment: Slug
+    command: str
+
+
+class IntentLine(_Line):
+    event: Literal["intent"]
+    seq: int = Field(ge=1)
+    ref: str = Field(pattern=r"^[a-z_]+/[a-z0-9][a-z0-9_.-]*$")
+    kind: str
+    # restore, enable and recreate are what a rollback's own journal records.
+    action: Literal[
+        "create", "update", "adopt", "disable", "delete", "restore", "enable", "recreate"
+    ]
+    live_id: str | None = None
+    before: dict[str, Any] | None = None
+    sent: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _known_kind(self) -> IntentLine:
+        if self.kind not in CATALOG or not self.ref.startswith(f"{self.kind}/"):
+            raise ValueError(f"kind {self.kind!r} is not the kind of {self.ref!r} in this catalog")
+        return self
+
+
+class ResultLine(_Line):
+    event: Literal["result"]
+    seq: int = Field(ge=1)
+    outcome: Literal["applied", "failed"]
+    live_id: str | None = None
+    message: str | None = None
+
+
+class EndLine(_Line):
+    event: Literal["end"]
+    status: str | None = None
+
+
+JournalLine = StartLine | IntentLine | ResultLine | EndLine
+_LINE: TypeAdapter[JournalLine] = TypeAdapter(Annotated[JournalLine, Field(discriminator="event")])
 
 
 def before_image(live: LiveRecord | None, secrets: frozenset[str]) -> dict[str, Any] | None:

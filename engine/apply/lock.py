@@ -22,6 +22,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pydantic import BaseModel, ConfigDict, Field
+
+from syncset.config.safepath import confined, make_folders, open_new
 from syncset.errors import LockError
 
 DEFAULT_TTL_SECONDS = 6 * 3600
@@ -41,24 +44,38 @@ def _alive(pid: int) -> bool:
     return True
 
 
+class LockBody(BaseModel):
+    """What a lock file holds; read back, so checked before any of it is believed."""
+
+    model_config = ConfigDict(strict=True, extra="ignore")
+    owner: str = "unknown"
+    pid: int = Field(gt=0, lt=2**31)  # a pid_t: os.kill refuses larger numbers
+    host: str = ""
+    command: str = ""
+    started_at: str = ""
+    started_epoch: float = 0.0
+    ttl_seconds: float = Field(default=DEFAULT_TTL_SECONDS, gt=0)
+
+
 def _read(path: Path) -> dict[str, object] | None:
+    """The lock's holder; {} when the file is gone, None when it is not a syncset lock."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+        return LockBody.model_validate(data).model_dump()
     except FileNotFoundError:
         return {}
-    except (OSError, ValueError, UnicodeDecodeError):
-        return None
-    return data if isinstance(data, dict) and "pid" in data else None
+    except (OSError, ValueError, UnicodeDecodeError, RecursionError):
+        return None  # pydantic's ValidationError is a ValueError too
 
 
 def _stale(holder: dict[str, object]) -> str | None:
     """Why a held lock may be taken over, or None when its holder may still be running."""
-    started = float(str(holder.get("started_epoch", 0)))
-    ttl = float(str(holder.get("ttl_seconds", DEFAULT_TTL_SECONDS)))
+    started = float(str(holder["started_epoch"]))
+    ttl = float(str(holder["ttl_seconds"]))
     if time.time() > started + ttl:
         return f"its TTL of {int(ttl)} s has passed"
-    pid = int(str(holder.get("pid", 0)))
-    if holder.get("host") == socket.gethostname() and not _alive(pid):
+    pid = int(str(holder["pid"]))
+    if holder["host"] == socket.gethostname() and not _alive(pid):
         return f"process {pid} on this host is gone"
     return None
 
@@ -73,8 +90,8 @@ def environment_lock(
     ttl_seconds: int = DEFAULT_TTL_SECONDS,
 ) -> Iterator[None]:
     """Hold the environment's lock for the duration of the block."""
-    path = lock_path(root, environment)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = confined(root, lock_path(root, environment), root)
+    make_folders(path.parent, private=True)
     body = {
         "owner": _user(),
         "pid": os.getpid(),
@@ -85,7 +102,7 @@ def environment_lock(
         "ttl_seconds": ttl_seconds,
     }
     deadline = time.monotonic() + timeout
-    shown = path.relative_to(root).as_posix()
+    shown = lock_path(root, environment).relative_to(root).as_posix()
     while True:
         try:
             _create_with(path, body)
@@ -131,7 +148,7 @@ def _create_with(path: Path, body: dict[str, object]) -> None:
     """
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}")
     try:
-        with tmp.open("w", encoding="utf-8") as handle:
+        with os.fdopen(open_new(tmp, private=True), "w", encoding="utf-8") as handle:
             json.dump(body, handle)
             handle.flush()
             os.fsync(handle.fileno())

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from syncset.apply.journal import Journal, read_journal
+from syncset.apply.journal import Journal, journal_environment, read_journal
 from syncset.apply.lock import environment_lock
 from syncset.apply.rollback import execute_rollback, plan_rollback
 from syncset.cli.app import app, console, console_err
@@ -107,11 +107,17 @@ def rollback(
     journal_file: Annotated[Path, typer.Argument(help="The journal of the apply to undo.")],
     auto_approve: AutoApprove = False,
     lock_timeout: LockTimeout = 0.0,
+    journal_env: Annotated[
+        str | None,
+        typer.Option(
+            "--env", help="The journal's environment, when it is not in .syncset/journal/ENV/."
+        ),
+    ] = None,
 ) -> None:
     """Restore what one apply changed, from its journal."""
     root = find_root()
     start, entries = read_journal(journal_file)
-    environment_name = str(start.get("environment", ""))
+    environment_name = journal_environment(root, journal_file, start, journal_env)
     steps = plan_rollback(entries)
     if not steps:
         console.print("Nothing to roll back: the journal has no applied writes.")

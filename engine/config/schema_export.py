@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from syncset.config.yamlio import atomic_write_text
+from syncset.errors import SyncsetError
 from syncset.schemas import CATALOG
 from syncset.schemas.environment import EnvironmentConfig, Mappings
 
@@ -36,6 +37,12 @@ def combined_schema() -> dict[str, Any]:
 
 
 def export_schemas(directory: Path) -> list[Path]:
+    """Write the schemas into ``directory`` (created if missing; it must not be a file)."""
+    if directory.exists() and not directory.is_dir():
+        raise SyncsetError(
+            f"{directory}: exists and is not a folder: give the folder to write the schemas "
+            "into (it is created when missing)"
+        )
     files: dict[str, dict[str, Any]] = {
         f"{name}.schema.json": schema for name, schema in kind_schemas().items()
     }

@@ -20,42 +20,24 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
-from typing import Any, ClassVar, Literal, ParamSpec, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, ParamSpec, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
+from syncset.config.safepath import check_repository_path, confined
 from syncset.errors import ProviderError, WriteRejected
 from syncset.providers.base import ApiStats, Capabilities, LiveRecord, Marker, ProviderContext
+from syncset.providers.sandbox.file import COLUMNS, live_record, open_reader, open_writer
 from syncset.schemas import CATALOG, KindSpec
-
-SCHEMA_VERSION = "1"
-
-_DDL = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS records (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    live_id TEXT NOT NULL UNIQUE,
-    kind TEXT NOT NULL,
-    unique_key TEXT,
-    source TEXT,
-    source_id TEXT,
-    disabled INTEGER NOT NULL DEFAULT 0,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    data TEXT NOT NULL,
-    UNIQUE (kind, unique_key),
-    UNIQUE (kind, source, source_id)
-);
-CREATE INDEX IF NOT EXISTS records_kind ON records (kind, seq);
-"""
 
 
 class SandboxSettings(BaseModel):
     """``account:`` settings of a sandbox environment."""
 
     model_config = ConfigDict(extra="forbid")
-    path: str
-    """The SQLite file, relative to the repository root (e.g. ``.syncset/dev.sqlite``)."""
+    path: Annotated[str, AfterValidator(check_repository_path)]
+    """The SQLite file, relative to the repository root (e.g. ``.syncset/dev.sqlite``); it may
+    not climb out of the repository nor lie inside ``.git/``."""
     create: bool = True
     """Create the file on the first write; when false a missing file is an error."""
 
@@ -90,7 +72,8 @@ class SandboxProvider:
     settings_model: ClassVar[type[BaseModel]] = SandboxSettings
 
     def __init__(self, settings: SandboxSettings, context: ProviderContext) -> None:
-        self.path = Path(context.root) / settings.path
+        root = Path(context.root)
+        self.path = confined(root, root / settings.path, root)
         self.shown = settings.path
         self._create = settings.create
         self._db: sqlite3.Connection | None = None
@@ -100,8 +83,9 @@ class SandboxProvider:
             raise ProviderError(
                 f"sandbox account {self.shown} does not exist (create: false in environment.yaml)"
             )
+        self._writable = False
         if self.path.exists():
-            self._connect()
+            self._db = open_reader(self.path, self.shown)
 
     # -- the protocol ------------------------------------------------------------------------
 
@@ -128,11 +112,9 @@ class SandboxProvider:
         if self._db is None:
             return []
         rows = self._db.execute(
-            "SELECT live_id, kind, source, source_id, disabled, created_at, updated_at, data "
-            "FROM records WHERE kind = ? ORDER BY seq",
-            (kind,),
+            f"SELECT {COLUMNS} FROM records WHERE kind = ? ORDER BY seq", (kind,)
         ).fetchall()
-        return [_live(row) for row in rows]
+        return [live_record(row, self.shown) for row in rows]
 
     @_serialised
     def get(self, kind: str, live_id: str) -> LiveRecord | None:
@@ -140,11 +122,9 @@ class SandboxProvider:
         if self._db is None:
             return None
         row = self._db.execute(
-            "SELECT live_id, kind, source, source_id, disabled, created_at, updated_at, data "
-            "FROM records WHERE kind = ? AND live_id = ?",
-            (kind, live_id),
+            f"SELECT {COLUMNS} FROM records WHERE kind = ? AND live_id = ?", (kind, live_id)
         ).fetchone()
-        return _live(row) if row else None
+        return live_record(row, self.shown) if row else None
 
     @_serialised
     def find_by_marker(self, kind: str, marker: Marker) -> LiveRecord | None:
@@ -152,11 +132,10 @@ class SandboxProvider:
         if self._db is None:
             return None
         row = self._db.execute(
-            "SELECT live_id, kind, source, source_id, disabled, created_at, updated_at, data "
-            "FROM records WHERE kind = ? AND source = ? AND source_id = ?",
+            f"SELECT {COLUMNS} FROM records WHERE kind = ? AND source = ? AND source_id = ?",
             (kind, marker.source, marker.source_id),
         ).fetchone()
-        return _live(row) if row else None
+        return live_record(row, self.shown) if row else None
 
     @_serialised
     def create(self, kind: str, fields: dict[str, Any], marker: Marker | None) -> LiveRecord:
@@ -253,44 +232,14 @@ class SandboxProvider:
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _connect(self) -> sqlite3.Connection:
-        if self.path.is_dir():
-            raise ProviderError(f"sandbox account {self.shown} is a folder, not a SQLite file")
-        try:
-            db = sqlite3.connect(
-                self.path, timeout=30, isolation_level=None, check_same_thread=False
-            )
-            db.isolation_level = "DEFERRED"
-            db.execute("PRAGMA busy_timeout = 30000")
-            version = self._initialise(db)
-        except sqlite3.DatabaseError as exc:
-            raise ProviderError(
-                f"sandbox account {self.shown} is not a usable SQLite database ({exc}): "
-                "move it away to start an empty account"
-            ) from None
-        if version != SCHEMA_VERSION:
-            raise ProviderError(
-                f"sandbox account {self.shown} has schema version {version}, expected "
-                f"{SCHEMA_VERSION}: move it away to start an empty account"
-            )
-        self._db = db
-        return db
-
-    @staticmethod
-    def _initialise(db: sqlite3.Connection) -> str:
-        with db:
-            db.executescript(_DDL)
-            db.execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
-                (SCHEMA_VERSION,),
-            )
-        row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        return str(row[0])
-
     def _writer(self) -> sqlite3.Connection:
-        if self._db is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            return self._connect()
+        """The read-write connection, opened (and the file created) by the first write only."""
+        if not self._writable or self._db is None:
+            if self._db is not None:
+                self._db.close()
+            self._db = None
+            self._db = open_writer(self.path, self.shown)
+            self._writable = True
         return self._db
 
     def _check_references(
@@ -316,14 +265,6 @@ class SandboxProvider:
                         )
 
 
-def _live(row: tuple[Any, ...]) -> LiveRecord:
-    live_id, kind, source, source_id, disabled, created_at, updated_at, data = row
-    fields = json.loads(data)
-    fields["disabled"] = bool(disabled)
-    fields["created_at"] = created_at
-    fields["updated_at"] = updated_at
-    marker = Marker(source, source_id) if source else None
-    return LiveRecord(kind, live_id, fields, marker, bool(disabled))
 
 
 def _unique_key(spec: KindSpec, data: dict[str, Any]) -> str | None:

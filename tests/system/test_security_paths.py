@@ -13,7 +13,7 @@ import git
 import pytest
 from plan_apply_helpers import hand_create, rows
 
-from syncset.config.safepath import confined
+from syncset.config.safepath import check_repository_path, confined
 from syncset.errors import RefusedError
 from syncset.providers.base import Marker
 
@@ -238,3 +238,45 @@ def test_confined_writes_through_a_link_that_stays_inside(tmp_path):
     (folder / "teams").symlink_to(folder / "real")
 
     assert confined(folder, folder / "teams" / "a.yaml") == (folder / "real" / "a.yaml").resolve()
+
+
+# -- the sandbox path ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("../outside.sqlite", "'../outside.sqlite' climbs out of the repository with '..'"),
+        ("a/../../x.sqlite", "'a/../../x.sqlite' climbs out of the repository with '..'"),
+        ("/tmp/abs.sqlite", "'/tmp/abs.sqlite' is absolute: give a path relative to the"),
+        (".git/x.sqlite", "'.git/x.sqlite' is inside .git/, which belongs to git"),
+        ("sub/.git/x.sqlite", "'sub/.git/x.sqlite' is inside .git/"),
+    ],
+)
+def test_a_sandbox_path_that_leaves_the_repository_is_refused_at_validate(repo, path, message):
+    repo.add_environment("dev", account=f"provider: sandbox\npath: {path}")
+
+    (problem,) = repo.problems()
+
+    assert problem.startswith(f"{ENV_YAML}:5:9: account.path: {message}")
+
+
+@pytest.mark.parametrize("path", [".syncset/dev.sqlite", "data/../dev.sqlite", "accounts/dev"])
+def test_a_sandbox_path_inside_the_repository_is_accepted(path):
+    assert check_repository_path(path) == path
+
+
+def test_state_reached_through_a_link_out_of_the_repository_is_refused(repo, cli, tmp_path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (repo.root / ".syncset").symlink_to(outside)
+    repo.write("environments/dev/calendars/office.yaml", CALENDAR.format(id="office", name="O"))
+
+    plan = cli("plan", "dev")
+    apply = cli("apply", "dev", "--auto-approve")
+
+    leads_out = "a symbolic link on the way leads out of the repository"
+    assert (plan.code, apply.code) == (1, 1)
+    assert plan.err.startswith(f"error: .syncset/dev.sqlite: {leads_out}")
+    assert apply.err.startswith(f"error: .syncset/locks/dev.lock: {leads_out}")
+    assert list(outside.iterdir()) == []
