@@ -19,9 +19,9 @@ from typing import IO, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
-from syncset.config.safepath import confined, make_folders, open_new
 from syncset.errors import RefusedError, SyncsetError
 from syncset.providers.base import LiveRecord
+from syncset.safepath import confined, make_folders, open_new
 from syncset.schemas import CATALOG
 from syncset.schemas.types import Slug
 

@@ -24,8 +24,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from syncset.config.safepath import confined, make_folders, open_new
 from syncset.errors import LockError
+from syncset.safepath import confined, make_folders, open_new
 
 DEFAULT_TTL_SECONDS = 6 * 3600
 

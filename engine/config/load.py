@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from syncset.config.safepath import link_problem
 from syncset.config.yamlio import YamlFileError, gc_paused, parse_documents, read_text
 from syncset.errors import Problem, RepositoryError
+from syncset.safepath import link_problem
 
 ENVIRONMENTS_DIR = "environments"
 ENVIRONMENT_FILE = "environment.yaml"

@@ -22,8 +22,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedBase, CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from syncset.config.safepath import existing_mode, is_private_state, make_folders, open_new
 from syncset.errors import Problem, SyncsetError
+from syncset.safepath import existing_mode, is_private_state, make_folders, open_new
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 """One YAML file may hold at most this much: a larger one is refused before it is parsed."""
@@ -297,7 +297,7 @@ def atomic_write_text(path: Path, text: str) -> None:
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write to a temporary file beside ``path``, fsync it, then rename it into place.
 
-    Modes (syncset.config.safepath): private state (inside ``.syncset``) is 0600; a file being
+    Modes (syncset.safepath): private state (inside ``.syncset``) is 0600; a file being
     replaced keeps its mode; a new file gets 0666 minus the umask. A failure is a
     SyncsetError naming the file, and nothing is left half-written.
     """

@@ -18,7 +18,6 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap
 
 from syncset.config.load import MAPPINGS_FILE
-from syncset.config.safepath import confined
 from syncset.config.yamlio import (
     Locator,
     YamlFileError,
@@ -30,6 +29,7 @@ from syncset.config.yamlio import (
 from syncset.errors import ConfigError, Problem, RefusedError, SyncsetError
 from syncset.model import Environment
 from syncset.plan.resolve import LiveState, MappingState, Reference, map_references, natural_key
+from syncset.safepath import confined
 from syncset.schemas import CATALOG
 
 SUGGEST_THRESHOLD = 0.6

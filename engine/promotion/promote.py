@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from syncset.config.safepath import confined
 from syncset.config.syncsets import closure, get_syncset, reachable
 from syncset.config.validate import records_in_context, validate_environment
 from syncset.errors import ConfigError, RefusedError, RepositoryError, SyncsetError
 from syncset.model import Environment, RecordKey
 from syncset.promotion.compare import Comparison, compare_folders
 from syncset.promotion.gitrepo import open_repo
+from syncset.safepath import confined
 
 
 @dataclass

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from syncset.config.safepath import confined
 from syncset.config.yamlio import (
     YamlFileError,
     atomic_write_text,
@@ -34,6 +33,7 @@ from syncset.plan.build import slugify
 from syncset.plan.diff import diff_fields
 from syncset.plan.resolve import Resolution, natural_key
 from syncset.providers.base import MARKER_SOURCE, LiveRecord
+from syncset.safepath import confined
 from syncset.schemas import CATALOG, KindSpec
 from syncset.schemas.types import SLUG_PATTERN
 
@@ -108,7 +108,7 @@ def snapshot(
 
 def _record_file(environment: Environment, kind: str, record_id: str) -> Path:
     """``<kind>s/<id>.yaml`` in the environment folder: the name comes from a record id that
-    matches the id pattern, and the path is confined to the folder (syncset.config.safepath)."""
+    matches the id pattern, and the path is confined to the folder (syncset.safepath)."""
     if not SLUG.match(record_id):
         raise RefusedError(f"{kind}/{record_id!r}: not a valid record id, so not a file name")
     path = environment.folder / f"{kind}s" / f"{record_id}.yaml"

@@ -1,10 +1,11 @@
 """The one HTTP layer of every provider that reaches a live account over the network.
 
 It owns what every such provider must get right once: authentication
-(:mod:`syncset.providers.http.auth`), a total deadline on every call (:mod:`syncset.providers.http.deadline`),
-retries only where they are safe, the burst limiter and budget pacing
-(:mod:`syncset.providers.http.limits`), counting calls into :class:`syncset.providers.base.ApiStats`, and error
-messages that never carry a secret (:mod:`syncset.providers.http.errors`; classes re-exported here).
+(:mod:`syncset.providers.http.auth`), a total deadline on every call
+(:mod:`syncset.providers.http.deadline`), retries only where they are safe, the burst limiter and
+budget pacing (:mod:`syncset.providers.http.limits`), counting calls into
+:class:`syncset.providers.base.ApiStats`, and error messages that never carry a secret
+(:mod:`syncset.providers.http.errors`; classes re-exported here).
 
 Why writes are special: a POST that timed out or lost its connection may have been committed.
 Re-sending it blindly creates a duplicate, so this layer never retries a write after it may

@@ -1,10 +1,10 @@
 """A total deadline for every HTTP exchange: connect, send, wait and read the whole body.
 
-httpx's timeouts bound each network operation, not the request: a server that trickles one byte
-a second never trips a 30 s read timeout and keeps a plan waiting for hours. (httpx has no total
-timeout; its maintainers place one in httpcore, encode/httpx#1450.) So every socket operation of
-an exchange is given what is left of the exchange's deadline as its timeout, and fails as a
-timeout once nothing is left: the layer above (syncset.providers.http.client) then handles it like any other
+httpx's timeouts bound each network operation, not the request: a server that trickles one byte a
+second never trips a 30 s read timeout and keeps a plan waiting for hours. (httpx has no total
+timeout; its maintainers place one in httpcore, encode/httpx#1450.) So every socket operation of an
+exchange is given what is left of the exchange's deadline as its timeout, and fails as a timeout
+once nothing is left: the layer above (syncset.providers.http.client) then handles it like any other
 timeout — retried where that is safe, an unknown outcome for a write.
 
 The deadline lives in a context variable set for the duration of one exchange, so connections
@@ -191,8 +191,9 @@ def ssl_verification(verify_tls: bool, ca_bundle: str | None) -> bool | ssl.SSLC
 def deadline_client(
     total: float, connect: float, verify: bool | ssl.SSLContext, headers: dict[str, str]
 ) -> httpx.Client:
-    """The client of :class:`syncset.providers.http.client.HttpClient`: each exchange done within ``total``
-    seconds, each step within ``total`` too, connecting within ``connect``; no redirects."""
+    """The client of :class:`syncset.providers.http.client.HttpClient`: each exchange done
+    within ``total`` seconds, each step within ``total`` too, connecting within ``connect``; no
+    redirects."""
     return DeadlineClient(
         total,
         timeout=httpx.Timeout(total, connect=connect),

@@ -19,9 +19,9 @@ from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
-from syncset.config.safepath import make_folders, open_new
 from syncset.errors import ProviderError
 from syncset.providers.base import LiveRecord, Marker
+from syncset.safepath import make_folders, open_new
 from syncset.schemas import CATALOG, KindSpec
 
 SCHEMA_VERSION = "1"

@@ -24,10 +24,10 @@ from typing import Annotated, Any, ClassVar, Literal, ParamSpec, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
-from syncset.config.safepath import check_repository_path, confined
 from syncset.errors import ProviderError, WriteRejected
 from syncset.providers.base import ApiStats, Capabilities, LiveRecord, Marker, ProviderContext
 from syncset.providers.sandbox.file import COLUMNS, live_record, open_reader, open_writer
+from syncset.safepath import check_repository_path, confined
 from syncset.schemas import CATALOG, KindSpec
 
 
@@ -263,8 +263,6 @@ class SandboxProvider:
                         raise WriteRejected(
                             f"no {ref.target} with id {live_id} in the account", field.split("[")[0]
                         )
-
-
 
 
 def _unique_key(spec: KindSpec, data: dict[str, Any]) -> str | None:

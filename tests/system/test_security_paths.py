@@ -13,9 +13,9 @@ import git
 import pytest
 from plan_apply_helpers import hand_create, rows
 
-from syncset.config.safepath import check_repository_path, confined
 from syncset.errors import RefusedError
 from syncset.providers.base import Marker
+from syncset.safepath import check_repository_path, confined
 
 CALENDAR = "kind: calendar\nid: {id}\nname: {name}\ntime_zone: Europe/Amsterdam\n"
 ENV_YAML = "environments/dev/environment.yaml"
