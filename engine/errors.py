@@ -10,17 +10,26 @@
     └── LockError                another apply holds the environment
 
 Anything else that escapes is a bug and is allowed to show its traceback.
+
+Every error's text passes through :data:`syncset.secrets.SECRETS` when it is made, so a message
+that quotes a secret value (a server's echo, a rejected input) never carries it further.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from syncset.secrets import SECRETS
 
 
 class SyncsetError(Exception):
     """Root of every error a user can cause. ``str(error)`` is what the user reads."""
 
     exit_code = 1
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*(SECRETS.mask(a) if isinstance(a, str) else a for a in args))
 
 
 @dataclass(frozen=True, order=True)

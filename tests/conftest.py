@@ -9,7 +9,7 @@ is about the console script itself.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +18,7 @@ import pytest
 from syncset.config.validate import validate_environment
 from syncset.errors import ConfigError
 from syncset.model import Environment
+from syncset.secrets import SECRETS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 """The checkout these tests belong to (holds ``environments/`` with the examples)."""
@@ -102,6 +103,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if layer not in LAYERS:
             raise pytest.UsageError(f"{relative}: every test lives in one of tests/{LAYERS}")
         item.add_marker(layer)
+
+
+@pytest.fixture(autouse=True)
+def forget_secrets() -> Iterator[None]:
+    """Each test is one process for the secret masker: values read by one test (``env()``,
+    credentials) are not masked in the next one's output."""
+    yield
+    SECRETS.forget()
 
 
 @pytest.fixture

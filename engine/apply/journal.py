@@ -3,15 +3,14 @@
 ``.syncset/journal/<env>/<timestamp>.jsonl`` records, for every write, an *intent* line before
 it is sent (so a killed run still says what may have landed) and a *result* line after it, with
 the record's before-image and what was sent. Secret values are masked before they reach the
-file. :mod:`syncset.apply.rollback` reads it back.
+file: structurally (the record's secret paths, :func:`syncset.secrets.mask_paths`) and by value
+(every line through :data:`syncset.secrets.SECRETS`). :mod:`syncset.apply.rollback` reads it back.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import os
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,50 +23,17 @@ from syncset.providers.base import LiveRecord
 from syncset.safepath import confined, make_folders, open_new
 from syncset.schemas import CATALOG
 from syncset.schemas.types import Slug
+from syncset.secrets import MASK as MASK
+from syncset.secrets import SECRETS, mask_paths, sensitive_paths
 
-MASK = "***"
 JOURNAL_VERSION = 1
 JOURNALS = ".syncset/journal"
+mask = mask_paths
+"""A copy of a record's fields with the value at every secret path masked."""
 
 
 def journal_dir(root: Path, environment: str) -> Path:
     return root / JOURNALS / environment
-
-
-def mask(fields: dict[str, Any] | None, secret_paths: frozenset[str]) -> dict[str, Any] | None:
-    """A copy of ``fields`` with the value at every secret path masked.
-
-    Paths are dotted with list indexes (``secret``, ``settings.token``, ``columns[1].note``);
-    a path that does not exist in ``fields`` is ignored.
-    """
-    if fields is None:
-        return None
-    out: Any = copy.deepcopy(fields)
-    for path in secret_paths:
-        _mask_path(out, _steps(path))
-    return dict(out)
-
-
-def _steps(path: str) -> list[str | int]:
-    return [int(p) if p.isdigit() else p for p in re.split(r"\.|\[|\]\.?", path) if p != ""]
-
-
-def _mask_path(node: Any, steps: list[str | int]) -> None:
-    for index, step in enumerate(steps):
-        last = index == len(steps) - 1
-        if isinstance(node, dict) and isinstance(step, str) and step in node:
-            if last:
-                if node[step] is not None:
-                    node[step] = MASK
-                return
-            node = node[step]
-        elif isinstance(node, list) and isinstance(step, int) and step < len(node):
-            if last:
-                node[step] = MASK
-                return
-            node = node[step]
-        else:
-            return
 
 
 class Journal:
@@ -95,6 +61,7 @@ class Journal:
 
     def write(self, event: str, **body: Any) -> None:
         line = {"event": event, "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), **body}
+        line = SECRETS.mask_tree(line)
         self._handle.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
         self._handle.flush()
         os.fsync(self._handle.fileno())
@@ -280,13 +247,7 @@ def before_image(live: LiveRecord | None, secrets: frozenset[str]) -> dict[str, 
     if live is None:
         return None
     fields = {k: v for k, v in live.fields.items() if k not in ("created_at", "updated_at")}
-    child_secrets = {
-        f"{child.field}[{index}].{name}"
-        for child in CATALOG[live.kind].children.values()
-        for index, _ in enumerate(fields.get(child.field) or [])
-        for name in child.sensitive
-    }
-    image = mask(fields, secrets | child_secrets) or {}
+    image = mask_paths(fields, secrets | set(sensitive_paths(CATALOG[live.kind], fields))) or {}
     image["__marker__"] = [live.marker.source, live.marker.source_id] if live.marker else None
     image["__disabled__"] = live.disabled
     return image

@@ -12,10 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from syncset.apply.journal import MASK, Journal, JournalEntry
+from syncset.apply.journal import Journal, JournalEntry
 from syncset.errors import ProviderError
 from syncset.providers.base import MARKER_SOURCE, Marker, Provider
 from syncset.schemas import CATALOG
+from syncset.secrets import MASK
 
 
 @dataclass(frozen=True)

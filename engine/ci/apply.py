@@ -26,9 +26,9 @@ from enum import StrEnum
 from pathlib import Path
 
 from syncset.apply.run import ApplyReport, Outcome, RecordResult
-from syncset.ci.plan import mask_secrets, secret_values
 from syncset.errors import PlanFileError, SyncsetError
 from syncset.plan.model import Plan, Selection, load_plan
+from syncset.secrets import SECRETS
 from syncset.workflow import ApplySteps, Stopped, apply_environment
 
 
@@ -71,12 +71,12 @@ def apply_all(root: Path, names: list[str], options: ApplyOptions) -> list[EnvAp
             result = _apply_one(root, name, options)
         except SyncsetError as exc:
             result = EnvApply(name, EnvState.FAILED, str(exc))
-        results.append(_masked(root, result))
+        results.append(_masked(result))
     return results
 
 
-def _masked(root: Path, result: EnvApply) -> EnvApply:
-    message = mask_secrets(result.message, secret_values(root, result.environment))
+def _masked(result: EnvApply) -> EnvApply:
+    message = SECRETS.mask(result.message)
     return EnvApply(result.environment, result.state, message, result.report, result.saved)
 
 

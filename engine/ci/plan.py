@@ -7,34 +7,27 @@ engine and providers themselves) touches all of them, because any plan may chang
 
 Each environment is planned or applied on its own: one that fails (an unreachable account, an
 invalid file) is reported with its message and the others still run, so one comment or one apply
-report says everything at once. Messages go through :func:`mask_secrets` before they are kept,
-because an error can quote a value read from ``{{ env(...) }}``.
+report says everything at once. What CI writes (the comment, the apply report) is masked by the
+process's one secret masker, :data:`syncset.secrets.SECRETS`, which knows every value read with
+``{{ env(...) }}`` however the template spelt the name.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from syncset.config.load import (
-    ENVIRONMENTS_DIR,
-    environment_folder,
-    environment_names,
-    record_files,
-)
-from syncset.errors import RepositoryError, SyncsetError
+from syncset.config.load import ENVIRONMENTS_DIR, environment_names
+from syncset.errors import SyncsetError
 from syncset.plan.model import Plan
 from syncset.promotion.gitrepo import changed_files
+from syncset.secrets import SECRETS
 from syncset.workflow import PlanRun, plan_environment
 
 GLOBAL_PATHS = ("syncsets.yaml", "pyproject.toml", "schemas/", "engine/", "providers/")
 """Paths every environment's plan depends on: a change to any of them plans every environment."""
-
-_ENV_CALL = re.compile(r"""env\(\s*["']([A-Za-z_][A-Za-z0-9_]*)["']\s*\)""")
-MASK = "***"
 
 
 @dataclass(frozen=True)
@@ -99,30 +92,6 @@ def _promotes_from(root: Path, name: str) -> str | None:
     return found.group(1) if found else None
 
 
-def secret_values(root: Path, name: str) -> list[str]:
-    """The values of the environment variables an environment reads with ``env("NAME")``."""
-    try:
-        folder = environment_folder(root, name)
-    except RepositoryError:
-        return []
-    files = [folder / "environment.yaml", folder / "mappings.yaml", *record_files(folder)]
-    names: set[str] = set()
-    for path in files:
-        try:
-            names.update(_ENV_CALL.findall(path.read_text(encoding="utf-8", errors="replace")))
-        except OSError:
-            continue
-    values = [os.environ.get(n, "") for n in sorted(names)]
-    return sorted((v for v in values if len(v) >= 4), key=len, reverse=True)
-
-
-def mask_secrets(text: str, secrets: list[str]) -> str:
-    """``text`` with every secret value replaced by ``***`` (longest first)."""
-    for value in secrets:
-        text = text.replace(value, MASK)
-    return text
-
-
 @dataclass(frozen=True)
 class EnvPlan:
     """The outcome of planning one environment in CI: a plan, or the error that stopped it."""
@@ -161,8 +130,7 @@ def plan_all(
                 run.plan.save(stale)
                 graph = graph_of(run) if graph_of is not None else None
         except SyncsetError as exc:
-            message = mask_secrets(str(exc), secret_values(root, item.environment))
-            results.append(EnvPlan(item.environment, item.reason, error=message))
+            results.append(EnvPlan(item.environment, item.reason, error=SECRETS.mask(str(exc))))
             continue
         results.append(EnvPlan(item.environment, item.reason, plan=run.plan, graph=graph))
     return results

@@ -3,6 +3,8 @@
 Each command module registers itself on :data:`app` when imported below. :func:`main` catches
 :class:`syncset.errors.SyncsetError` and usage errors and nothing else: a traceback for anything
 else is a bug. Exit codes: 0 success (no changes), 1 error, 2 changes (``--detailed-exitcode``).
+Everything a command writes to stdout and stderr passes the process's secret masker
+(:func:`syncset.secrets.masked_std_streams`): the last net under every other mask.
 """
 
 from __future__ import annotations
@@ -29,12 +31,18 @@ from syncset.cli import (  # noqa: F401
 )
 from syncset.cli.app import app, console_err
 from syncset.errors import SyncsetError
+from syncset.secrets import masked_std_streams
 
 __all__ = ["app", "main"]
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point."""
+    with masked_std_streams():
+        _run(argv)
+
+
+def _run(argv: list[str] | None) -> None:
     try:
         # Outside standalone mode click *returns* the code of a typer.Exit instead of raising.
         code = app(args=argv, standalone_mode=False)

@@ -26,11 +26,9 @@ from syncset.ci.comment import CommentContext, apply_markdown, footer_counts, pl
 from syncset.ci.plan import (
     EnvPlan,
     exit_code,
-    mask_secrets,
     plan_all,
     promotion_order,
     saved_plan_names,
-    secret_values,
     touched_environments,
 )
 from syncset.cli.app import app, console, console_err
@@ -43,6 +41,7 @@ from syncset.promotion.gitrepo import head_commit, open_repo
 from syncset.render import Format, render_plan
 from syncset.render.graph import changes_graph, mermaid
 from syncset.render.report import result_line
+from syncset.secrets import SECRETS
 from syncset.workflow import PlanRun
 
 ci_app = typer.Typer(
@@ -94,8 +93,7 @@ def ci_plan(
     context = CommentContext(
         _short(root, base), _short(root, "HEAD"), artifacts_url or str(out_dir)
     )
-    secrets = [s for t in touched for s in secret_values(root, t.environment)]
-    comment = mask_secrets(plan_comment(results, context), secrets)
+    comment = SECRETS.mask(plan_comment(results, context))
     atomic_write_text(out_dir / "comment.md", comment)
     for result in results:
         console.print(_plan_line(result, out_dir), markup=False)
@@ -170,11 +168,10 @@ def ci_apply(
     results = apply_all(root, names, options)
     head = head_commit(root)
     report = apply_markdown(results, CommentContext(base or "", head[:10] if head else None))
-    secrets = [s for name in names for s in secret_values(root, name)]
-    atomic_write_text(out_dir / "apply.md", mask_secrets(report, secrets))
+    atomic_write_text(out_dir / "apply.md", SECRETS.mask(report))
     for result in results:
         line = f"{result.environment}: {result.state.value}: {result.message}"
-        console.print(mask_secrets(line, secrets), markup=False)
+        console.print(line, markup=False)
     console.print(f"Result: {out_dir / 'apply.md'}", markup=False)
     code = apply_exit_code(results)
     if code:

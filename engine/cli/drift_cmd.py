@@ -19,13 +19,13 @@ from syncset.ci.drift import (
     drift_text,
     snapshot_branch,
 )
-from syncset.ci.plan import mask_secrets, secret_values
 from syncset.cli.app import app, console, console_err
 from syncset.cli.options import FormatOption
 from syncset.config.load import find_root
 from syncset.config.yamlio import atomic_write_text
 from syncset.errors import SyncsetError
 from syncset.render import Format
+from syncset.secrets import SECRETS
 from syncset.workflow import plan_environment
 
 
@@ -55,8 +55,7 @@ def drift(
                 result = drift_of(run.plan)
                 made = snapshot_branch(run, result) if branch else None
         except SyncsetError as exc:
-            message = mask_secrets(str(exc), secret_values(root, name))
-            console_err.print(f"error: {name}: {message}", markup=False)
+            console_err.print(f"error: {name}: {exc}", markup=False)
             failed = True
             continue
         found.append(result)
@@ -69,7 +68,7 @@ def drift(
     else:
         console.print("".join(drift_text(d) for d in found), markup=False, end="")
     if out is not None:
-        atomic_write_text(out, "\n".join(drift_markdown(d) for d in found))
+        atomic_write_text(out, SECRETS.mask("\n".join(drift_markdown(d) for d in found)))
     if failed:
         sys.exit(1)
     if any(d.found for d in found):

@@ -17,6 +17,8 @@ from typing import Any
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from syncset.secrets import SECRETS
+
 MAX_VALUES_PER_DOCUMENT = 100_000
 """A document that expands (through YAML aliases) past this many values is refused."""
 
@@ -111,13 +113,16 @@ class Renderer:
                 self._secret_vars.add(name)
         self._variables = rendered
 
-    def _env(self, name: str | None = None, default: str | None = None) -> str:
+    def _env(self, name: str | None = None, default: Any = None) -> Any:
         if not isinstance(name, str) or not name:
             raise TemplateError('env() needs the name of an environment variable: env("TOKEN")')
         self._used_env = True
-        value = self._environ.get(name, default)
-        if value is None:
+        value = self._environ.get(name)
+        if value is None and default is None:
             raise _EnvMissing(name)
+        if value is None:
+            return default
+        SECRETS.add(value)
         return value
 
     def render_string(self, source: str) -> tuple[str, bool]:
@@ -157,6 +162,7 @@ class Renderer:
                 if variable not in self._environ:
                     return None
                 out.append(self._environ[variable])
+                SECRETS.add(self._environ[variable])
                 used_env = True
         out.append(parts[-1])
         return "".join(out), used_env

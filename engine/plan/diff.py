@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from syncset.schemas import ChildSpec, KindSpec
+from syncset.secrets import within_secret
 
 
 @dataclass(frozen=True)
@@ -25,18 +26,8 @@ class Difference:
     sensitive: bool = False
 
 
-def _is_secret(path: str, secrets: frozenset[str]) -> bool:
-    """True when ``path`` is a secret, inside one, or holds one (``settings`` holds
-    ``settings.token``): a value that contains a secret is as secret as the secret."""
-    return any(_within(path, s) or _within(s, path) for s in secrets)
-
-
-def _within(inner: str, outer: str) -> bool:
-    return inner == outer or inner.startswith(f"{outer}.") or inner.startswith(f"{outer}[")
-
-
 def _masked(field: str, before: Any, after: Any, secrets: frozenset[str]) -> Difference:
-    if _is_secret(field, secrets):
+    if within_secret(field, secrets):
         return Difference(field, None, None, sensitive=True)
     return Difference(field, before, after)
 
@@ -108,7 +99,7 @@ def _diff_children(
         label = child_label(child, item)
         current = live_by_key.get(key(item))
         if current is None:
-            secret = _is_secret(f"{child.field}[{index}]", secrets) or any(
+            secret = within_secret(f"{child.field}[{index}]", secrets) or any(
                 item.get(name) is not None for name in child.sensitive
             )
             differences.append(Difference(label, None, None if secret else item, secret))

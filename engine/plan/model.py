@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from syncset.config.yamlio import atomic_write_text
 from syncset.errors import PlanFileError
+from syncset.secrets import SECRETS
 
 FORMAT_VERSION = 1
 
@@ -154,7 +155,8 @@ class Plan(_Frozen):
         return _checksum(self.model_dump(mode="json", exclude={"checksum"}))
 
     def to_json(self) -> str:
-        body = self.model_dump(mode="json", exclude={"checksum"})
+        """The plan file: every string through the secret masker, then the checksum."""
+        body = SECRETS.mask_tree(self.model_dump(mode="json", exclude={"checksum"}))
         body["checksum"] = _checksum(body)
         return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
 

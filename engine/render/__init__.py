@@ -1,7 +1,9 @@
 """Renderers sit at the edge: the CLI picks one format once; the engine never asks which.
 
 Each renderer reads a :class:`syncset.plan.model.Plan` (or the JSON model of it) and returns text;
-none of them can see a secret, because the plan never holds one.
+none of them should see a secret, because the plan holds none (secret paths are ``sensitive``),
+and what they return passes the secret masker all the same (a record's name, an unmapped
+reference value).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from syncset.plan.model import Plan
+from syncset.secrets import SECRETS
 
 
 class Format(StrEnum):
@@ -23,7 +26,7 @@ def render_plan(plan: Plan, fmt: Format, *, color: bool = False, width: int = 10
     if fmt is Format.MARKDOWN:
         from syncset.render.markdown import plan_markdown
 
-        return plan_markdown(plan)
+        return SECRETS.mask(plan_markdown(plan))
     from syncset.render.text import plan_text
 
-    return plan_text(plan, color=color, width=width)
+    return SECRETS.mask(plan_text(plan, color=color, width=width))

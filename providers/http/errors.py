@@ -12,8 +12,9 @@
                          caller looks it up by its ownership marker before sending it again
 
 Messages never hold a secret: they are built by the client from the method, a URL without its
-query string, the kind of failure and a short server message passed through a
-:class:`Redactor` that knows every credential of the client.
+query string, the kind of failure and a short server message passed through the client's
+:class:`Redactor`, its handle on the process's one secret masker (:data:`syncset.secrets.SECRETS`),
+which masks the credentials and their encodings (an echoed Basic header, a URL-encoded form).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from syncset.errors import ProviderError
+from syncset.secrets import SECRETS
 
 
 class HttpError(ProviderError):
@@ -70,15 +72,11 @@ class OutcomeUnknown(HttpError):
 
 
 class Redactor:
-    """Knows every secret of one client and removes them from any text shown to a user."""
-
-    def __init__(self) -> None:
-        self._secrets: set[str] = set()
+    """The HTTP client's handle on :data:`syncset.secrets.SECRETS`: a credential it is given or
+    mints is masked everywhere in this process, not only in this client's messages."""
 
     def add(self, *values: str | None) -> None:
-        self._secrets.update(v for v in values if v and len(v) >= 4)
+        SECRETS.add(*values)
 
     def clean(self, text: str) -> str:
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            text = text.replace(secret, "***")
-        return text
+        return SECRETS.mask(text)

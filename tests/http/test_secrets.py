@@ -6,14 +6,25 @@ these tests prove the client scrubs what the server sends back, not only what it
 
 from __future__ import annotations
 
+import base64
 import logging
 from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote, quote_plus
 
 import pytest
-from fake_sites import CLIENT_SECRET, PERSONAL_TOKEN, REST_API_KEY, RestSite, XurrentSite
-from serverkit import Faults, Tokens
+from fake_sites import (
+    CLIENT_SECRET,
+    FAST_HTTP,
+    PERSONAL_TOKEN,
+    REST_API_KEY,
+    RestSite,
+    XurrentSite,
+)
+from serverkit import Faults, JsonHandler, LoopbackServer, Tokens, serving
 
 from syncset.errors import ProviderError
+from syncset.providers.base import ProviderContext
 from syncset.providers.http.client import AuthFailed, ServerFailed
 from syncset.providers.registry import REGISTRY
 
@@ -98,3 +109,74 @@ def test_settings_and_providers_print_without_secrets(
         rest_settings.model_dump_json(),
         *(repr(p) + p.describe() + repr(vars(p)) for p in providers),
     )
+
+
+ODD_SECRET = "S3cr3t+V@lue/42!"
+"""A credential whose URL-encoded, base64 and JSON forms all differ from itself."""
+
+
+class CarelessHandler(JsonHandler):
+    """A platform that refuses every call and quotes the credential in another encoding: as the
+    Basic header it wanted, percent-encoded in a link, and the token request's form body."""
+
+    def do_GET(self) -> None:
+        token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+        basic = base64.b64encode(f"syncset:{token}".encode()).decode()
+        link = f"https://help.example/why?token={quote(token, safe='')}"
+        self.send_json(401, {"error": f"send Authorization: Basic {basic} (see {link})"})
+
+    def do_POST(self) -> None:
+        self.send_json(401, {"error": f"invalid_client for {self.body().decode()}"})
+
+
+def careless_provider(server: LoopbackServer, auth: dict[str, str], tmp_path: Any) -> Any:
+    settings = {
+        "base_url": f"{server.url}/api",
+        "auth": auth,
+        "kinds": {"solution": {"list": "/solutions"}},
+        "http": {**FAST_HTTP, "max_attempts": 1},
+    }
+    return REGISTRY.open("rest", settings, ProviderContext(root=str(tmp_path), environment="test"))
+
+
+def encodings_of(secret: str) -> list[str]:
+    basic = base64.b64encode(f"syncset:{secret}".encode()).decode()
+    return [secret, quote(secret, safe=""), quote_plus(secret), basic[4:-4]]
+
+
+def test_an_echoed_basic_header_is_masked(tmp_path: Any, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    with serving(CarelessHandler, None) as server:
+        provider = careless_provider(server, {"type": "bearer", "token": ODD_SECRET}, tmp_path)
+        try:
+            with pytest.raises(AuthFailed) as refused:
+                provider.list("solution")
+        finally:
+            provider.close()
+
+    shown = str(refused.value)
+    assert "why?token=***" in shown
+    basic = shown.split("send Authorization: Basic ")[1].split()[0]
+    assert "***" in basic and len(basic.replace("***", "")) < 16  # "syncset:" and the edges
+    for encoded in encodings_of(ODD_SECRET):
+        assert encoded not in shown + caplog.text
+
+
+def test_a_client_secret_echoed_url_encoded_in_the_form_body_is_masked(tmp_path: Any) -> None:
+    auth = {
+        "type": "oauth_client_credentials",
+        "client_id": "syncset",
+        "client_secret": ODD_SECRET,
+    }
+    with serving(CarelessHandler, None) as server:
+        auth["token_url"] = f"{server.url}/token"
+        provider = careless_provider(server, auth, tmp_path)
+        try:
+            with pytest.raises(AuthFailed) as refused:
+                provider.list("solution")
+        finally:
+            provider.close()
+
+    assert "client_secret=***" in str(refused.value)
+    for encoded in encodings_of(ODD_SECRET):
+        assert encoded not in str(refused.value)
