@@ -11,6 +11,7 @@ from syncset.cli.options import FormatOption, SyncSetOption
 from syncset.config.load import find_root
 from syncset.config.syncsets import closure, get_syncset
 from syncset.config.validate import records_in_context, validate_environment
+from syncset.model import RecordKey
 from syncset.plan.resolve import read_live
 from syncset.promotion.compare import Comparison, compare_folders, compare_live
 from syncset.render import Format
@@ -45,14 +46,18 @@ def compare(
     if live:
         root = find_root()
         states = []
+        secrets: dict[RecordKey, frozenset[str]] = {}
         for name in (source, destination):
-            with opened(validate_environment(root, name)) as provider:
+            environment = validate_environment(root, name)
+            for key, record in environment.records.items():
+                secrets[key] = secrets.get(key, frozenset()) | record.secrets
+            with opened(environment) as provider:
                 states.append(read_live(provider))
         keep = None
         if sync_set:
             members = closure(validate_environment(root, source), get_syncset(root, sync_set))
             keep = members.records.__contains__
-        comparison = compare_live(source, destination, states[0], states[1], keep)
+        comparison = compare_live(source, destination, states[0], states[1], keep, secrets)
     else:
         comparison = folder_comparison(source, destination, sync_set)
     console.print(render_comparison(comparison, fmt), markup=False, end="")

@@ -3,15 +3,22 @@
 Templates are rendered one string value at a time, never over a whole file, so YAML cannot be
 injected and every line number stays true. Jinja2 runs in its immutable sandbox with
 ``StrictUndefined``: an unknown name, an unset environment variable or a reach for Python
-internals (``''.__class__``) is an error, not an empty string. A value that used ``env()`` is
-remembered as secret-bearing, so renderers mask it like a sensitive field.
+internals (``''.__class__``) is an error, not an empty string.
+
+Secrets are tainted values. Every value ``env()`` returns is recorded in :data:`SECRETS`, whatever
+expression computed the name, and the value it was rendered into is flagged as secret; so is a
+value that reads a *secret variable* (one whose value came from ``env()``). Secret variables are
+noticed by access, not by reading the template's text: the template's ``vars`` is a
+:class:`SecretVars` mapping that flags the value on every read of a secret key, by any path
+(``vars.x``, ``vars['x']``, ``vars.get('x')``, ``vars.items()``, iteration, filters). An error
+in a template that read a secret does not repeat Jinja's message, which can quote the secret.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError
@@ -43,12 +50,13 @@ _SIMPLE = re.compile(r"\{\{\s*(?:vars\.([A-Za-z_][A-Za-z0-9_]*)|env\(\s*\"([^\"]
 """A template that only reads a variable or an environment variable (two groups per match)."""
 
 
+_QUOTED = re.compile("'([^']*)'|\"([^\"]*)\"")
+_TYPE_NAME = re.compile(r"[A-Za-z_][\w.]* object|int|float|str|bool|bytes|list|dict|tuple|NoneType")
+
+
 def _plain(value: Any) -> bool:
     """Values Jinja would print exactly as ``str()`` does."""
     return isinstance(value, str | int | float) and not isinstance(value, bool)
-
-
-_SECRET_VAR = r"vars\s*(?:\.\s*{0}\b|\[\s*['\"]{0}['\"])"
 
 
 MAX_RENDERED_CHARS = 100_000
@@ -76,6 +84,63 @@ def _sized(left: Any, right: Any) -> int:
     return 0
 
 
+class SecretVars(Mapping[str, Any]):
+    """The template's ``vars``: reading a secret variable, by any path, calls ``touched``.
+
+    Every way Jinja reads a mapping's values goes through ``__getitem__`` (attribute access
+    falls back to it; ``get``, ``items``, ``values`` and the filters use it), so the taint does
+    not depend on how the template is written. Names starting with ``_`` are not reachable
+    from a sandboxed template, so the plain dict inside cannot be read around it.
+    """
+
+    def __init__(self, values: dict[str, Any], secret: set[str], touched: Callable[[], None]):
+        self._values = values
+        self._secret = secret
+        self._touched = touched
+
+    def __getitem__(self, key: str) -> Any:
+        value = self._values[key]
+        if key in self._secret:
+            self._touched()
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._values  # a test for a name reads no value
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
+
+
+class _StrictUndefined(StrictUndefined):
+    """Names ``vars`` as the dict it stands for, so messages read ``'dict object' has no
+    attribute 'x'`` as they did before ``vars`` noticed reads."""
+
+    __slots__ = ()
+
+    @property
+    def _undefined_message(self) -> str:
+        if isinstance(self._undefined_obj, SecretVars) and self._undefined_hint is None:
+            name = self._undefined_name
+            if isinstance(name, str):
+                return f"'dict object' has no attribute {name!r}"
+            return f"dict object has no element {name!r}"
+        return str(super()._undefined_message)
+
+
+def _as_dict(value: Any) -> Any:
+    """``vars | tojson``: ``vars`` is a mapping, not a dict, and is read item by item (so a
+    secret variable taints the value as by any other path)."""
+    if isinstance(value, Mapping):
+        return dict(value.items())
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
 def _looks_templated(value: str) -> bool:
     return "{{" in value or "{%" in value
 
@@ -89,12 +154,15 @@ class Renderer:
     def __init__(self, variables: Mapping[str, Any], environ: Mapping[str, str] | None = None):
         self._environ = os.environ if environ is None else environ
         self._jinja = _BoundedSandbox(
-            undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
+            undefined=_StrictUndefined, autoescape=False, keep_trailing_newline=True
         )
+        self._jinja.policies["json.dumps_kwargs"] = {"sort_keys": True, "default": _as_dict}
         self._variables = dict(variables)
         self._secret_vars: set[str] = set()
+        self._vars = SecretVars(self._variables, self._secret_vars, self._read_secret)
         self._cache: dict[str, Any] = {}
         self._used_env = False
+        self._source = ""
 
     def set_variables(self, variables: Mapping[str, Any]) -> None:
         """Render the variables themselves (they may read ``env()``) and use the result.
@@ -112,31 +180,43 @@ class Renderer:
             if secrets:
                 self._secret_vars.add(name)
         self._variables = rendered
+        self._vars = SecretVars(rendered, self._secret_vars, self._read_secret)
+
+    def _read_secret(self) -> None:
+        self._used_env = True
 
     def _env(self, name: str | None = None, default: Any = None) -> Any:
         if not isinstance(name, str) or not name:
             raise TemplateError('env() needs the name of an environment variable: env("TOKEN")')
-        self._used_env = True
         value = self._environ.get(name)
         if value is None and default is None:
-            raise _EnvMissing(name)
+            raise _EnvMissing(self._shown_name(name))
+        self._used_env = True
         if value is None:
-            return default
+            return default  # written in the template: not a secret, though the value is flagged
         SECRETS.add(value)
         return value
+
+    def _shown_name(self, name: str) -> str:
+        """A name computed after a secret was read may be made of the secret: it is shown only
+        when the template spells it out."""
+        if not self._used_env or name in self._source:
+            return name
+        return "(whose name was computed from a secret)"
 
     def render_string(self, source: str) -> tuple[str, bool]:
         """Render one string; returns the result and whether it read an environment variable."""
         simple = self._render_simple(source)
         if simple is not None:
             return simple
+        self._used_env = False
+        self._source = source
         template = self._cache.get(source)
         if template is None:
             template = self._jinja.from_string(source)
             self._cache[source] = template
-        self._used_env = False
-        text = template.render(vars=self._variables, env=self._env)
-        return text, self._used_env or self._uses_secret_var(source)
+        text = template.render(vars=self._vars, env=self._env)
+        return text, self._used_env
 
     def _render_simple(self, source: str) -> tuple[str, bool] | None:
         """Plain ``{{ vars.name }}`` and ``{{ env("NAME") }}`` without Jinja.
@@ -167,10 +247,21 @@ class Renderer:
         out.append(parts[-1])
         return "".join(out), used_env
 
-    def _uses_secret_var(self, source: str) -> bool:
-        """Whether a template reads a variable whose value came from ``env()``."""
-        return any(
-            re.search(_SECRET_VAR.format(re.escape(name)), source) for name in self._secret_vars
+    def _spelt_out(self, message: str) -> bool:
+        """Whether everything a message quotes is written in the template (``vars.typo``) or
+        names a type (``'dict object'``): then it cannot be quoting a value made of a secret."""
+        quoted = [single or double for single, double in _QUOTED.findall(message)]
+        return all(q in self._source or _TYPE_NAME.fullmatch(q) for q in quoted)
+
+    def _failure(self, exc: Exception) -> str:
+        """What a failed template says: Jinja's message, unless the template had read a
+        secret by then (``{}[env("X")]`` quotes the value it could not find)."""
+        message = f"template error: {getattr(exc, 'message', None) or exc}"
+        if isinstance(exc, _EnvMissing) or not self._used_env or self._spelt_out(message):
+            return SECRETS.mask(message)
+        return (
+            f"template error: {type(exc).__name__} in an expression that read a secret; its "
+            "message is withheld because it may quote the secret"
         )
 
     def render_tree(
@@ -211,10 +302,8 @@ class Renderer:
                 return value
             try:
                 text, used_env = self.render_string(value)
-            except TemplateError as exc:
-                raise TemplateProblem(path, f"template error: {exc.message or exc}") from None
-            except Exception as exc:  # a runtime error inside an expression: 1 / 0, None + 1
-                raise TemplateProblem(path, f"template error: {exc}") from None
+            except Exception as exc:  # Jinja's, or a runtime error in an expression: 1 / 0
+                raise TemplateProblem(path, self._failure(exc)) from None
             if used_env:
                 secrets.add(dotted(path))
             return text

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from syncset.errors import ConfigError, Problem, ProviderError
 from syncset.model import Environment, Origin, Record, RecordKey
 from syncset.schemas import CATALOG, KindSpec
 from syncset.schemas.environment import EnvironmentConfig, Mappings
+from syncset.secrets import SECRETS, sensitive_paths, within_secret, without_input
 
 
 class Validator:
@@ -44,7 +45,8 @@ class Validator:
         at_value: bool = False,
     ) -> None:
         line, col = self.locator.position(doc.path, doc.index, path, at_value)
-        self.problems.append(Problem(doc.path, line, col, message, subject, dotted(list(path))))
+        shown = SECRETS.mask(message)
+        self.problems.append(Problem(doc.path, line, col, shown, subject, dotted(list(path))))
 
     def add_pydantic(
         self,
@@ -54,9 +56,11 @@ class Validator:
         spec: KindSpec | None = None,
         data: Any = None,
         redirect: Redirect | None = None,
+        secrets: Collection[str] = (),
     ) -> None:
         """One problem per pydantic error; ``data`` is what was validated (default: the
-        document's), and ``redirect`` may place an error elsewhere (an override's line)."""
+        document's), and ``redirect`` may place an error elsewhere (an override's line).
+        An error on a ``secrets`` path does not quote its input."""
         for item in error.errors(include_url=False):
             path = _data_path(doc.data if data is None else data, item["loc"])
             kind = item["type"]
@@ -66,7 +70,7 @@ class Validator:
                 message = "required field is missing"
                 path = tuple(item["loc"][: len(path) + 1])
             else:
-                message = str(item["msg"]).removeprefix("Value error, ")
+                message = quoted_safely(item, path, secrets)
             target = redirect(path) if redirect is not None else None
             if target is not None:
                 self.add(target[0], target[1], message, subject, at_value=True)
@@ -76,6 +80,14 @@ class Validator:
     def raise_if_any(self) -> None:
         if self.problems:
             raise ConfigError(self.problems)
+
+
+def quoted_safely(item: Any, path: tuple[str | int, ...], secrets: Collection[str]) -> str:
+    """A pydantic error's message, without its input when the path holds a secret."""
+    message = str(item["msg"]).removeprefix("Value error, ")
+    if secrets and within_secret(dotted(list(path)), secrets):
+        return without_input(message, item.get("input"))
+    return message
 
 
 Redirect = Callable[[tuple[str | int, ...]], tuple[Document, tuple[str | int, ...]] | None]
@@ -166,7 +178,7 @@ def _account_settings(
         check.add(doc, ("vars", *exc.path), exc.message, at_value=True)
         return {}
     try:
-        settings, _ = renderer.render_tree(raw)
+        settings, secrets = renderer.render_tree(raw)
     except TemplateProblem as exc:
         check.add(doc, ("account", *exc.path), exc.message, at_value=True)
         return {}
@@ -184,8 +196,7 @@ def _account_settings(
                 missing = tuple(item["loc"][: len(found) + 1])
                 check.add(doc, ("account", *missing), "required field is missing", at_value=True)
                 continue
-            message = str(item["msg"]).removeprefix("Value error, ")
-            check.add(doc, ("account", *found), message, at_value=True)
+            check.add(doc, ("account", *found), quoted_safely(item, found, secrets), at_value=True)
     return {"provider": provider, **settings}
 
 
@@ -277,10 +288,10 @@ def _record(
     try:
         model: BaseModel = spec.model.model_validate(rendered)
     except ValidationError as exc:
-        check.add_pydantic(doc, exc, subject, spec, rendered, redirect)
+        check.add_pydantic(doc, exc, subject, spec, rendered, redirect, secrets)
         return None
     fields = normalise(spec, model)
-    leaked = [f for f in _sensitive_paths(spec, fields) if f not in secrets]
+    leaked = [f for f in sensitive_paths(spec, fields) if f not in secrets]
     for path in leaked:
         check.add(
             doc,
@@ -289,7 +300,7 @@ def _record(
             subject,
             at_value=True,
         )
-    secrets |= set(_sensitive_paths(spec, fields))
+    secrets |= set(sensitive_paths(spec, fields))
     return Record(kind, str(data["id"]), fields, Origin(doc.path, doc.index), frozenset(secrets))
 
 
@@ -325,17 +336,6 @@ def _overrides_for(
             if name in spec.fields:
                 out[name] = (key, value)
     return out
-
-
-def _sensitive_paths(spec: KindSpec, fields: dict[str, Any]) -> Iterator[str]:
-    for name in spec.sensitive:
-        if fields.get(name) is not None:
-            yield name
-    for child in spec.children.values():
-        for index, item in enumerate(fields.get(child.field, [])):
-            for name in child.sensitive:
-                if item.get(name) is not None:
-                    yield f"{child.field}[{index}].{name}"
 
 
 def split_dotted(path: str) -> list[str | int]:

@@ -10,7 +10,7 @@ references shown by natural key (live ids differ between accounts).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -21,6 +21,7 @@ from syncset.plan.model import FieldChange
 from syncset.plan.resolve import LiveState, natural_key
 from syncset.providers.base import MARKER_SOURCE, LiveRecord
 from syncset.schemas import CATALOG
+from syncset.secrets import sensitive_paths
 
 
 class CompareEntry(BaseModel):
@@ -125,9 +126,15 @@ def compare_live(
     source: LiveState,
     destination: LiveState,
     keep: Callable[[RecordKey], bool] | None = None,
+    secrets: Mapping[RecordKey, frozenset[str]] | None = None,
 ) -> Comparison:
     """Two accounts, config records matched by marker, else natural key; ``keep`` filters by
-    ``(kind, id)`` where the id is the marker's record id, else the natural key."""
+    ``(kind, id)`` where the id is the marker's record id, else the natural key.
+
+    ``secrets`` are the secret paths of the records the two folders declare (values their
+    templates read from ``env()``): a live record carrying such a record's marker shows them
+    as sensitive, as do the fields its kind declares sensitive, child items' included."""
+    known = secrets or {}
     entries = []
     src_names = _names(source)
     dst_names = _names(destination)
@@ -148,7 +155,11 @@ def compare_live(
             matched.add(dst.live_id)
             after = _portable(spec, src, src_names)
             before = _portable(spec, dst, dst_names)
-            differences = diff_fields(spec, after, before, spec.sensitive)
+            hidden = set(sensitive_paths(spec, after)) | set(sensitive_paths(spec, before))
+            for record in (src, dst):
+                if record.marker is not None:
+                    hidden |= known.get((spec.name, record.marker.source_id), frozenset())
+            differences = diff_fields(spec, after, before, frozenset(hidden))
             entries.append(
                 CompareEntry(
                     kind=spec.name,
