@@ -12,6 +12,7 @@ noticed by access, not by reading the template's text: the template's ``vars`` i
 :class:`SecretVars` mapping that flags the value on every read of a secret key, by any path
 (``vars.x``, ``vars['x']``, ``vars.get('x')``, ``vars.items()``, iteration, filters). An error
 in a template that read a secret does not repeat Jinja's message, which can quote the secret.
+The size and time budgets live in :mod:`syncset.config.template_sandbox`.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from syncset.config.template_sandbox import MAX_RENDERED_CHARS, BoundedSandbox, BudgetExceeded
 from syncset.secrets import SECRETS
+
+__all__ = ["MAX_RENDERED_CHARS", "MAX_VALUES_PER_DOCUMENT", "Renderer", "SecretVars"]
 
 MAX_VALUES_PER_DOCUMENT = 100_000
 """A document that expands (through YAML aliases) past this many values is refused."""
@@ -57,31 +60,6 @@ _TYPE_NAME = re.compile(r"[A-Za-z_][\w.]* object|int|float|str|bool|bytes|list|d
 def _plain(value: Any) -> bool:
     """Values Jinja would print exactly as ``str()`` does."""
     return isinstance(value, str | int | float) and not isinstance(value, bool)
-
-
-MAX_RENDERED_CHARS = 100_000
-"""A template whose arithmetic builds a longer string or list is refused: ``{{ 'a' * 10**9 }}``
-would otherwise fill memory before anything could complain."""
-
-
-class _BoundedSandbox(ImmutableSandboxedEnvironment):
-    """Jinja's immutable sandbox, with ``*`` and ``**`` checked for the size of their result."""
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**" and isinstance(right, int) and abs(right) > 1000:
-            raise TemplateError("exponent too large in a template")
-        if operator == "*" and _sized(left, right) > MAX_RENDERED_CHARS:
-            raise TemplateError(f"template result longer than {MAX_RENDERED_CHARS:,} characters")
-        return super().call_binop(context, operator, left, right)
-
-
-def _sized(left: Any, right: Any) -> int:
-    for sequence, count in ((left, right), (right, left)):
-        if isinstance(sequence, str | list | tuple) and isinstance(count, int):
-            return len(sequence) * count
-    return 0
 
 
 class SecretVars(Mapping[str, Any]):
@@ -153,7 +131,7 @@ class Renderer:
 
     def __init__(self, variables: Mapping[str, Any], environ: Mapping[str, str] | None = None):
         self._environ = os.environ if environ is None else environ
-        self._jinja = _BoundedSandbox(
+        self._jinja = BoundedSandbox(
             undefined=_StrictUndefined, autoescape=False, keep_trailing_newline=True
         )
         self._jinja.policies["json.dumps_kwargs"] = {"sort_keys": True, "default": _as_dict}
@@ -215,7 +193,7 @@ class Renderer:
         if template is None:
             template = self._jinja.from_string(source)
             self._cache[source] = template
-        text = template.render(vars=self._vars, env=self._env)
+        text = self._jinja.render(template, vars=self._vars, env=self._env)
         return text, self._used_env
 
     def _render_simple(self, source: str) -> tuple[str, bool] | None:
@@ -256,6 +234,8 @@ class Renderer:
     def _failure(self, exc: Exception) -> str:
         """What a failed template says: Jinja's message, unless the template had read a
         secret by then (``{}[env("X")]`` quotes the value it could not find)."""
+        if isinstance(exc, BudgetExceeded):
+            return str(exc.message)
         message = f"template error: {getattr(exc, 'message', None) or exc}"
         if isinstance(exc, _EnvMissing) or not self._used_env or self._spelt_out(message):
             return SECRETS.mask(message)
