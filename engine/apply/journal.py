@@ -23,13 +23,10 @@ from syncset.providers.base import LiveRecord
 from syncset.safepath import confined, make_folders, open_new
 from syncset.schemas import CATALOG
 from syncset.schemas.types import Slug
-from syncset.secrets import MASK as MASK
 from syncset.secrets import SECRETS, mask_paths, sensitive_paths
 
 JOURNAL_VERSION = 1
 JOURNALS = ".syncset/journal"
-mask = mask_paths
-"""A copy of a record's fields with the value at every secret path masked."""
 
 
 def journal_dir(root: Path, environment: str) -> Path:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
-from syncset.apply.journal import Journal, before_image, mask
+from syncset.apply.journal import Journal, before_image
 from syncset.config.yamlio import Locator
 from syncset.errors import ProviderError, WriteRejected
 from syncset.model import Environment, RecordKey
@@ -29,6 +29,7 @@ from syncset.plan.model import Action, Plan, RecordChange, fingerprint
 from syncset.plan.resolve import Resolution
 from syncset.providers.base import MARKER_SOURCE, LiveRecord, Marker, Provider
 from syncset.schemas import CATALOG, KindSpec
+from syncset.secrets import mask_paths
 
 
 class Outcome(StrEnum):
@@ -361,7 +362,7 @@ class Applier:
             action=change.action.value,
             live_id=live_id,
             before=before_image(before, secrets),
-            sent=mask(sent, secrets),
+            sent=mask_paths(sent, secrets),
         )
         return seq
 

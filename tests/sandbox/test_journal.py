@@ -7,8 +7,9 @@ import json
 import pytest
 from plan_apply_helpers import PROJECT_ROOT, row_of
 
-from syncset.apply.journal import MASK, mask, read_journal
+from syncset.apply.journal import read_journal
 from syncset.errors import SyncsetError
+from syncset.secrets import MASK, mask_paths
 
 TEAM = """
 kind: team
@@ -202,12 +203,12 @@ def test_sensitive_values_are_masked_in_what_was_sent_and_in_the_before_image(
 def test_mask_hides_top_level_secrets_and_keeps_the_rest():
     fields = {"name": "CRM", "secret": "t0p", "settings": {"host": "crm.example"}}
 
-    assert mask(fields, frozenset({"secret"})) == {
+    assert mask_paths(fields, frozenset({"secret"})) == {
         "name": "CRM",
         "secret": MASK,
         "settings": {"host": "crm.example"},
     }
-    assert mask(None, frozenset({"secret"})) is None
+    assert mask_paths(None, frozenset({"secret"})) is None
 
 
 def test_mask_hides_env_values_inside_mappings_and_child_items():
@@ -216,7 +217,7 @@ def test_mask_hides_env_values_inside_mappings_and_child_items():
         "columns": [{"name": "Todo"}, {"name": "Vault", "description": "t0p"}],
     }
 
-    masked = mask(fields, frozenset({"settings.token", "columns[1].description"}))
+    masked = mask_paths(fields, frozenset({"settings.token", "columns[1].description"}))
 
     assert "t0p" not in json.dumps(masked)
     assert masked["settings"]["host"] == "erp.example"
