@@ -1,10 +1,12 @@
 """The strict base of every kind, and the data the engine reads about a kind.
 
 A kind's fields are ordinary pydantic fields. What makes a field a *reference*, a *child
-collection* or *sensitive* is declared beside its type with ``Annotated[..., Ref("calendar")]``,
-``Children(key=...)`` and ``Sensitive()``, and the per-kind facts (natural key, reference data,
-removal policy) are class variables. :func:`build_spec` turns all of that into one frozen
-:class:`KindSpec`, so resolve, diff, plan and apply never inspect pydantic internals themselves.
+collection*, *sensitive*, *settable on create only* or *opt-in* is declared beside its type with
+``Annotated[..., Ref("calendar")]``, ``Children(key=...)``, ``Sensitive()``, ``CreateOnly()`` and
+``OptIn()``, and the per-kind facts (natural key, reference data, how a record is removed, names
+that do not exist in the platform) are class variables. :func:`build_spec` turns all of that
+into one frozen :class:`KindSpec`, so resolve, diff, plan and apply never inspect pydantic
+internals themselves.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from pydantic import BaseModel, ConfigDict
 
 from syncset.schemas.types import Slug
 
-Removal = Literal["disable", "delete"]
+Removal = Literal["disable", "delete", "none"]
+"""How a managed record that left the YAML can be removed: ``none`` when the platform can
+neither disable nor delete it (4me/Xurrent holidays); the kind's ``removal_note`` says why."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,18 @@ class Sensitive:
     """Marks a field whose value must never be shown, logged or written to YAML."""
 
 
+@dataclass(frozen=True)
+class CreateOnly:
+    """Marks a field the platform sets on create only: a change of it on an existing record is
+    an error at plan time, which names the record, both values and what to do."""
+
+
+@dataclass(frozen=True)
+class OptIn:
+    """Marks a field a sync set leaves out unless it opts in (``include: [team.members]``):
+    snapshot does not write it and promotion does not carry it. People are not configuration."""
+
+
 class StrictModel(BaseModel):
     """Unknown fields are errors: a typo must never be silently ignored."""
 
@@ -47,6 +63,10 @@ class StrictModel(BaseModel):
 
 class ChildModel(StrictModel):
     """Base of the items of a child collection (calendar hours, board columns)."""
+
+    label: ClassVar[str] = "item"
+    removed_fields: ClassVar[dict[str, str]] = {}
+    """Names the platform does not have, with the reason validate gives (see RecordModel)."""
 
 
 class RecordModel(StrictModel):
@@ -61,7 +81,15 @@ class RecordModel(StrictModel):
     """The natural key is an e-mail address: compared ignoring case, suggested by local part."""
     reference_data: ClassVar[bool] = False
     removal: ClassVar[Removal] = "disable"
-    title: ClassVar[str] = ""
+    removal_note: ClassVar[str] = ""
+    """Why a ``removal: none`` record stays, and what to do instead (shown in plans)."""
+    label: ClassVar[str] = ""
+    """How messages name the kind ("agile board"); the kind name with spaces by default."""
+    removed_fields: ClassVar[dict[str, str]] = {}
+    """Names the platform does not have, each with the reason: validate's unknown-field message
+    becomes ``description is not a calendar field: calendars have no description in Xurrent``."""
+    versioned: ClassVar[tuple[str, ...]] = ()
+    """Fields the platform writes as a new version that apply activates (UI extension content)."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +115,14 @@ class ChildSpec:
     model: type[ChildModel]
     sensitive: frozenset[str] = frozenset()
 
+    @property
+    def label(self) -> str:
+        return self.model.label
+
+    @property
+    def removed(self) -> dict[str, str]:
+        return self.model.removed_fields
+
 
 @dataclass(frozen=True)
 class KindSpec:
@@ -105,6 +141,11 @@ class KindSpec:
     fields: tuple[str, ...] = ()
     required: frozenset[str] = frozenset()
     key_is_email: bool = False
+    create_only: frozenset[str] = frozenset()
+    opt_in: frozenset[str] = frozenset()
+    removal_note: str = ""
+    removed: dict[str, str] = field(default_factory=dict)
+    versioned: tuple[str, ...] = ()
 
     def key_value(self, value: Any) -> Any:
         """A natural-key value as it is compared: e-mail addresses ignore case."""
@@ -145,6 +186,15 @@ class KindSpec:
                     continue
                 for index, one in enumerate(value):
                     yield (f"{path}[{index}]" if indexed else path), ref.target, one
+
+
+def _flagged(model: type[StrictModel], marker: type) -> frozenset[str]:
+    """The fields of ``model`` annotated with ``marker`` (CreateOnly, OptIn)."""
+    return frozenset(
+        name
+        for name, info in model.model_fields.items()
+        if any(isinstance(m, marker) for m in info.metadata)
+    )
 
 
 def _markers(annotation_metadata: list[Any]) -> tuple[Ref | None, Children | None, bool]:
@@ -206,7 +256,7 @@ def build_spec(model: type[RecordModel]) -> KindSpec:
     )
     return KindSpec(
         name=name,
-        title=model.title or name.replace("_", " "),
+        title=model.label or name.replace("_", " "),
         model=model,
         natural_key=model.natural_key,
         unique_natural_key=model.unique_natural_key,
@@ -218,4 +268,9 @@ def build_spec(model: type[RecordModel]) -> KindSpec:
         fields=fields,
         required=required,
         key_is_email=model.key_is_email,
+        create_only=_flagged(model, CreateOnly),
+        opt_in=_flagged(model, OptIn),
+        removal_note=model.removal_note,
+        removed=dict(model.removed_fields),
+        versioned=model.versioned,
     )

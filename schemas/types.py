@@ -117,13 +117,49 @@ def end_of_day(value: Any) -> Any:
     return value
 
 
-class Weekday(StrEnum):
-    """Days of the week as the calendar hours use them."""
+def known_values(enum: type[StrEnum], what: str, renamed: dict[str, str] | None = None) -> Any:
+    """A validator for ``enum`` whose error says which values Xurrent has.
 
-    MONDAY = "monday"
-    TUESDAY = "tuesday"
-    WEDNESDAY = "wednesday"
-    THURSDAY = "thursday"
-    FRIDAY = "friday"
-    SATURDAY = "saturday"
-    SUNDAY = "sunday"
+    ``renamed`` maps values that older syncset files used to the value to write now, so that
+    validate says ``'monday' is not a weekday: Xurrent uses mon, tue, … (write mon)``. Used as
+    ``Annotated[Enum, known_values(Enum, ...)]``: the JSON Schema still offers exactly the enum's
+    values.
+    """
+    values = [member.value for member in enum]
+    old = renamed or {}
+
+    def check(value: Any) -> Any:
+        if value is None or isinstance(value, enum) or value in values:
+            return value
+        hint = f"'{value}' is not {what}: Xurrent uses {', '.join(values)}"
+        if isinstance(value, str) and value.strip().lower() in old:
+            hint += f" (write {old[value.strip().lower()]})"
+        raise ValueError(hint)
+
+    return BeforeValidator(check)
+
+
+class Weekday(StrEnum):
+    """Days of the week as Xurrent's ``Weekday`` enum spells them."""
+
+    MON = "mon"
+    TUE = "tue"
+    WED = "wed"
+    THU = "thu"
+    FRI = "fri"
+    SAT = "sat"
+    SUN = "sun"
+
+
+_OLD_WEEKDAYS = {
+    "monday": "mon",
+    "tuesday": "tue",
+    "wednesday": "wed",
+    "thursday": "thu",
+    "friday": "fri",
+    "saturday": "sat",
+    "sunday": "sun",
+}
+
+WeekdayValue = Annotated[Weekday, known_values(Weekday, "a weekday", _OLD_WEEKDAYS)]
+"""A weekday of calendar hours, ``mon`` … ``sun``; the long names of syncset 0.1 are pointed at."""

@@ -14,7 +14,9 @@ from pydantic import TypeAdapter, ValidationError
 
 from syncset.config.load import Document
 from syncset.config.validate import Validator, split_dotted
-from syncset.model import Record, RecordKey
+from syncset.config.yamlio import Locator
+from syncset.errors import Problem
+from syncset.model import Environment, Record, RecordKey
 from syncset.schemas import CATALOG
 from syncset.schemas.environment import Mappings
 
@@ -106,7 +108,9 @@ def check_mappings(
             check.add(doc, ("overrides", key), f"{key} is not a record of this environment")
         for name in values:
             if name not in CATALOG[kind].fields:
-                check.add(doc, ("overrides", key, name), f"{kind} has no field {name!r}")
+                why = CATALOG[kind].removed.get(name)
+                message = f"{kind} has no field {name!r}" + (f": {why}" if why else "")
+                check.add(doc, ("overrides", key, name), message)
 
 
 def _check_value(annotation: Any, metadata: list[Any], value: str) -> None:
@@ -116,3 +120,25 @@ def _check_value(annotation: Any, metadata: list[Any], value: str) -> None:
         TypeAdapter(Annotated[annotation, *metadata]).validate_python(value)
     except ValidationError as exc:
         raise ValueError(str(exc.errors()[0]["msg"]).removeprefix("Value error, ")) from None
+
+
+def check_account_fields(
+    environment: Environment, unsupported: dict[str, dict[str, str]], account: str
+) -> list[Problem]:
+    """A value for a field this account's schema lacks (an older deployment without
+    ``AgileBoard.requestTemplate``) cannot be written there: an error at the field's line."""
+    problems: list[Problem] = []
+    locator = Locator(environment.root)
+    for record in environment.records.values():
+        spec = CATALOG[record.kind]
+        for name, why in sorted(unsupported.get(record.kind, {}).items()):
+            if record.fields.get(name) in (None, [], {}):
+                continue
+            origin = record.origin
+            line, col = locator.position(origin.path, origin.document, (name,), at_value=True)
+            message = (
+                f"{account}: {why}, so {name} cannot be written there: remove {name} from this "
+                f"{spec.title} (or override it with null for this environment in mappings.yaml)"
+            )
+            problems.append(Problem(origin.path, line, col, message, record.ref, name))
+    return problems

@@ -65,7 +65,7 @@ class Validator:
             path = _data_path(doc.data if data is None else data, item["loc"])
             kind = item["type"]
             if kind == "extra_forbidden":
-                message = "unknown field" + _suggestion(path, spec)
+                message = _removed(path, spec) or "unknown field" + _suggestion(path, spec)
             elif kind == "missing":
                 message = "required field is missing"
                 path = tuple(item["loc"][: len(path) + 1])
@@ -107,6 +107,24 @@ def _data_path(data: Any, loc: Iterable[Any]) -> tuple[str | int, ...]:
             break
         path.append(step)
     return tuple(path)
+
+
+def _removed(path: tuple[str | int, ...], spec: KindSpec | None) -> str:
+    """``description is not a calendar field: calendars have no description in Xurrent`` for a
+    name the platform does not have (older syncset files used it), else ``""``."""
+    if spec is None or not path or not isinstance(path[-1], str):
+        return ""
+    name, label, removed = path[-1], spec.title, spec.removed
+    if len(path) >= 3 and isinstance(path[0], str) and path[0] in spec.children:
+        child = spec.children[path[0]]
+        label, removed = child.label, child.removed
+    reason = removed.get(name)
+    return f"{name} is not {_article(label)} {label} field: {reason}" if reason else ""
+
+
+def _article(label: str) -> str:
+    # "an agile board", but "a UI extension"
+    return "an" if label[:1] and label[0] in "aeiouAEIO" else "a"
 
 
 def _suggestion(path: tuple[str | int, ...], spec: KindSpec | None) -> str:
