@@ -4,7 +4,9 @@ Every write the journal says landed (or may have landed, when the run was killed
 reverse order: a created record is disabled, an updated or adopted record gets its before-image
 back for the fields that were sent (and its previous ownership marker), a disabled record is
 enabled again, and a deleted record is created again from its before-image. Masked (secret)
-values cannot be restored and are left as they are; the step says so.
+values cannot be restored and are left as they are; the step says so. A created record of a kind
+the platform can neither disable nor delete (a 4me/Xurrent holiday) is *kept*: the step says
+why and that it is to be removed by hand.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from syncset.secrets import MASK
 @dataclass(frozen=True)
 class RollbackStep:
     entry: JournalEntry
-    action: Literal["disable", "restore", "enable", "recreate"]
+    action: Literal["disable", "restore", "enable", "recreate", "keep"]
     fields: dict[str, Any] = field(default_factory=dict)
     marker: Marker | None = None
     note: str = ""
@@ -38,7 +40,10 @@ def plan_rollback(entries: list[JournalEntry]) -> list[RollbackStep]:
     for entry in sorted(entries, key=lambda e: e.seq, reverse=True):
         if entry.outcome == "failed":
             continue
-        if entry.action == "create":
+        if entry.action == "create" and CATALOG[entry.kind].removal == "none":
+            note = f"created by the apply; cannot be undone: {CATALOG[entry.kind].removal_note}"
+            steps.append(RollbackStep(entry, "keep", note=note))
+        elif entry.action == "create":
             steps.append(RollbackStep(entry, "disable", note="created by the apply"))
         elif entry.action in ("update", "adopt") and entry.before is not None:
             steps.append(_restore(entry))
@@ -77,17 +82,20 @@ def _marker(value: Any) -> Marker | None:
 
 def _merge_same_record(steps: list[RollbackStep]) -> list[RollbackStep]:
     """A record created and then updated (a deferred reference) needs only its disable."""
-    created = {s.ref for s in steps if s.action == "disable"}
-    return [s for s in steps if s.action == "disable" or s.ref not in created]
+    created = {s.ref for s in steps if s.action in ("disable", "keep")}
+    return [s for s in steps if s.action in ("disable", "keep") or s.ref not in created]
 
 
 def execute_rollback(
     provider: Provider, steps: list[RollbackStep], journal: Journal
 ) -> list[tuple[RollbackStep, str]]:
-    """Run the steps; returns each step with ``restored`` or the error message."""
+    """Run the steps; returns each step with ``restored``, ``kept`` or the error message."""
     outcomes: list[tuple[RollbackStep, str]] = []
     for seq, step in enumerate(steps, start=1):
         entry = step.entry
+        if step.action == "keep":
+            outcomes.append((step, "kept"))
+            continue
         journal.write(
             "intent",
             seq=seq,

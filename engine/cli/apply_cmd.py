@@ -140,7 +140,7 @@ def rollback(
             outcomes = execute_rollback(provider, steps, journal)
         finally:
             journal.close()
-    failed = [o for o in outcomes if o[1] != "restored"]
+    failed = [o for o in outcomes if o[1] not in ("restored", "kept")]
     for step, outcome in outcomes:
         console.print(f"  {outcome:>8} {step.ref}", markup=False)
     console.print(f"Rollback: {'Failed' if failed else 'Completed'}.")

@@ -14,9 +14,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from syncset.config.yamlio import Locator
+from syncset.errors import ConfigError, Problem
 from syncset.model import RecordKey
 from syncset.plan.diff import Difference, diff_fields
 from syncset.plan.model import (
+    ALREADY_DISABLED,
     Action,
     FieldChange,
     MappingEntry,
@@ -32,7 +35,7 @@ from syncset.plan.model import (
 from syncset.plan.order import Order, order_records, reference_edges
 from syncset.plan.resolve import Match, MatchHow, ReferenceUse, Resolution, natural_key
 from syncset.providers.base import LiveRecord
-from syncset.schemas import CATALOG
+from syncset.schemas import CATALOG, KindSpec
 
 KeyFilter = Callable[[RecordKey], bool]
 
@@ -53,12 +56,18 @@ def build_plan(
     api_budget_remaining: int | None = None,
     now: datetime | None = None,
 ) -> Plan:
-    """The plan for ``resolution``; ``selected`` limits which records it speaks about."""
+    """The plan for ``resolution``; ``selected`` limits which records it speaks about.
+
+    Raises ConfigError when a selected record changes a field the platform sets on create only.
+    """
     environment = resolution.environment
     policy = environment.config.policies.only_in_account
     order = record_order(resolution)
     waves = order.wave_of()
     keep = selected or (lambda key: True)
+    conflicts = create_only_conflicts(resolution, keep)
+    if conflicts:
+        raise ConfigError(conflicts)
     changes = [
         _desired_change(resolution, match, waves.get(key), order)
         for key in order.flat()
@@ -102,6 +111,52 @@ def build_plan(
     )
 
 
+def create_only_conflicts(resolution: Resolution, keep: KeyFilter) -> list[Problem]:
+    """A create-only field (a UI extension's category) that differs from the account's record:
+    apply could not write it, so the plan refuses, naming the record, both values and what to do.
+    """
+    problems: list[Problem] = []
+    locator = Locator(resolution.environment.root)
+    for key, match in resolution.matches.items():
+        spec = CATALOG[key[0]]
+        if not spec.create_only or match.live is None or not keep(key):
+            continue
+        desired = resolution.desired[key]
+        live = resolution.comparable(key) or {}
+        for name in sorted(spec.create_only & set(desired)):
+            if desired[name] == live.get(name):
+                continue
+            record = match.record
+            line, col = locator.position(
+                record.origin.path, record.origin.document, (name,), at_value=True
+            )
+            message = (
+                f"{name} cannot change once {_a(spec.title)} exists ({spec.title} records get "
+                f"it on create only): the account has {live.get(name)!r}, the YAML says "
+                f"{desired[name]!r}; write {name}: {live.get(name)}, or give the record a new "
+                f"id so that apply creates a new {spec.title} (the old one is then only in "
+                "the account)"
+            )
+            problems.append(Problem(record.origin.path, line, col, message, record.ref, name))
+    return problems
+
+
+def _a(title: str) -> str:
+    return f"an {title}" if title[:1] in "aeiouAEIO" else f"a {title}"
+
+
+def _versioned_note(spec: KindSpec, differences: list[Difference]) -> str:
+    """``; html, css: written as a new version, which apply activates`` (UI extensions)."""
+    changed = sorted({_top(d.field) for d in differences} & set(spec.versioned))
+    if not changed:
+        return ""
+    return f"; {', '.join(changed)}: written as a new version, which apply activates"
+
+
+def _top(label: str) -> str:
+    return label.split("[", 1)[0].split(".", 1)[0]
+
+
 def _uses(uses: list[ReferenceUse]) -> tuple[Use, ...]:
     return tuple(Use(record=u.record, field=u.field) for u in uses)
 
@@ -134,7 +189,7 @@ def _desired_change(
         "changes": tuple(_field_change(d) for d in differences),
     }
     if live is None:
-        reason = "not in the account: it will be created"
+        reason = "not in the account: it will be created" + _versioned_note(spec, differences)
         if deferred:
             reason += f"; {', '.join(deferred)} set later, once the records they need exist"
         return _change(
@@ -155,6 +210,7 @@ def _desired_change(
         action = Action.UPDATE if differences else Action.NONE
         renamed = any(d.field in spec.natural_key for d in differences)
         reason = "matched by its ownership marker" + (" (renamed)" if renamed else "")
+        reason += _versioned_note(spec, differences)
         return _change(
             **common,
             **found,
@@ -171,7 +227,8 @@ def _desired_change(
         action=Action.ADOPT,
         deferred=deferred,
         managed=False,
-        reason=f"exists without the ownership marker ({how}): it will be adopted{owner}",
+        reason=f"exists without the ownership marker ({how}): it will be adopted{owner}"
+        + _versioned_note(spec, differences),
     )
 
 
@@ -204,12 +261,15 @@ def _only_in_account(live: LiveRecord, policy: str) -> RecordChange:
     }
     if not managed:
         return _change(**common, action=Action.NONE, reason="not managed by syncset: untouched")
+    if spec.removal == "none":
+        reason = f"managed, no longer in YAML: {spec.removal_note}"
+        return _change(**common, action=Action.NONE, reason=reason)
     if policy == "keep":
         reason = "managed, no longer in YAML; kept (policies.only_in_account: keep)"
         return _change(**common, action=Action.NONE, reason=reason)
     action = Action.DELETE if policy == "delete" and spec.removal == "delete" else Action.DISABLE
     if action is Action.DISABLE and live.disabled:
-        return _change(**common, action=Action.NONE, reason="managed, already disabled")
+        return _change(**common, action=Action.NONE, reason=ALREADY_DISABLED)
     reason = f"managed, no longer in YAML: {action.value} (policies.only_in_account: {policy})"
     if policy == "delete" and action is Action.DISABLE:
         reason += f"; {spec.name} records cannot be deleted, only disabled"

@@ -37,6 +37,10 @@ class Status(StrEnum):
     ONLY_IN_ACCOUNT = "only_in_account"
 
 
+ALREADY_DISABLED = "managed, already disabled"
+"""The reason of a managed record that left the YAML and is disabled already."""
+
+
 class Action(StrEnum):
     """What apply will do to the record."""
 
@@ -145,6 +149,19 @@ class Plan(_Frozen):
     @property
     def pending(self) -> list[RecordChange]:
         return [c for c in self.changes if c.action is not Action.NONE]
+
+    @property
+    def left_in_account(self) -> list[RecordChange]:
+        """Managed records no longer in YAML that stay as they are: kept by the policy, or of a
+        kind the platform cannot remove (the reason says what to do)."""
+        return [
+            c
+            for c in self.changes
+            if c.status is Status.ONLY_IN_ACCOUNT
+            and c.managed
+            and c.action is Action.NONE
+            and c.reason != ALREADY_DISABLED
+        ]
 
     @property
     def has_changes(self) -> bool:

@@ -65,6 +65,12 @@ def plan_text(plan: Plan, *, color: bool = False, width: int = 100) -> str:
             console.print(Text(f"    {mark} {line}", style=STYLES[mark]))
     if pending:
         console.print()
+    left = plan.left_in_account
+    if left:
+        console.print(Text("Left in the account as they are:", style="bold"))
+        for change in left:
+            console.print(f"  {change.kind}/{change.id}  ({change.reason})", markup=False)
+        console.print()
     console.print(
         Text.assemble(
             ("Plan: ", "bold"),
