@@ -33,14 +33,18 @@ def snapshot_command(
     env = validate_environment(root, environment)
     kinds = list(kind or [])
     root_ids: set[str] | None = None
+    include: frozenset[str] = frozenset()
     if sync_set:
         # The roots are enough: snapshot follows their references like the closure does.
         definition = get_syncset(root, sync_set)
         kinds = [definition.root]
         root_ids = set(definition.records) or None
+        include = definition.included()
     with opened(env) as provider:
         resolution = resolve(env, read_live(provider))
-    result = snapshot(resolution, kinds or None, dry_run=dry_run, root_ids=root_ids)
+    result = snapshot(
+        resolution, kinds or None, dry_run=dry_run, root_ids=root_ids, include=include
+    )
     verb = "would write" if dry_run else "wrote"
     for ref in result.created:
         console.print(f"  + {ref}", markup=False)

@@ -59,6 +59,12 @@ def show(
         console.print(f"  {kind} {value}: {shown}", markup=False)
     for missing in result.missing_roots:
         console.print(f"  warning: {definition.root}/{missing} is not in {environment.name}")
+    for ref, field in result.left_out:
+        console.print(
+            f"  note: {ref}.{field} is left out (opt-in; include: [{ref.split('/')[0]}.{field}]"
+            " carries it)",
+            markup=False,
+        )
     if csv_dir is not None:
         for kind in sorted(counts):
             atomic_write_text(csv_dir / f"{kind}.csv", _csv(environment, kind, result.records))

@@ -3,7 +3,11 @@
 ``syncsets.yaml`` at the repository root names them. The closure follows the records'
 references transitively, child collections included (a scrum workspace brings its product
 backlog, team, agile board with its columns' teams, the team's calendar and its holidays).
-Reference data is never in the closure: it is listed as *references to map*.
+Reference data is never in the closure: it is listed as *references to map*. An *opt-in*
+field (a team's ``members``: people are not configuration) is left out of a sync set unless the
+set names it in ``include``: its references are not followed, and the records that declare it
+are named in :attr:`Closure.left_out` (promotion refuses to carry them, snapshot does not write
+the field).
 """
 
 from __future__ import annotations
@@ -27,7 +31,12 @@ class SyncSetDefinition(StrictModel):
     root: NonEmptyStr
     records: list[Slug] = Field(default_factory=list)
     """Ids of root records to include; all records of the root kind when empty."""
+    include: list[NonEmptyStr] = Field(default_factory=list)
+    """Opt-in fields the set carries, as ``kind.field`` (``team.members``)."""
     title: str | None = None
+
+    def included(self) -> frozenset[str]:
+        return frozenset(self.include)
 
 
 class SyncSetsFile(StrictModel):
@@ -60,9 +69,20 @@ def load_syncsets(root: Path) -> dict[str, SyncSetDefinition]:
             problems.append(
                 Problem(SYNCSETS_FILE, line, col, f"root {definition.root!r} is not a config kind")
             )
+        for index, entry in enumerate(definition.include):
+            if entry not in OPT_IN_FIELDS:
+                at = ("sync_sets", name, "include", index)
+                line, col = locator.position(SYNCSETS_FILE, 0, at, True)
+                known = ", ".join(sorted(OPT_IN_FIELDS)) or "none"
+                message = f"{entry!r} is not an opt-in field (opt-in fields: {known})"
+                problems.append(Problem(SYNCSETS_FILE, line, col, message))
     if problems:
         raise ConfigError(problems)
     return parsed.sync_sets
+
+
+OPT_IN_FIELDS = frozenset(f"{spec.name}.{name}" for spec in CATALOG for name in spec.opt_in)
+"""``kind.field`` of every opt-in field: what a sync set may ``include``."""
 
 
 def get_syncset(root: Path, name: str) -> SyncSetDefinition:
@@ -81,6 +101,8 @@ class Closure:
     references: dict[tuple[str, str], list[tuple[str, str]]]
     """``(kind, value)`` → ``[(record ref, field)]`` for every reference-data value used."""
     missing_roots: tuple[str, ...] = ()
+    left_out: tuple[tuple[str, str], ...] = ()
+    """``(record ref, field)`` of every opt-in field a record declares and the set leaves out."""
 
 
 def closure(environment: Environment, definition: SyncSetDefinition) -> Closure:
@@ -92,15 +114,24 @@ def closure(environment: Environment, definition: SyncSetDefinition) -> Closure:
     ]
     present = {key[1] for key in roots}
     missing = tuple(i for i in definition.records if i not in present)
-    records, references = reachable(environment, roots)
-    return Closure(records, references, missing)
+    included = definition.included()
+    records, references = reachable(environment, roots, included)
+    left_out = tuple(
+        (f"{kind}/{record_id}", name)
+        for kind, record_id in sorted(records)
+        for name in sorted(CATALOG[kind].opt_in)
+        if f"{kind}.{name}" not in included
+        and environment.records[(kind, record_id)].fields.get(name)
+    )
+    return Closure(records, references, missing, left_out)
 
 
 def reachable(
-    environment: Environment, roots: list[RecordKey]
+    environment: Environment, roots: list[RecordKey], included: frozenset[str] = frozenset()
 ) -> tuple[frozenset[RecordKey], dict[tuple[str, str], list[tuple[str, str]]]]:
     """``roots`` and every config record they reference, transitively, with the
-    reference-data values met on the way (``(kind, value)`` → ``[(record, field)]``)."""
+    reference-data values met on the way (``(kind, value)`` → ``[(record, field)]``). Opt-in
+    fields are not followed unless ``included`` names them (``team.members``)."""
     seen: set[RecordKey] = set()
     references: dict[tuple[str, str], list[tuple[str, str]]] = {}
     stack = sorted(roots)
@@ -110,7 +141,11 @@ def reachable(
             continue
         seen.add(key)
         record = environment.records[key]
-        for path, target, value in CATALOG[key[0]].reference_values(record.fields):
+        spec = CATALOG[key[0]]
+        for path, target, value in spec.reference_values(record.fields):
+            top = path.split("[")[0].split(".")[0]
+            if top in spec.opt_in and f"{spec.name}.{top}" not in included:
+                continue
             if CATALOG[target].reference_data:
                 references.setdefault((target, value), []).append((record.ref, path))
             else:

@@ -112,7 +112,9 @@ def _select(
     """The records to carry: a sync set's closure, the named ids with what they need, or
     every record that differs; in each case only those that differ from the destination."""
     if sync_set:
-        wanted = set(closure(source, get_syncset(root, sync_set)).records)
+        found = closure(source, get_syncset(root, sync_set))
+        wanted = set(found.records)
+        _refuse_left_out(sync_set, source, found.left_out, wanted & differing)
     elif ids:
         wanted = set()
         for ref in ids:
@@ -123,6 +125,26 @@ def _select(
     else:
         wanted = set(differing)
     return wanted & differing
+
+
+def _refuse_left_out(
+    sync_set: str,
+    source: Environment,
+    left_out: tuple[tuple[str, str], ...],
+    carried: set[RecordKey],
+) -> None:
+    """Files are copied whole: a record that declares an opt-in field the set leaves out (a
+    team's members) cannot be carried without it, so the promotion is refused."""
+    for ref, name in left_out:
+        kind, _, record_id = ref.partition("/")
+        if (kind, record_id) not in carried:
+            continue
+        path = source.records[(kind, record_id)].origin.path
+        raise RefusedError(
+            f"{ref} declares {name}, which sync set {sync_set} leaves out ({kind}.{name} is "
+            f"opt-in: people are not configuration): remove {name} from {path}, or add "
+            f"include: [{kind}.{name}] to {sync_set} in syncsets.yaml to carry it"
+        )
 
 
 def _file_moves(

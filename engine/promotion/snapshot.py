@@ -8,7 +8,8 @@ key order and formatting survive where values did not change; a templated value
 ids and reference-data natural keys (mapped back through mappings.yaml), never as live ids;
 secret values are never written: a ``{{ env("…") }}`` placeholder stands in their place.
 After a snapshot, a plan shows every snapshotted record as *Exists - no differences*, or as an
-adoption where the account's record carries no ownership marker yet.
+adoption where the account's record carries no ownership marker yet. Opt-in fields (a team's
+``members``) are not written into new files unless the sync set includes them.
 """
 
 from __future__ import annotations
@@ -54,9 +55,11 @@ def snapshot(
     kinds: Iterable[str] | None = None,
     dry_run: bool = False,
     root_ids: set[str] | None = None,
+    include: frozenset[str] = frozenset(),
 ) -> SnapshotResult:
     """Write the account's records of ``kinds`` (all config kinds by default) into YAML,
-    with every record they reference; ``root_ids`` keeps only those records of ``kinds``."""
+    with every record they reference; ``root_ids`` keeps only those records of ``kinds``;
+    ``include`` names the opt-in fields to write (``team.members``)."""
     environment = resolution.environment
     wanted = set(kinds or [spec.name for spec in CATALOG.config_kinds()])
     all_ids = _assign_ids(resolution, [r for r in resolution.live.all() if r.kind in wanted])
@@ -92,8 +95,9 @@ def snapshot(
             )
             result.updated.append(record.ref)
         else:
+            left_out = {n for n in spec.opt_in if f"{spec.name}.{n}" not in include}
             new_files[_record_file(environment, live.kind, key[1])] = _new_document(
-                spec, key[1], values
+                spec, key[1], values, left_out
             )
             result.created.append(f"{live.kind}/{key[1]}")
     result.notes += _unusable_markers(chosen, ids)
@@ -254,10 +258,14 @@ def _placeholder(spec: KindSpec, record_id: str, name: str) -> str:
     return '{{ env("' + variable + '") }}'
 
 
-def _new_document(spec: KindSpec, record_id: str, values: dict[str, Any]) -> str:
+def _new_document(
+    spec: KindSpec, record_id: str, values: dict[str, Any], left_out: set[str]
+) -> str:
     body: dict[str, Any] = {"kind": spec.name, "id": record_id}
     for name in spec.fields:
         value = values.get(name)
+        if name in left_out:
+            continue
         if value is None or value == [] or value == {} or (name == "disabled" and not value):
             continue
         body[name] = value
