@@ -28,7 +28,7 @@ from syncset.plan.model import Action, Plan, PlanStatus, Selection
 from syncset.plan.resolve import Resolution, read_live, resolve
 from syncset.plan.selection import record_filter
 from syncset.promotion.gitrepo import head_commit
-from syncset.providers.base import Provider, ProviderContext
+from syncset.providers.base import Provider, ProviderContext, unsupported_fields
 from syncset.providers.registry import REGISTRY
 
 
@@ -89,6 +89,7 @@ def plan_environment(
         environment = environment or validate_environment(root, name)
         provider = open_provider(environment)
         try:
+            _refuse_unsupported_fields(environment, provider)
             live = read_live(provider)
             resolution = resolve(environment, live)
             if resolution.problems:
@@ -107,6 +108,17 @@ def plan_environment(
             provider.close()
             raise
     return PlanRun(environment, provider, resolution, plan)
+
+
+def _refuse_unsupported_fields(environment: Environment, provider: Provider) -> None:
+    """YAML values for fields the account's schema lacks are errors before anything is read."""
+    from syncset.config.crosscheck import check_account_fields
+
+    unsupported = unsupported_fields(provider)
+    if unsupported:
+        problems = check_account_fields(environment, unsupported, provider.describe())
+        if problems:
+            raise ConfigError(problems)
 
 
 def _refuse_empty_desired_state(environment: Environment, plan: Plan) -> None:

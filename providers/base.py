@@ -133,6 +133,14 @@ class Provider(Protocol):
     def close(self) -> None: ...
 
 
+def unsupported_fields(provider: Provider) -> dict[str, dict[str, str]]:
+    """Kind → catalog field → why this account cannot hold it, from providers that check the
+    account's own schema (their ``unsupported_fields()``, as 4me/Xurrent's do); {} otherwise.
+    A YAML value for such a field is an error at plan time."""
+    method = getattr(provider, "unsupported_fields", None)
+    return dict(method()) if callable(method) else {}
+
+
 class ProviderContext(BaseModel):
     """What a provider may know about where it runs (paths relative to the repository root)."""
 

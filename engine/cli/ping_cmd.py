@@ -1,8 +1,9 @@
 """``syncset ping ENV``: test the link to an environment's live account before planning on it.
 
-Like Synatic's "Test Org Link": reach the endpoint, authenticate, check the account, read one
-page of each kind, and say what the rate-limit budget has left. A provider may offer ``ping()``
-(the HTTP providers do: it reads one page per kind and knows the failure classes); any other
+Like Synatic's "Test Org Link": reach the endpoint, authenticate, check the account, check
+every operation against the account's own schema (4me/Xurrent), read one page of each kind, and
+say what the rate-limit budget has left. A provider may offer ``ping()`` (the HTTP providers do:
+it reads one page per kind and knows the failure classes); any other
 provider is pinged by listing each kind it holds. Any failure exits 1 with its class named
 (unreachable, timeout, authentication, account, permission, rate-limit, ...).
 """
@@ -40,6 +41,8 @@ def ping(
         category = getattr(exc, "category", "error")
         raise ProviderError(f"ping {environment}: {category}: {exc}") from None
     console.print(f"account: {report.account}")
+    if report.schema:
+        console.print(f"schema: {report.schema}", markup=False)
     console.print(_table(report))
     console.print(f"requests used: {provider.stats.calls}")
     for line in _budget_lines(report):
@@ -77,6 +80,8 @@ def _table(report: PingReport) -> Table:
     for check in report.kinds:
         records = "-" if check.records is None else str(check.records)
         status = "ok" if check.problem is None else f"{check.category}: {check.problem}"
+        if check.problem is None and check.note:
+            status = f"ok ({check.note})"
         table.add_row(check.kind, records, status)
     return table
 

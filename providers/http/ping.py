@@ -15,6 +15,8 @@ class KindCheck:
     records: int | None = None
     problem: str | None = None
     category: str | None = None
+    note: str | None = None
+    """Said beside ``ok``: e.g. a field this account's schema lacks, left out."""
 
 
 @dataclass
@@ -23,5 +25,7 @@ class PingReport:
 
     account: str
     kinds: list[KindCheck] = field(default_factory=list)
+    schema: str | None = None
+    """Where the account's schema came from and what it has, when the provider checks one."""
     requests: Allowance = field(default_factory=Allowance)
     cost: Allowance = field(default_factory=Allowance)

@@ -4,10 +4,16 @@ The engine hands a provider the *whole* desired list; the API wants only the cha
 items (``newCalendarHours``/``newColumns``) and ids to drop (``…ToDelete``). Items are matched by
 the kind's child key (a column by name, an hour by weekday and start), so an unchanged item keeps
 its live id, as :func:`syncset.providers.sandbox.provider._with_child_ids` does.
+
+Calendar hours have no ``id`` in every account's schema. Without ids the client cannot name an
+hour to delete, so a change sends the whole desired set in ``newCalendarHours``, on the
+assumption that the API then replaces the calendar's hours. That is unverified: the provider
+reads the result back and :func:`appended` tells whether the account kept the old hours too.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from syncset.providers.xurrent.queries import ChildMap, to_input
@@ -19,8 +25,12 @@ def diff_children(
     """``(new items as inputs, live ids to delete)`` that turn ``live`` into ``desired``.
 
     A changed item is sent with its id when the API updates items in place (board columns);
-    otherwise (calendar hours) the old item is deleted and a new one added.
+    otherwise (calendar hours) the old item is deleted and a new one added. Without item ids the
+    whole desired set is sent, and nothing can be deleted.
     """
+    if not child.ids:
+        wanted = [{k: v for k, v in item.items() if k != "id"} for item in desired]
+        return [to_input(child.fields, values) for values in wanted], []
     by_key = {_key(child, item): item for item in live}
     new: list[dict[str, Any]] = []
     delete: list[str] = []
@@ -37,6 +47,26 @@ def diff_children(
         new.append(payload)
     delete.extend(str(item["id"]) for item in by_key.values())
     return new, delete
+
+
+def appended(
+    child: ChildMap, desired: list[dict[str, Any]], result: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The items the account holds beyond ``desired`` after a whole set was sent without ids:
+    empty when it replaced the set, the old items when it appended the new ones to them."""
+    wanted = Counter(_item(child, item) for item in desired)
+    extra = []
+    for item in result:
+        key = _item(child, item)
+        if wanted[key] > 0:
+            wanted[key] -= 1
+        else:
+            extra.append(item)
+    return extra
+
+
+def _item(child: ChildMap, item: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(item.get(f.name) for f in child.fields)
 
 
 def _key(child: ChildMap, item: dict[str, Any]) -> tuple[Any, ...]:

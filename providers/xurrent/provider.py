@@ -1,8 +1,11 @@
 """The ``xurrent`` provider: a 4me/Xurrent account through its GraphQL API.
 
-Reads are cursor-paged lists of 100 with only the fields the catalog declares (see
-:mod:`syncset.providers.xurrent.queries`); child collections and list references come with their
-parent and are paged through ``node(id:)`` only when they outgrow one page. Writes are
+Before anything is read, the account's own schema is checked (:mod:`syncset.providers.xurrent.schema`):
+a kind the schema cannot serve is refused, an optional field it lacks is left out. Reads are
+cursor-paged lists of 100 of the account's own records (no ``view``, which would also return
+other accounts' records) with only the fields the catalog declares (see
+:mod:`syncset.providers.xurrent.queries`); child collections and list references come with their parent
+and are paged through ``node(id:)`` only when they outgrow one page. Writes are
 ``<type>Create``/``<type>Update`` mutations with variables; a payload's ``errors { path message }``
 becomes :class:`syncset.errors.WriteRejected` naming the YAML field. The ownership marker is
 ``source``/``sourceID``, and removal is ``disabled: true`` (the API has no deletes).
@@ -16,9 +19,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any, ClassVar, Literal, Self
+from pathlib import Path
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel
 
 from syncset.errors import ProviderError, WriteRejected
 from syncset.providers.base import ApiStats, Capabilities, LiveRecord, Marker, ProviderContext
@@ -29,7 +33,6 @@ from syncset.providers.http.client import (
     ClientCredentials,
     HttpClient,
     HttpError,
-    HttpSettings,
     KindCheck,
     OutcomeUnknown,
     PermissionDenied,
@@ -37,10 +40,9 @@ from syncset.providers.http.client import (
     RequestRefused,
     TimedOut,
     Unreachable,
-    check_url,
     create_once,
 )
-from syncset.providers.xurrent.children import diff_children
+from syncset.providers.xurrent.inputs import appends_message, extra_after_replace, record_input
 from syncset.providers.xurrent.queries import (
     RATE_LIMIT_QUERY,
     TYPE_MAPS,
@@ -50,12 +52,11 @@ from syncset.providers.xurrent.queries import (
     mutation_text,
     nested_page_query,
     node_query,
-    to_input,
 )
+from syncset.providers.xurrent.schema import AccountSchema, SchemaReport, adapted_type_map
+from syncset.providers.xurrent.settings import XurrentSettings
+from syncset.schemas import CATALOG
 
-Domain = Literal[
-    "4me.com", "xurrent.com", "4me.qa", "xurrent.qa", "4me-demo.com", "xurrent-demo.com"
-]
 MAX_PAGES = 10_000
 """A bound on any paging loop (a million records): a server whose cursor never ends is a bug."""
 Nodes = list[dict[str, Any]]
@@ -66,54 +67,10 @@ class AccountRefused(PermissionDenied):
     category = "account"
 
 
-class XurrentSettings(BaseModel):
-    """``account:`` settings of a 4me/Xurrent environment."""
+class SchemaRefused(ProviderError):
+    """The account's schema lacks what a kind needs: the kind is refused before any write."""
 
-    model_config = ConfigDict(extra="forbid")
-    domain: Domain | None = None
-    region: Literal["au", "uk", "ch", "us"] | None = None
-    account: str = Field(min_length=1, description="The account id sent in the account header.")
-    url: str | None = Field(default=None, description="GraphQL endpoint (default from domain).")
-    token_url: str | None = Field(default=None, description="OAuth token endpoint.")
-    token: SecretStr | None = Field(default=None, description="A personal access token.")
-    client_id: str | None = None
-    client_secret: SecretStr | None = None
-    scope: str | None = None
-    account_header: str | None = None
-    list_view: str | None = Field(default="all", description="`view:` of list queries.")
-    marker_filter: bool = Field(
-        default=True, description="Find records by `filter: {sourceID}`; false scans lists."
-    )
-    http: HttpSettings = Field(default_factory=HttpSettings)
-
-    @field_validator("url", "token_url")
-    @classmethod
-    def _secure(cls, value: str | None) -> str | None:
-        return None if value is None else check_url(value)
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Self:
-        if self.domain is None and self.url is None:
-            raise ValueError("give domain (and region) or url")
-        if self.region and self.domain and self.domain.endswith("-demo.com"):
-            raise ValueError(f"{self.domain} has no regions: leave region out")
-        oauth = self.client_id is not None or self.client_secret is not None
-        if (self.token is None) == (not oauth):
-            raise ValueError("give either token, or client_id and client_secret")
-        if oauth and (self.client_id is None or self.client_secret is None):
-            raise ValueError("OAuth needs both client_id and client_secret")
-        if oauth and self.domain is None and self.token_url is None:
-            raise ValueError("with url instead of domain, OAuth needs token_url too")
-        return self
-
-    def endpoints(self) -> tuple[str, str | None, str]:
-        """GraphQL URL, token URL (None with a personal token), and the account header name."""
-        host = f"{self.region}.{self.domain}" if self.region else f"{self.domain}"
-        url = self.url or f"https://graphql.{host}/"
-        token_url = self.token_url or (f"https://oauth.{host}/token" if self.domain else None)
-        default_header = "X-4me-Account" if (self.domain or "").startswith("4me") else None
-        header = self.account_header or default_header or "X-Xurrent-Account"
-        return url, token_url if self.token is None else None, header
+    category = "schema"
 
 
 class XurrentProvider:
@@ -142,6 +99,16 @@ class XurrentProvider:
         )
         if settings.token is not None:
             self._http.redactor.add(settings.token.get_secret_value())
+        self._schema = AccountSchema(
+            self._fetch_schema,
+            url=self._url,
+            account=settings.account,
+            root=Path(context.root),
+            schema_file=settings.schema_file,
+            marker_filter=settings.marker_filter,
+            views=settings.reference_views,
+        )
+        self._maps: dict[str, TypeMap] = {}
 
     # -- the protocol ------------------------------------------------------------------------
 
@@ -159,7 +126,7 @@ class XurrentProvider:
 
     def list(self, kind: str) -> list[LiveRecord]:
         tm = self._type(kind)
-        return list(self._pages(tm, list_query(tm, self._settings.list_view), {}))
+        return list(self._pages(tm, list_query(tm), {}))
 
     def get(self, kind: str, live_id: str) -> LiveRecord | None:
         tm = self._type(kind)
@@ -170,7 +137,7 @@ class XurrentProvider:
     def find_by_marker(self, kind: str, marker: Marker) -> LiveRecord | None:
         tm = self._type(kind)
         if self._settings.marker_filter:
-            query = list_query(tm, self._settings.list_view, by_marker=True)
+            query = list_query(tm, by_marker=True)
             records = self._pages(tm, query, {"sourceID": marker.source_id})
         else:
             records = iter(self.list(kind))
@@ -178,7 +145,7 @@ class XurrentProvider:
 
     def create(self, kind: str, fields: dict[str, Any], marker: Marker | None) -> LiveRecord:
         tm = self._writable(kind)
-        payload = self._input(tm, fields, marker, None)
+        payload = self._input(tm, fields, marker, None, creating=True)
         find = (lambda: self.find_by_marker(kind, marker)) if marker else None
         return create_once(
             lambda: self._mutate(tm, "Create", payload),
@@ -192,19 +159,31 @@ class XurrentProvider:
         self, kind: str, live_id: str, fields: dict[str, Any], marker: Marker | None = None
     ) -> LiveRecord:
         tm = self._writable(kind)
-        needs_live = any(c.name in fields for c in tm.children)
+        needs_live = any(c.name in fields for c in tm.children) or bool(
+            tm.versioned() & set(fields)
+        )
         for _ in range(self._settings.http.max_attempts):
             current = self.get(kind, live_id) if needs_live else None
             if needs_live and current is None:
                 raise WriteRejected(f"{kind} {live_id} does not exist in the account")
             payload = {"id": live_id, **self._input(tm, fields, marker, current)}
             try:
-                return self._mutate(tm, "Update", payload)
+                updated = self._mutate(tm, "Update", payload)
             except OutcomeUnknown:
                 continue  # recomputed from the live record, the update is safe to send again
+            self._check_replaced(tm, fields, updated)
+            return updated
         raise OutcomeUnknown(f"{kind} {live_id} update: no answer; run apply again")
 
+    def unsupported_fields(self) -> dict[str, dict[str, str]]:
+        """Kind → catalog field → why this account lacks it (its schema has no such field)."""
+        report = self._schema.report()
+        return {kind: dict(k.left_out) for kind, k in report.kinds.items() if k.left_out}
+
     def remove(self, kind: str, live_id: str, how: Literal["disable", "delete"]) -> None:
+        spec = CATALOG[kind]
+        if spec.removal == "none":
+            raise WriteRejected(spec.removal_note)
         if how == "delete":
             raise WriteRejected(
                 "4me/Xurrent cannot delete configuration records: use only_in_account: disable"
@@ -217,7 +196,8 @@ class XurrentProvider:
     # -- ping --------------------------------------------------------------------------------
 
     def ping(self) -> PingReport:
-        """Reach the endpoint, authenticate, check the account, read one page of each kind."""
+        """Reach the endpoint, authenticate, check the account, fetch and check its schema, and
+        read one page of each kind the schema can serve."""
         report = PingReport(account=self.describe())
         try:
             self._query(RATE_LIMIT_QUERY, {}, None)
@@ -230,30 +210,50 @@ class XurrentProvider:
             raise
         except ProviderError:
             pass  # an API without the rateLimit query: reading each kind below still tells
+        schema = self._schema.report(fresh=True)
+        report.schema = f"{self._schema.source}, {schema.digest[:19]}…, hour ids: " + (
+            "yes" if schema.hour_ids else "no (hours are replaced as a set)"
+        )
         for kind in sorted(TYPE_MAPS):
-            tm = TYPE_MAPS[kind]
-            try:
-                variables = {"after": None}
-                data = self._query(list_query(tm, self._settings.list_view), variables, kind)
-                nodes = (data.get(tm.connection) or {}).get("nodes") or []
-                report.kinds.append(KindCheck(kind, records=len(nodes)))
-            except (Unreachable, TimedOut, AuthFailed):
-                raise
-            except HttpError as exc:
-                report.kinds.append(KindCheck(kind, problem=str(exc), category=exc.category))
-            except ProviderError as exc:
-                report.kinds.append(KindCheck(kind, problem=str(exc), category="error"))
+            report.kinds.append(self._ping_kind(kind, schema))
         report.requests = self._http.budget.requests
         report.cost = self._http.budget.cost
         return report
 
+    def _ping_kind(self, kind: str, schema: SchemaReport) -> KindCheck:
+        try:
+            tm = self._type(kind)
+            data = self._query(list_query(tm), {"after": None}, kind)
+        except (Unreachable, TimedOut, AuthFailed):
+            raise
+        except (HttpError, SchemaRefused) as exc:
+            return KindCheck(kind, problem=str(exc), category=exc.category)
+        except ProviderError as exc:
+            return KindCheck(kind, problem=str(exc), category="error")
+        nodes = (data.get(tm.connection) or {}).get("nodes") or []
+        return KindCheck(kind, records=len(nodes), note=schema.kinds[kind].notes())
+
     # -- internals ---------------------------------------------------------------------------
 
     def _type(self, kind: str) -> TypeMap:
-        tm = TYPE_MAPS.get(kind)
-        if tm is None:
+        """The kind's map as this account's schema has it; a kind it cannot serve is refused."""
+        if kind not in TYPE_MAPS:
             raise ProviderError(f"a 4me/Xurrent account holds no {kind!r} records")
-        return tm
+        if kind not in self._maps:
+            report = self._schema.report()
+            if not report.kinds[kind].ok:
+                raise SchemaRefused(report.kinds[kind].refusal(kind))
+            self._maps[kind] = adapted_type_map(report, kind, self._settings.reference_views)
+        return self._maps[kind]
+
+    def _fetch_schema(self) -> str:
+        """The account's schema: a GET on the endpoint with the usual headers."""
+        try:
+            return self._http.request("GET", self._url, idempotent=True).text
+        except RequestRefused as exc:
+            raise SchemaRefused(
+                f"the account's schema could not be fetched ({exc}): pin it with schema_file"
+            ) from None
 
     def _writable(self, kind: str) -> TypeMap:
         tm = self._type(kind)
@@ -350,24 +350,28 @@ class XurrentProvider:
         fields: dict[str, Any],
         marker: Marker | None,
         current: LiveRecord | None,
+        creating: bool = False,
     ) -> dict[str, Any]:
-        known = {f.name for f in tm.fields} | {c.name for c in tm.children}
-        unknown = sorted(set(fields) - known)
-        if unknown:
-            raise WriteRejected(f"4me/Xurrent {tm.kind} has no field {unknown[0]!r}", unknown[0])
-        payload = to_input(tm.fields, fields)
-        for child in tm.children:
-            if child.name in fields:
-                live = current.fields.get(child.name, []) if current else []
-                new, delete = diff_children(child, fields[child.name] or [], live)
-                if new:
-                    payload[child.new_input] = new
-                if delete:
-                    payload[child.delete_input] = delete
-        if marker is not None:
-            payload["source"] = marker.source
-            payload["sourceID"] = marker.source_id
-        return payload
+        live = {"id": current.live_id, **current.fields} if current else None
+        hours_append = not creating and self._schema.hours_append()
+        return record_input(
+            tm,
+            fields,
+            marker,
+            live,
+            creating=creating,
+            hours_append=hours_append,
+            account=self.describe(),
+        )
+
+    def _check_replaced(self, tm: TypeMap, fields: dict[str, Any], updated: LiveRecord) -> None:
+        """Hours sent without ids were assumed to replace the set: say so when they did not."""
+        found = extra_after_replace(tm, fields, updated.fields)
+        if found is not None:
+            self._schema.learn_hours_append()
+            child, extra = found
+            sent = len(fields[child.name] or [])
+            raise ProviderError(appends_message(tm, child, updated.live_id, extra, sent))
 
     def _mutate(
         self, tm: TypeMap, action: Literal["Create", "Update"], payload: dict[str, Any]
