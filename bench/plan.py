@@ -53,7 +53,7 @@ from syncset.plan.model import Status  # noqa: E402
 from syncset.workflow import open_provider, plan_environment  # noqa: E402
 
 CHANGED_SHARE = 0.05
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 PEOPLE = [f"person{n:03d}@wdc.example" for n in range(200)]
 
 ENVIRONMENT_YAML = """\
@@ -107,14 +107,13 @@ class Generator:
         refs = "".join(f"  - holiday-{(n * 3 + k) % self.count('holidays')}\n" for k in range(3))
         return (
             f"kind: calendar\nid: calendar-{n}\nname: Office hours {n}\n"
-            f"description: Work hours {n}{note}.\n"
-            f"time_zone: Europe/Amsterdam\nholidays:\n{refs}hours:\n{hours}"
+            f"holidays:\n{refs}hours:\n{hours}"
         )
 
     def ui_extension(self, n: int, note: str) -> str:
         return (
-            f"kind: ui_extension\nid: ui-{n}\nname: Extension {n}\ncategory: request\n"
-            f"title_text: Extra fields {n}{note}\n"
+            f"kind: ui_extension\nid: ui-{n}\nname: Extension {n}\ncategory: request_template\n"
+            f"title: Extra fields {n}{note}\n"
             "html: |\n  <div class='row'>\n    <input id='amount' />\n  </div>\n"
             "css: |\n  .row { display: flex; }\n"
         )
@@ -123,7 +122,7 @@ class Generator:
         members = "".join(f"  - {person(n + k)}\n" for k in range(4))
         return (
             f"kind: team\nid: team-{n}\nname: Team {n}\n"
-            f"description: Builds product {n}{note}.\n"
+            f"time_zone: Amsterdam\nremarks: Builds product {n}{note}.\n"
             f"coordinator: {person(n)}\nmanager: {person(n + 1)}\nmembers:\n{members}"
             f"work_hours: calendar-{n % self.count('calendars')}\n"
             f"ui_extension: ui-{n % self.count('ui_extensions')}\n"
@@ -143,10 +142,10 @@ class Generator:
             f"kind: agile_board\nid: board-{n}\nname: Board {n}\nmanager: {person(n)}\n"
             f"description: Sprint board {n}{note}.\n"
             f"request_template: template-{n % self.count('request_templates')}\ncolumns:\n"
-            "  - name: To Do\n    action_type: no_action\n"
-            "  - name: In Progress\n    action_type: progress\n"
+            "  - name: To Do\n    action_type: none\n"
+            "  - name: In Progress\n    action_type: start\n"
             f"    team: team-{n % self.count('teams')}\n"
-            "  - name: Review\n    action_type: wait\n    wip_limit: 5\n"
+            "  - name: Review\n    action_type: assign\n    wip_limit: 5\n"
             "  - name: Done\n    action_type: complete\n    clear_member: true\n"
         )
 

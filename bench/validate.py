@@ -43,7 +43,7 @@ from ruamel.yaml import YAML  # noqa: E402
 from syncset.config.load import read_environment_files  # noqa: E402
 from syncset.config.validate import validate_environment  # noqa: E402
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 PEOPLE = [f"person{n:03d}@wdc.example" for n in range(200)]
 FREE_TEXT_SHARE = 0.6
 """Share of generated records with a free-text field that may carry ``{{ vars.company }}``."""
@@ -110,15 +110,14 @@ def calendar(mix: Mix, n: int) -> str:
     refs = "".join(f"  - holiday-{(n * 3 + k) % mix.count('holidays')}\n" for k in range(3))
     return (
         f"kind: calendar\nid: calendar-{n}\nname: Office hours {n}\n"
-        f"description: Work hours {n} at {mix.company(n)}.\n"
-        f"time_zone: Europe/Amsterdam\nholidays:\n{refs}hours:\n{hours}"
+        f"holidays:\n{refs}hours:\n{hours}"
     )
 
 
 def ui_extension(mix: Mix, n: int) -> str:
     return (
-        f"kind: ui_extension\nid: ui-{n}\nname: Extension {n}\ncategory: request\n"
-        f"title_text: Extra fields {n}\n"
+        f"kind: ui_extension\nid: ui-{n}\nname: Extension {n}\ncategory: request_template\n"
+        f"title: Extra fields {n}\n"
         "html: |\n  <div class='row'>\n    <input id='amount' />\n  </div>\n"
         "css: |\n  .row { display: flex; }\n"
     )
@@ -128,7 +127,7 @@ def team(mix: Mix, n: int) -> str:
     members = "".join(f"  - {person(n + k)}\n" for k in range(4))
     return (
         f"kind: team\nid: team-{n}\nname: Team {n}\n"
-        f"description: Builds product {n} for {mix.company(n + 1)}.\n"
+        f"time_zone: Amsterdam\nremarks: Builds product {n} for {mix.company(n + 1)}.\n"
         f"coordinator: {person(n)}\nmanager: {person(n + 1)}\nmembers:\n{members}"
         f"work_hours: calendar-{n % mix.count('calendars')}\n"
         f"ui_extension: ui-{n % mix.count('ui_extensions')}\n"
@@ -149,10 +148,10 @@ def agile_board(mix: Mix, n: int) -> str:
     return (
         f"kind: agile_board\nid: board-{n}\nname: Board {n}\nmanager: {person(n)}\n"
         f"request_template: template-{n % mix.count('request_templates')}\ncolumns:\n"
-        "  - name: To Do\n    action_type: no_action\n"
-        "  - name: In Progress\n    action_type: progress\n"
+        "  - name: To Do\n    action_type: none\n"
+        "  - name: In Progress\n    action_type: start\n"
         f"    team: team-{n % mix.count('teams')}\n"
-        "  - name: Review\n    action_type: wait\n    wip_limit: 5\n"
+        "  - name: Review\n    action_type: assign\n    wip_limit: 5\n"
         "  - name: Done\n    action_type: complete\n    clear_member: true\n"
     )
 

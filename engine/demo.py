@@ -3,8 +3,9 @@
 It runs in a scratch copy of the repository (``.syncset/demo``, a fresh git repository) so that
 promotion's branch and commit never touch the checkout the demo was started from:
 the dev loop (people made by hand, plan, apply, plan again), then dev → qa as 4me Account Sync's
-page tells it: promote the scrum sync set, the plan is Being Prepared, people are mapped
-(automatically, by suggestion, by hand), the plan is Prepared, apply, and no differences remain.
+page tells it: promote the scrum sync set, the plan is Being Prepared with the two people to map
+(Frank Watson and Rodney Wilson), they are mapped (by suggestion, by hand), the plan is Prepared,
+apply, and no differences remain.
 """
 
 from __future__ import annotations
@@ -30,12 +31,15 @@ STORY = [
     ("Planning again shows the account matches.", "plan dev --detailed-exitcode"),
     ("The scrum sync set: the workspace and everything it needs.", "syncset show scrum --env dev"),
     ("Promote it to qa as a git branch for a pull request.", "promote dev qa --sync-set scrum"),
-    ("qa's account has none of these people yet: Being Prepared.", "plan qa --format markdown"),
+    (
+        "qa's account has neither Frank Watson nor Rodney Wilson: Being Prepared.",
+        "plan qa --format markdown",
+    ),
     (
         "Widget Europe IT's people, made by hand in qa.",
         "sandbox load qa docs/demo/widget-europe-people.yaml",
     ),
-    ("Frank maps automatically; Howard by suggestion.", "map qa --suggest"),
+    ("Frank's role goes to Widget Europe's Frank Watson, by suggestion.", "map qa --suggest"),
     (
         "Rodney Wilson's roles go to Ander Alkin.",
         "map qa --set person:rodney.wilson@wdc.example=ander.alkin@widget.example",

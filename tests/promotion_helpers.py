@@ -47,6 +47,7 @@ FRANK = "frank.watson@wdc.example"
 HOWARD = "howard.tanner@wdc.example"
 ANDER = "ander.alkin@widget.example"
 HOWARD_EUROPE = "howard.tanner@widget.example"
+FRANK_EUROPE = "frank.watson@widget.example"
 
 
 def hermetic_git(monkeypatch: pytest.MonkeyPatch) -> None:

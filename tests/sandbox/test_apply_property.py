@@ -23,9 +23,10 @@ from syncset.plan.model import PlanStatus
 from syncset.workflow import plan_environment
 
 PEOPLE = ["frank.watson@wdc.example", "rodney.wilson@wdc.example"]
-WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday"]
+WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]
 COLUMNS = ["To Do", "In Progress", "Review", "Done"]
-ACTIONS = ["no_action", "assign", "progress", "wait", "complete"]
+ACTIONS = ["none", "accept", "assign", "start", "complete"]
+DIALOGS = [None, "full", "minimal", "none"]
 
 Config = dict[tuple[str, str], dict[str, Any]]
 
@@ -67,7 +68,7 @@ def configurations(draw: Callable[..., Any]) -> Config:
         days = draw(st.lists(st.sampled_from(WEEKDAYS), unique=True, max_size=4))
         config[("calendar", cid)] = {
             "name": name("Calendar", cid),
-            "description": maybe(draw, "Office hours"),
+            "disabled": maybe(draw, False),
             "holidays": draw(st.lists(st.sampled_from(holidays), unique=True)) if holidays else [],
             "hours": [
                 {
@@ -83,7 +84,8 @@ def configurations(draw: Callable[..., Any]) -> Config:
     for tid in teams:
         config[("team", tid)] = {
             "name": name("Team", tid),
-            "description": maybe(draw, f"Team {tid} description {version}"),
+            "remarks": maybe(draw, f"Team {tid} remarks {version}"),
+            "time_zone": maybe(draw, "Amsterdam"),
             "work_hours": draw(st.sampled_from([None, *calendars])),
             "manager": draw(st.sampled_from([None, *PEOPLE])),
             "members": draw(st.lists(st.sampled_from(PEOPLE), unique=True)),
@@ -98,6 +100,8 @@ def configurations(draw: Callable[..., Any]) -> Config:
                 {
                     "name": column,
                     "action_type": draw(st.sampled_from(ACTIONS)),
+                    "dialog_type": draw(st.sampled_from(DIALOGS)),
+                    "remove_after": draw(st.sampled_from([None, 0, 7])),
                     "wip_limit": draw(st.sampled_from([None, 3, 5])),
                     "team": draw(st.sampled_from([None, *teams])),
                 }
@@ -194,8 +198,10 @@ def test_after_apply_plan_shows_no_changes(data):
             made = {"name": fields["name"]}
             if kind == "holiday":
                 made |= {"start_at": fields["start_at"], "end_at": "2027-03-01T00:00:00Z"}
-            else:
+            elif kind == "product_backlog":
                 made["description"] = "By hand"
+            else:
+                made["hours"] = [{"weekday": "sun", "time_from": "00:00", "time_until": "24:00"}]
             hand_create(root, kind, made)
 
         report = apply_now(root)

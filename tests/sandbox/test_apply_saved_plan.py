@@ -41,7 +41,7 @@ def edit(repo, relative, old, new):
 @pytest.fixture
 def saved(applied, cli):
     """A saved plan with two updates: the calendar and the backlog."""
-    edit(applied, CALENDAR, "time_zone: Europe/Amsterdam", "time_zone: Europe/Brussels")
+    edit(applied, CALENDAR, "name: Application Development - Office Hours", "name: Office Hours")
     edit(applied, BACKLOG, "still needs.", "needs next.")
     assert cli("plan", "dev", "--out", "plan.json").code == 0
     assert pending(make_plan(applied.root)) == {
@@ -65,7 +65,7 @@ def test_a_saved_plan_is_applied_without_asking_again(saved, cli, monkeypatch):
 
 def test_a_record_changed_in_the_account_since_planning_is_stale_and_the_rest_applied(saved, cli):
     calendar_name = "Application Development - Office Hours"
-    hand_update(saved.root, "calendar", calendar_name, {"description": "Edited by hand"})
+    hand_update(saved.root, "calendar", calendar_name, {"holidays": []})
 
     result = cli("apply", "plan.json")
 
@@ -77,10 +77,7 @@ def test_a_record_changed_in_the_account_since_planning_is_stale_and_the_rest_ap
     assert "applied  ~ product_backlog/expense-reporting (update)" in result.out
     assert "Apply of dev: Failed (1 applied, 0 failed, 0 skipped, 1 stale)." in result.out
     calendar = row_of(saved.root, "calendar", calendar_name)["data"]
-    assert (calendar["description"], calendar["time_zone"]) == (
-        "Edited by hand",
-        "Europe/Amsterdam",
-    )
+    assert (calendar["holidays"], calendar["name"]) == ([], calendar_name)
     backlog = row_of(saved.root, "product_backlog", "Expense Reporting")["data"]
     assert backlog["description"] == "Everything the Expense Reporting product needs next."
 
@@ -128,16 +125,19 @@ def test_a_removal_whose_record_changed_since_planning_is_stale(applied, cli):
     env_file.write_text(
         env_file.read_text().replace("only_in_account: keep", "only_in_account: disable")
     )
-    (applied.root / "environments/dev/holidays/new-years-day-2027.yaml").unlink()
-    edit(applied, CALENDAR, "  - new-years-day-2027\n", "")
+    team = applied.root / "environments/dev/teams/release-managers.yaml"
+    team.write_text("kind: team\nid: release-managers\nname: Release Managers\n")
+    assert cli("apply", "dev", "--auto-approve").code == 0
+    team.unlink()
+    edit(applied, BACKLOG, "still needs.", "needs next.")
     assert cli("plan", "dev", "--out", "plan.json").code == 0
-    hand_update(applied.root, "holiday", "New Year's Day", {"name": "New Year"})
+    hand_update(applied.root, "team", "Release Managers", {"name": "Releases"})
 
     result = cli("apply", "plan.json")
 
-    assert "stale  - holiday/new-years-day-2027 (disable): changed in the account" in result.out
-    assert "applied  ~ calendar/app-dev-office-hours (update)" in result.out
-    assert row_of(applied.root, "holiday", "New Year")["disabled"] == 0
+    assert "stale  - team/release-managers (disable): changed in the account" in result.out
+    assert "applied  ~ product_backlog/expense-reporting (update)" in result.out
+    assert row_of(applied.root, "team", "Releases")["disabled"] == 0
 
 
 def test_a_saved_plan_is_refused_when_the_environment_folder_changed(saved, cli):

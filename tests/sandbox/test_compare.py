@@ -23,7 +23,11 @@ def folders(repo):
     """The example dev folder, and a qa folder that holds part of it, some of it changed."""
     shutil.copytree(PROJECT_ROOT / "environments", repo.root / "environments", dirs_exist_ok=True)
     shutil.copy2(PROJECT_ROOT / "syncsets.yaml", repo.root / "syncsets.yaml")
-    for name in ("calendars/app-dev-office-hours.yaml", "holidays/new-years-day-2027.yaml"):
+    for name in (
+        "calendars/app-dev-office-hours.yaml",
+        "holidays/new-years-day-2027.yaml",
+        "agile_boards/expense-reporting.yaml",
+    ):
         (repo.root / QA / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(repo.root / DEV / name, repo.root / QA / name)
     holiday = (repo.root / DEV / "holidays/christmas-day-2026.yaml").read_text(encoding="utf-8")
@@ -34,12 +38,11 @@ def folders(repo):
         kind: team
         id: application-development
         name: Application Development
-        description: Maintains the expense reporting application.
+        remarks: Maintains the expense reporting application.
         coordinator: frank.watson@wdc.example
         manager: rodney.wilson@wdc.example
         configuration_manager: frank.watson@wdc.example
         work_hours: app-dev-office-hours
-        members: [howard.tanner@wdc.example, frank.watson@wdc.example]
         """,
     )
     repo.write(f"{QA}/teams/qa-testers.yaml", "kind: team\nid: qa-testers\nname: QA testers\n")
@@ -61,11 +64,11 @@ def test_text_lists_counts_per_kind_then_each_record_that_would_change(folders, 
     for word in ("kind", "Exists - no differences", "Exists - differences", "Doesn't exist"):
         assert word in lines[1]
     assert lines[1].endswith("Only in destination")
+    assert lines[2].split() == ["agile_board", "1", "-", "-", "-"]
     assert lines[3].split() == ["calendar", "1", "-", "-", "-"]
     assert lines[4].split() == ["holiday", "1", "1", "-", "-"]
     assert lines[7].split() == ["team", "-", "1", "-", "1"]
     assert lines[9:] == [
-        "+ agile_board/expense-reporting: Doesn't exist",
         "~ holiday/christmas-day-2026: Exists - differences",
         '    ~ name: "Xmas" → "Christmas Day"',
         "+ product_backlog/expense-reporting: Doesn't exist",
@@ -73,10 +76,10 @@ def test_text_lists_counts_per_kind_then_each_record_that_would_change(folders, 
         "~ team/application-development: Exists - differences",
         '    + agile_board: "expense-reporting"',
         '    - configuration_manager: "frank.watson@wdc.example"',
-        '    ~ description: "Maintains the expense reporting application." → '
+        '    ~ remarks: "Maintains the expense reporting application." → '
         '"Builds and maintains the expense reporting application."',
         "? team/qa-testers: Only in destination",
-        "5 records would change in qa.",
+        "4 records would change in qa.",
     ]
 
 
@@ -89,13 +92,12 @@ def test_markdown_has_a_summary_table_and_a_diff_of_the_records(folders, cli):
         "| kind | Exists - no differences | Exists - differences | Doesn't exist "
         "| Only in destination |\n"
         "|---|---:|---:|---:|---:|\n"
-        "| agile_board | 0 | 0 | 1 | 0 |\n"
+        "| agile_board | 1 | 0 | 0 | 0 |\n"
         "| calendar | 1 | 0 | 0 | 0 |\n"
     )
     assert "| team | 0 | 1 | 0 | 1 |\n" in result.out
     assert (
-        "```diff\n+ agile_board/expense-reporting: Doesn't exist\n"
-        "~ holiday/christmas-day-2026: Exists - differences\n"
+        "```diff\n~ holiday/christmas-day-2026: Exists - differences\n"
         '~   name: "Xmas" → "Christmas Day"\n'
     ) in result.out
     assert result.out.rstrip().endswith("</details>")
@@ -106,7 +108,7 @@ def test_json_has_each_record_with_status_changes_and_both_paths(folders, cli):
 
     found = entries(result)
     assert {ref: e["status"] for ref, e in found.items()} == {
-        "agile_board/expense-reporting": "doesnt_exist",
+        "agile_board/expense-reporting": "exists_no_differences",
         "calendar/app-dev-office-hours": "exists_no_differences",
         "holiday/christmas-day-2026": "exists_differences",
         "holiday/new-years-day-2027": "exists_no_differences",
@@ -122,7 +124,7 @@ def test_json_has_each_record_with_status_changes_and_both_paths(folders, cli):
         ("agile_board", None, "expense-reporting"),
         ("configuration_manager", "frank.watson@wdc.example", None),
         (
-            "description",
+            "remarks",
             "Maintains the expense reporting application.",
             "Builds and maintains the expense reporting application.",
         ),
@@ -135,15 +137,15 @@ def test_json_has_each_record_with_status_changes_and_both_paths(folders, cli):
 
 
 def test_the_source_is_rendered_with_the_destinations_vars(folders, cli):
-    """dev's calendar says "at {{ vars.company }}": in qa's context both sides say qa's name."""
-    calendar = entries(cli("compare", "dev", "qa", "--format", "json"))[
-        "calendar/app-dev-office-hours"
+    """dev's board says "at {{ vars.company }}": in qa's context both sides say qa's name."""
+    board = entries(cli("compare", "dev", "qa", "--format", "json"))[
+        "agile_board/expense-reporting"
     ]
 
     assert "{{ vars.company }}" in folders.root.joinpath(
-        QA, "calendars/app-dev-office-hours.yaml"
+        QA, "agile_boards/expense-reporting.yaml"
     ).read_text(encoding="utf-8")
-    assert calendar["status"] == "exists_no_differences"
+    assert board["status"] == "exists_no_differences"
 
 
 def test_a_sync_set_limits_the_comparison_to_its_records(folders, cli):
@@ -188,6 +190,7 @@ def accounts(folders, cli):
     made by hand."""
     folders.write(f"{QA}/teams/application-development.yaml", "")
     folders.write(f"{QA}/teams/qa-testers.yaml", "")
+    folders.write(f"{QA}/agile_boards/expense-reporting.yaml", "")
     folders.write("people.yaml", (PROJECT_ROOT / "docs/demo/wdc-people.yaml").read_text())
     folders.write("hand.yaml", "kind: calendar\nid: x\nname: QA support hours\n")
     for args in (
@@ -218,10 +221,6 @@ def test_live_compares_the_two_accounts_by_marker_and_natural_key(accounts, cli)
         c["field"]: (c["before"], c["after"])
         for c in found["calendar/app-dev-office-hours"]["changes"]
     }
-    assert calendar["description"] == (
-        "Work hours of the Application Development team at Widget Europe IT (QA).",
-        "Work hours of the Application Development team at Widget Data Center.",
-    )
     # references between accounts are shown by natural key, never by live id
     assert calendar["holidays"] == (["New Year's Day", "Xmas"], ["Christmas Day", "New Year's Day"])
     assert "SBX-" not in cli("compare", "dev", "qa", "--live").out

@@ -109,7 +109,8 @@ def test_work_hours_calendar_has_hours_and_holidays(dev: Environment) -> None:
     assert calendar.fields["holidays"], "the calendar lists its holidays"
     for holiday in calendar.fields["holidays"]:
         assert ("holiday", holiday) in dev.records
-    assert "Widget Data Center" in calendar.fields["description"]  # rendered from vars
+    board = dev.records[("agile_board", team.fields["agile_board"])]
+    assert "Widget Data Center" in board.fields["description"]  # rendered from vars
 
 
 def test_holidays_are_whole_days(dev: Environment) -> None:

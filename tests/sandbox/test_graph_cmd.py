@@ -110,7 +110,7 @@ def test_the_graph_of_changes_styles_records_by_action_and_shows_what_they_need(
     )
     repo.write(
         "environments/dev/calendars/c.yaml",
-        "kind: calendar\nid: c\nname: C\ntime_zone: UTC\nholidays: [h]\n",
+        "kind: calendar\nid: c\nname: C\nholidays: [h]\n",
     )
     assert cli("apply", "dev", "--auto-approve", "--kind", "holiday").code == 0
     run = plan_environment(repo.root, "dev")

@@ -15,7 +15,7 @@ TEAM = """
 kind: team
 id: dev
 name: Dev
-description: Builds things.
+remarks: Builds things.
 """
 
 
@@ -61,8 +61,8 @@ def test_an_update_records_the_before_image_and_only_what_was_sent(two_applies):
 
     live = row_of(two_applies.root, "team", "Dev")
     assert intent["live_id"] == live["live_id"]
-    assert intent["sent"] == {"description": "Runs things."}
-    assert intent["before"]["description"] == "Builds things."
+    assert intent["sent"] == {"remarks": "Runs things."}
+    assert intent["before"]["remarks"] == "Builds things."
     assert intent["before"]["__marker__"] == ["syncset", "dev"]
     assert intent["before"]["__disabled__"] is False
     assert "created_at" not in intent["before"] and "updated_at" not in intent["before"]
@@ -90,7 +90,7 @@ def test_read_journal_pairs_intents_with_their_results(two_applies):
         "update",
         "applied",
     )
-    assert entry.sent == {"description": "Runs things."}
+    assert entry.sent == {"remarks": "Runs things."}
 
 
 def test_an_intent_without_a_result_is_an_unknown_outcome(two_applies):
@@ -214,10 +214,10 @@ def test_mask_hides_top_level_secrets_and_keeps_the_rest():
 def test_mask_hides_env_values_inside_mappings_and_child_items():
     fields = {
         "settings": {"host": "erp.example", "token": "t0p"},
-        "columns": [{"name": "Todo"}, {"name": "Vault", "description": "t0p"}],
+        "columns": [{"name": "Todo"}, {"name": "Vault", "remarks": "t0p"}],
     }
 
-    masked = mask_paths(fields, frozenset({"settings.token", "columns[1].description"}))
+    masked = mask_paths(fields, frozenset({"settings.token", "columns[1].remarks"}))
 
     assert "t0p" not in json.dumps(masked)
     assert masked["settings"]["host"] == "erp.example"

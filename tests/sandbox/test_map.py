@@ -188,7 +188,10 @@ def test_set_refuses_a_target_missing_from_the_account_and_writes_nothing(qa, cl
     [
         ("rodney=ander", "expected KIND:SOURCE=TARGET"),
         (f"person:{RODNEY}", "expected KIND:SOURCE=TARGET"),
-        ("team:app-dev=ops", "team is not a reference-data kind (person, organization, site)"),
+        (
+            "team:app-dev=ops",
+            "team is not a reference-data kind (person, organization, site, service)",
+        ),
     ],
 )
 def test_set_refuses_a_malformed_assignment(qa, cli, assignment, message):

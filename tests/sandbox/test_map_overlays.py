@@ -129,13 +129,13 @@ TEAM = """
 kind: team
 id: app-dev
 name: Application Development
-description: Builds the expense application.
+remarks: Builds the expense application.
 """
 OVERRIDES = """
 version: 1
 overrides:
   team:
-    description: Managed by the QA team.
+    remarks: Managed by the QA team.
     name: Every team (QA)
   team/app-dev:
     name: Application Development (QA)
@@ -144,7 +144,7 @@ overrides:
 
 @pytest.fixture
 def overridden(repo):
-    """dev and qa hold the same team; qa overrides its description (per kind) and name."""
+    """dev and qa hold the same team; qa overrides its remarks (per kind) and name."""
     repo.add_environment("qa", extra="promotes_from: dev\n")
     repo.write("environments/dev/teams/app-dev.yaml", TEAM)
     repo.write("environments/qa/teams/app-dev.yaml", TEAM)
@@ -157,14 +157,14 @@ def test_plan_shows_override_values_per_kind_and_per_record(overridden, cli):
 
     after = {c["field"]: c["after"] for c in team["changes"]}
     assert after["name"] == "Application Development (QA)"
-    assert after["description"] == "Managed by the QA team."
+    assert after["remarks"] == "Managed by the QA team."
 
 
 def test_apply_writes_override_values_and_then_plans_no_changes(overridden, cli):
     assert cli("apply", "qa", "--auto-approve").code == 0
 
     row = account_row(overridden.root, "qa", "team", "Application Development (QA)")
-    assert row["data"]["description"] == "Managed by the QA team."
+    assert row["data"]["remarks"] == "Managed by the QA team."
     assert "Plan: no changes." in cli("plan", "qa").out
 
 
@@ -192,7 +192,7 @@ def test_live_compare_shows_the_override_values_written_to_the_account(overridde
     assert entry["status"] == "exists_differences"
     assert {c["field"]: (c["before"], c["after"]) for c in entry["changes"]} == {
         "name": ("Application Development (QA)", "Application Development"),
-        "description": ("Managed by the QA team.", "Builds the expense application."),
+        "remarks": ("Managed by the QA team.", "Builds the expense application."),
     }
 
 
@@ -206,7 +206,7 @@ def test_override_values_are_rendered_with_the_environments_vars(overridden, cli
         version: 1
         overrides:
           team:
-            description: "Managed at {{ vars.company }}"
+            remarks: "Managed at {{ vars.company }}"
           team/app-dev:
             name: "Application Development ({{ vars.company }})"
         """,
@@ -220,7 +220,7 @@ def test_override_values_are_rendered_with_the_environments_vars(overridden, cli
     compared = json.loads(cli("compare", "dev", "qa", "--format", "json").out)["entries"][0]
 
     after = {c["field"]: c["after"] for c in team["changes"]}
-    assert after["description"] == "Managed at Widget Europe IT"
+    assert after["remarks"] == "Managed at Widget Europe IT"
     assert after["name"] == "Application Development (Widget Europe IT)"
     assert [(c["field"], c["after"]) for c in compared["changes"]] == [
         ("manager", "rodney.wilson@wdc.example")

@@ -24,7 +24,7 @@ def planned(repo, cli):
     """A repository whose dev account exists, with a saved plan that has a change in it."""
     repo.write("environments/dev/team.yaml", TEAM)
     assert cli("apply", "dev", "--auto-approve").code == 0
-    repo.write("environments/dev/team.yaml", TEAM + "description: Builds things\n")
+    repo.write("environments/dev/team.yaml", TEAM + "remarks: Builds things\n")
     assert cli("plan", "dev", "--out", "plan.json").code == 0
     return repo
 
@@ -172,7 +172,7 @@ def test_a_plan_made_in_another_checkout_of_the_environment_is_refused(
     for name in ("environment.yaml", "team.yaml"):
         source = planned.root / "environments/dev" / name
         (other / "environments/dev" / name).write_bytes(source.read_bytes())
-    (other / "environments/dev/team.yaml").write_text(TEAM + "description: Elsewhere\n")
+    (other / "environments/dev/team.yaml").write_text(TEAM + "remarks: Elsewhere\n")
     monkeypatch.setenv("SYNCSET_ROOT", str(other))
     assert cli("plan", "dev", "--out", str(tmp_path / "elsewhere.json")).code == 0
     monkeypatch.setenv("SYNCSET_ROOT", str(planned.root))

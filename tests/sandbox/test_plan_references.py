@@ -21,7 +21,7 @@ version: 1
 references:
   person:
     rodney.wilson@wdc.example: ander.alkin@widget.example
-    howard.tanner@wdc.example: howard.tanner@widget.example
+    frank.watson@wdc.example: frank.watson@widget.example
 """
 
 
@@ -39,7 +39,7 @@ def test_unmapped_people_make_the_plan_being_prepared_with_every_use_listed(qa, 
     plan = json.loads(result.out)
     assert plan["status"] == "being_prepared"
     unmapped = {u["value"]: u for u in plan["unmapped"]}
-    assert sorted(unmapped) == ["howard.tanner@wdc.example", "rodney.wilson@wdc.example"]
+    assert sorted(unmapped) == ["frank.watson@wdc.example", "rodney.wilson@wdc.example"]
     assert unmapped["rodney.wilson@wdc.example"]["kind"] == "person"
     assert sorted(
         (use["record"], use["field"]) for use in unmapped["rodney.wilson@wdc.example"]["used_by"]
@@ -48,12 +48,17 @@ def test_unmapped_people_make_the_plan_being_prepared_with_every_use_listed(qa, 
         ("product_backlog/expense-reporting", "product_owner"),
         ("team/application-development", "manager"),
     ]
-    assert unmapped["howard.tanner@wdc.example"]["used_by"] == [
-        {"record": "team/application-development", "field": "members"}
+    assert unmapped["frank.watson@wdc.example"]["used_by"] == [
+        {"record": "team/application-development", "field": "coordinator"}
     ]
 
 
 def test_a_value_that_exists_unchanged_in_the_account_is_mapped_automatically(qa):
+    load_people(
+        qa.root,
+        "kind: person\nid: frank\nname: Frank Watson\nprimary_email: frank.watson@wdc.example\n",
+        env="qa",
+    )
     plan = make_plan(qa.root, "qa")
 
     frank = [m for m in plan.mappings if m.value == "frank.watson@wdc.example"]
@@ -71,8 +76,9 @@ def test_being_prepared_is_shown_in_text_and_markdown(qa, cli):
         "product_backlog/expense-reporting.product_owner, team/application-development.manager"
     ) in text
     assert "⏳ **Being Prepared**: 2 references to map before apply" in markdown
-    assert "| person | `howard.tanner@wdc.example` | `team/application-development.members` |" in (
-        markdown
+    assert (
+        "| person | `frank.watson@wdc.example` | `team/application-development.coordinator` |"
+        in markdown
     )
 
 
@@ -85,8 +91,7 @@ def test_the_plan_is_prepared_once_every_value_is_mapped(qa, cli):
     assert plan.unmapped == ()
     states = {m.value: (m.state, m.target) for m in plan.mappings}
     assert states == {
-        "frank.watson@wdc.example": ("automatic", "frank.watson@wdc.example"),
-        "howard.tanner@wdc.example": ("mapped", "howard.tanner@widget.example"),
+        "frank.watson@wdc.example": ("mapped", "frank.watson@widget.example"),
         "rodney.wilson@wdc.example": ("mapped", "ander.alkin@widget.example"),
     }
     assert "✅ **Prepared**: ready to apply" in cli("plan", "qa", "--format", "markdown").out
@@ -98,11 +103,10 @@ def test_apply_writes_the_mapped_people_and_the_next_plan_has_no_changes(qa, cli
     assert cli("apply", "qa", "--auto-approve").code == 0
 
     ander = row_of(qa.root, "person", "ander.alkin@widget.example", env="qa")
-    howard = row_of(qa.root, "person", "howard.tanner@widget.example", env="qa")
-    frank = row_of(qa.root, "person", "frank.watson@wdc.example", env="qa")
+    frank = row_of(qa.root, "person", "frank.watson@widget.example", env="qa")
     team = row_of(qa.root, "team", "Application Development", env="qa")
     assert team["data"]["manager"] == ander["live_id"]
-    assert sorted(team["data"]["members"]) == sorted([frank["live_id"], howard["live_id"]])
+    assert team["data"]["coordinator"] == frank["live_id"]
     assert pending(make_plan(qa.root, "qa")) == {}
 
 

@@ -27,9 +27,19 @@ def first_plan(repo, cli):
 
 
 def drifted(repo, cli):
-    """After the first apply: YAML edits, a removal by policy, hand-made records."""
+    """After the first apply: YAML edits, a removal by policy, a holiday that left the YAML (it
+    cannot be removed), hand-made records."""
     load_people(repo.root, seed_people("wdc-people"))
+    repo.write(
+        "environments/dev/teams/release-managers.yaml",
+        """
+        kind: team
+        id: release-managers
+        name: Release Managers
+        """,
+    )
     assert cli("apply", "dev", "--auto-approve").code == 0
+    (repo.root / "environments/dev/teams/release-managers.yaml").unlink()
     folder = repo.root / "environments/dev"
     env_file = folder / "environment.yaml"
     env_file.write_text(
@@ -40,18 +50,18 @@ def drifted(repo, cli):
     calendar = folder / "calendars/app-dev-office-hours.yaml"
     calendar.write_text(
         calendar.read_text()
-        .replace("  - new-years-day-2027\n", "  - easter-monday-2027\n")
+        .replace("  - new-years-day-2027\n", "  - easter-mon-2027\n")
         .replace(
-            'friday, time_from: "08:00", time_until: "16:00"',
-            'friday, time_from: "08:00", time_until: "15:00"',
+            'fri, time_from: "08:00", time_until: "16:00"',
+            'fri, time_from: "08:00", time_until: "15:00"',
         )
     )
     (folder / "holidays/new-years-day-2027.yaml").unlink()
     repo.write(
-        "environments/dev/holidays/easter-monday-2027.yaml",
+        "environments/dev/holidays/easter-mon-2027.yaml",
         """
         kind: holiday
-        id: easter-monday-2027
+        id: easter-mon-2027
         name: Easter Monday
         start_at: 2027-03-29
         end_at: 2027-03-29
@@ -63,12 +73,15 @@ def drifted(repo, cli):
         kind: ui_extension
         id: expense-fields
         name: Expense fields
-        category: request
-        title_text: Expense details
+        category: request_template
+        title: Expense details
+        html: <div id="expense"></div>
         """,
     )
-    hand_create(repo.root, "ui_extension", {"name": "Expense fields", "category": "request"})
-    hand_create(repo.root, "team", {"name": "Service Desk", "description": "Made by hand"})
+    hand_create(
+        repo.root, "ui_extension", {"name": "Expense fields", "category": "request_template"}
+    )
+    hand_create(repo.root, "team", {"name": "Service Desk", "remarks": "Made by hand"})
     return "dev"
 
 

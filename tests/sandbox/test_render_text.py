@@ -17,14 +17,14 @@ ANSI = "\x1b["
 def mixed_plan():
     env = environment(
         record("team", "created", name="Created"),
-        record("team", "updated", name="Updated", description="new"),
+        record("team", "updated", name="Updated", remarks="new"),
         record("team", "adopted", name="Adopted"),
         record("flow", "kept", name="Kept"),
         policy="delete",
     )
     return plan_of(
         env,
-        live("team", "SBX-1", owner="updated", name="Updated", description="old"),
+        live("team", "SBX-1", owner="updated", name="Updated", remarks="old"),
         live("team", "SBX-2", name="Adopted"),
         live("team", "SBX-3", owner="gone", name="Gone"),
         live("flow", "SBX-4", owner="kept", name="Kept"),
@@ -53,7 +53,7 @@ def test_the_summary_table_comes_first_then_each_record_with_its_symbol():
     assert "& team/adopted  adopt" in text
     assert "+ team/created  create" in text
     assert "~ team/updated  update" in text
-    assert '    ~ description: "old" → "new"' in text
+    assert '    ~ remarks: "old" → "new"' in text
     assert "- flow/deleted  delete" in text
     assert "- team/gone  disable" in text
     assert lines[-1].startswith(

@@ -22,7 +22,7 @@ OLD_TEAM = """
 kind: team
 id: old-team
 name: Old Team
-description: Will leave the YAML and be disabled by policy.
+remarks: Will leave the YAML and be disabled by policy.
 """
 
 
@@ -68,10 +68,10 @@ def changed(seed, cli):
         """,
     )
     seed.write(
-        "environments/dev/holidays/easter-monday-2027.yaml",
+        "environments/dev/holidays/easter-mon-2027.yaml",
         """
         kind: holiday
-        id: easter-monday-2027
+        id: easter-mon-2027
         name: Easter Monday
         start_at: 2027-03-29
         end_at: 2027-03-29
@@ -82,13 +82,13 @@ def changed(seed, cli):
         seed,
         calendar,
         "  - new-years-day-2027\n",
-        "  - new-years-day-2027\n  - easter-monday-2027\n",
+        "  - new-years-day-2027\n  - easter-mon-2027\n",
     )
     edit(
         seed,
         calendar,
-        'friday, time_from: "08:00", time_until: "16:00"',
-        'friday, time_from: "09:00", time_until: "15:00"',
+        'fri, time_from: "08:00", time_until: "16:00"',
+        'fri, time_from: "09:00", time_until: "15:00"',
     )
     edit(
         seed,
@@ -121,10 +121,12 @@ def test_rollback_restores_the_before_state_exactly(changed, cli, adopted):
 
     assert undo.code == 0, undo.err
     assert "Rollback: Completed." in undo.out
+    assert "      kept holiday/easter-mon-2027" in undo.out, (
+        "a holiday cannot be disabled or deleted: it stays, and the step says so"
+    )
     after = comparable_state(changed.root)
     created = set(after) - set(before)
-    assert {after[live_id]["source_id"] for live_id in created} == {"easter-monday-2027"}
-    assert all(after[live_id]["disabled"] == 1 for live_id in created)
+    assert {after[live_id]["source_id"] for live_id in created} == {"easter-mon-2027"}
     assert {live_id: after[live_id] for live_id in before} == before
 
 
@@ -140,7 +142,11 @@ def test_rollback_shows_its_steps_before_asking(changed, cli, monkeypatch):
     steps = result.out.splitlines()
     assert steps[0].startswith("Rollback of ") and steps[0].endswith(" on dev:")
     assert "    enable team/old-team" in steps
-    assert "   disable holiday/easter-monday-2027 (created by the apply)" in steps
+    assert (
+        "      keep holiday/easter-mon-2027 (created by the apply; cannot be undone: holidays "
+        "cannot be disabled or deleted in Xurrent: remove it by hand (calendars that drop it "
+        "from their holidays detach it on apply))"
+    ) in steps
     assert "   restore product_backlog/roadmap: description, product_owner" in steps
     assert "   restore calendar/app-dev-office-hours: holidays, hours" in steps
     assert rows(changed.root) == before
@@ -174,7 +180,9 @@ def test_a_rollback_of_a_killed_apply_disables_what_landed(seed, cli):
     undo = cli("rollback", str(journals(seed.root)[-1]), "--auto-approve")
 
     assert "Rollback: Completed." in undo.out
-    assert [row["disabled"] for row in managed_rows(seed.root)] == [1, 1, 1]
+    landed = {row["kind"]: row["disabled"] for row in managed_rows(seed.root)}
+    assert all(landed[kind] == 1 for kind in landed if kind != "holiday"), landed
+    assert all(row["disabled"] == 0 for row in managed_rows(seed.root) if row["kind"] == "holiday")
 
 
 def test_a_deleted_record_is_created_again_from_its_before_image(repo, cli):

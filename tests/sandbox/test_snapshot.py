@@ -15,8 +15,9 @@ import shutil
 import pytest
 from promotion_helpers import (
     ANDER,
+    FRANK,
+    FRANK_EUROPE,
     HOWARD,
-    HOWARD_EUROPE,
     PROJECT_ROOT,
     account_row,
     edit_by_hand,
@@ -40,11 +41,10 @@ end_at: 2026-12-25
 kind: calendar
 id: c1
 name: Office Hours
-time_zone: Europe/Amsterdam
 holidays: [h1]
 hours:
-  - {weekday: monday, time_from: "08:00", time_until: "17:00"}
-  - {weekday: friday, time_from: "08:00", time_until: "16:00"}
+  - {weekday: mon, time_from: "08:00", time_until: "17:00"}
+  - {weekday: fri, time_from: "08:00", time_until: "16:00"}
 ---
 kind: calendar
 id: c2
@@ -252,7 +252,7 @@ kind: team
 id: application-development
 name: Application Development
 manager: rodney.wilson@wdc.example   # the product owner
-description: Builds and maintains the expense reporting application.
+remarks: Builds and maintains the expense reporting application.
 coordinator: frank.watson@wdc.example
 work_hours: app-dev-office-hours     # office hours, not support hours
 agile_board: expense-reporting
@@ -277,15 +277,15 @@ def applied(repo, cli):
 
 
 def test_a_value_changed_in_the_account_is_written_and_comments_and_order_survive(applied, cli):
-    edit_by_hand(applied.root, "dev", "team", "Application Development", description="Runs it.")
+    edit_by_hand(applied.root, "dev", "team", "Application Development", remarks="Runs it.")
 
     result = cli("snapshot", "dev")
 
     assert result.code == 0, result.err
     assert "~ team/application-development" in result.out
     assert applied.root.joinpath(TEAM_FILE).read_text(encoding="utf-8") == COMMENTED_TEAM.replace(
-        "description: Builds and maintains the expense reporting application.",
-        "description: Runs it.",
+        "remarks: Builds and maintains the expense reporting application.",
+        "remarks: Runs it.",
     )
     assert "Plan: no changes." in cli("plan", "dev").out
 
@@ -330,28 +330,28 @@ def test_unchanged_records_are_left_byte_for_byte(applied, cli):
 
 
 def test_a_templated_value_is_never_overwritten_with_a_literal(applied, cli):
-    calendar = f"{DEV}/calendars/app-dev-office-hours.yaml"
-    before = applied.root.joinpath(calendar).read_bytes()
+    board = f"{DEV}/agile_boards/expense-reporting.yaml"
+    before = applied.root.joinpath(board).read_bytes()
     edit_by_hand(
         applied.root,
         "dev",
-        "calendar",
-        "Application Development - Office Hours",
+        "agile_board",
+        "Expense Reporting",
         description="Typed over in the account.",
     )
 
     result = cli("snapshot", "dev")
 
-    assert applied.root.joinpath(calendar).read_bytes() == before
+    assert applied.root.joinpath(board).read_bytes() == before
     assert (
-        "note: app-dev-office-hours.yaml: calendar/app-dev-office-hours: description is "
+        "note: expense-reporting.yaml: agile_board/expense-reporting: description is "
         "templated; left as it is"
     ) in result.out
     assert "Typed over in the account." in cli("plan", "dev").out
 
 
 def test_a_mapped_value_is_written_back_as_the_source_value(repo, cli):
-    """qa maps WDC's Howard to Widget Europe's: YAML keeps WDC's address, as promoted."""
+    """qa maps WDC's Frank to Widget Europe's: YAML keeps WDC's address, as promoted."""
     repo.add_environment("qa")
     repo.write(
         "environments/qa/team.yaml",
@@ -359,18 +359,18 @@ def test_a_mapped_value_is_written_back_as_the_source_value(repo, cli):
     )
     repo.write(
         "environments/qa/mappings.yaml",
-        f"version: 1\nreferences:\n  person:\n    {HOWARD}: {HOWARD_EUROPE}\n",
+        f"version: 1\nreferences:\n  person:\n    {FRANK}: {FRANK_EUROPE}\n",
     )
     load_by_hand(
         repo, cli, (PROJECT_ROOT / "docs/demo/widget-europe-people.yaml").read_text(), "qa"
     )
     assert cli("apply", "qa", "--auto-approve").code == 0
-    howard = account_row(repo.root, "qa", "person", HOWARD_EUROPE)["live_id"]
-    edit_by_hand(repo.root, "qa", "team", "App Dev", manager=howard)
+    frank = account_row(repo.root, "qa", "person", FRANK_EUROPE)["live_id"]
+    edit_by_hand(repo.root, "qa", "team", "App Dev", manager=frank)
 
     assert cli("snapshot", "qa").code == 0
 
-    assert f"manager: {HOWARD}\n" in repo.root.joinpath("environments/qa/team.yaml").read_text()
+    assert f"manager: {FRANK}\n" in repo.root.joinpath("environments/qa/team.yaml").read_text()
 
 
 def test_managed_records_missing_from_the_yaml_come_back_under_their_own_ids(applied, cli):
@@ -393,6 +393,29 @@ def test_managed_records_missing_from_the_yaml_come_back_under_their_own_ids(app
     assert "    team: application-development\n" in board
     assert "SBX-" not in board
     assert "Plan: no changes." in cli("plan", "dev").out
+
+
+# -- opt-in fields: the people of the teams --------------------------------------------------
+
+
+def test_a_teams_members_are_not_written_by_a_snapshot(snapshotted):
+    team = snapshotted.root / DEV / "teams/application-development.yaml"
+
+    assert "coordinator: frank.watson@wdc.example\n" in team.read_text()
+    assert "members" not in team.read_text(), "people are not configuration"
+
+
+def test_a_sync_set_that_includes_team_members_writes_them(hand_made, cli):
+    team_file = hand_made.root / DEV / "teams/application-development.yaml"
+    hand_made.write(
+        "syncsets.yaml",
+        "version: 1\nsync_sets:\n  people:\n    root: team\n    include: [team.members]\n",
+    )
+
+    assert cli("snapshot", "dev", "--sync-set", "people").code == 0
+
+    assert "members:\n  - frank.watson@wdc.example\n" in team_file.read_text()
+    assert [c for c in plan_json(cli)["changes"] if c["changes"]] == []
 
 
 # -- known bugs ------------------------------------------------------------------------------

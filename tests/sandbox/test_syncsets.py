@@ -41,6 +41,10 @@ sync_sets:
   gone:
     root: team
     records: [app-dev, nobody]
+  ws-with-people:
+    root: scrum_workspace
+    records: [ws]
+    include: [team.members]
 """
 
 RECORDS = {
@@ -278,20 +282,41 @@ def test_reference_data_is_never_in_the_closure_but_listed_with_every_use(tree):
     uses = {value: sorted(f"{r}.{f}" for r, f in used) for value, used in result.references.items()}
     assert uses == {
         ("organization", "Widget Data Center"): ["request_template/expense.supplier"],
-        ("person", "frank.watson@wdc.example"): [
-            "team/app-dev.coordinator",
-            "team/app-dev.members",
-        ],
-        ("person", "howard.tanner@wdc.example"): [
-            "agile_board/board.columns[1].member",
-            "team/app-dev.members",
-        ],
+        ("person", "frank.watson@wdc.example"): ["team/app-dev.coordinator"],
+        ("person", "howard.tanner@wdc.example"): ["agile_board/board.columns[1].member"],
         ("person", "rodney.wilson@wdc.example"): [
             "agile_board/board.manager",
             "product_backlog/backlog.product_owner",
             "team/app-dev.manager",
         ],
     }
+
+
+def test_a_teams_members_are_left_out_of_a_sync_set_unless_it_includes_them(tree):
+    without = closure_of(tree, "ws")
+    including = closure_of(tree, "ws-with-people")
+
+    assert without.left_out == (("team/app-dev", "members"),)
+    assert including.left_out == ()
+    assert including.records == without.records
+    assert sorted(f for r, f in including.references[("person", "howard.tanner@wdc.example")]) == [
+        "columns[1].member",
+        "members",
+    ]
+
+
+def test_include_names_only_opt_in_fields_and_is_refused_at_its_line(repo):
+    repo.write(
+        "syncsets.yaml",
+        "version: 1\nsync_sets:\n  s:\n    root: team\n    include: [team.members, team.name]\n",
+    )
+
+    with pytest.raises(ConfigError) as caught:
+        load_syncsets(repo.root)
+
+    assert [str(p) for p in caught.value.problems] == [
+        "syncsets.yaml:5:29: 'team.name' is not an opt-in field (opt-in fields: team.members)"
+    ]
 
 
 def test_references_of_records_outside_the_set_are_not_listed(tree):
@@ -322,7 +347,6 @@ def test_a_reference_cycle_between_team_and_board_is_followed_once(tree):
     )
     assert result.references[("person", "frank.watson@wdc.example")] == [
         ("team/app-dev", "coordinator"),
-        ("team/app-dev", "members"),
     ]
 
 
@@ -405,11 +429,12 @@ def test_show_lists_every_field_that_uses_a_person(tree, cli):
 
     line = next(x for x in result.out.splitlines() if "howard.tanner" in x)
     assert line.startswith("  person howard.tanner@wdc.example: ")
-    assert set(line.split(": ", 1)[1].split(", ")) == {
-        "team/app-dev.members",
-        "agile_board/board.columns[1].member",
-    }
+    assert set(line.split(": ", 1)[1].split(", ")) == {"agile_board/board.columns[1].member"}
     assert "  team               2\n" in result.out
+    assert (
+        "  note: team/app-dev.members is left out (opt-in; include: [team.members] carries it)"
+        in result.out
+    )
 
 
 def test_show_warns_about_a_selected_root_that_is_not_in_the_environment(tree, cli):

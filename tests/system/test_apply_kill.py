@@ -113,8 +113,12 @@ def test_a_kill_in_the_deferred_pass_leaves_a_board_without_columns_that_the_nex
 
 @pytest.mark.parametrize("after", [1, 3])
 def test_a_killed_apply_of_updates_and_removals_converges_when_run_again(seed, cli, after):
-    assert cli("apply", "dev", "--auto-approve").code == 0
     folder = seed.root / "environments/dev"
+    (folder / "teams/release-managers.yaml").write_text(
+        "kind: team\nid: release-managers\nname: Release Managers\n"
+    )
+    assert cli("apply", "dev", "--auto-approve").code == 0
+    (folder / "teams/release-managers.yaml").unlink()
     env_file = folder / "environment.yaml"
     env_file.write_text(
         env_file.read_text().replace("only_in_account: keep", "only_in_account: disable")
@@ -136,6 +140,7 @@ def test_a_killed_apply_of_updates_and_removals_converges_when_run_again(seed, c
     assert again.code == 0, again.err
     assert "Apply of dev: Completed" in again.out
     assert duplicates(seed.root) == {}
-    assert counts_by_kind(seed.root) == SEED_KINDS
-    assert row_of(seed.root, "holiday", "New Year's Day")["disabled"] == 1
+    assert counts_by_kind(seed.root) == {**SEED_KINDS, "team": 2}
+    assert row_of(seed.root, "team", "Release Managers")["disabled"] == 1
+    assert row_of(seed.root, "holiday", "New Year's Day")["disabled"] == 0, "holidays stay"
     assert pending(make_plan(seed.root)) == {}

@@ -142,18 +142,17 @@ def test_outside_a_git_repository_it_is_an_error(repo, cli):
 
 @pytest.fixture
 def applied_with_disable(seed, cli):
-    """dev applied with policy disable, plus a holiday nobody references, all committed."""
+    """dev applied with policy disable, plus a team nobody references, all committed."""
     settings = seed.read(f"{DEV}/environment.yaml")
     seed.write(f"{DEV}/environment.yaml", settings.replace("keep", "disable"))
     seed.write(
-        f"{DEV}/holidays/kings-day-2027.yaml",
-        "kind: holiday\nid: kings-day-2027\nname: King's Day\n"
-        "start_at: 2027-04-27\nend_at: 2027-04-27\n",
+        f"{DEV}/teams/release-managers.yaml",
+        "kind: team\nid: release-managers\nname: Release Managers\n",
     )
-    seed.commit("dev disables what leaves the YAML; King's Day")
+    seed.commit("dev disables what leaves the YAML; Release Managers")
     assert cli("sandbox", "load", "dev", "docs/demo/wdc-people.yaml").code == 0
     assert cli("apply", "dev", "--auto-approve").code == 0
-    (seed.root / DEV / "holidays/kings-day-2027.yaml").unlink()
+    (seed.root / DEV / "teams/release-managers.yaml").unlink()
     return seed
 
 
@@ -162,13 +161,13 @@ def test_without_changed_since_a_deleted_records_disable_is_planned(applied_with
 
     assert [
         (c["kind"], c["id"], c["action"]) for c in plan["changes"] if c["action"] != "none"
-    ] == [("holiday", "kings-day-2027", "disable")]
+    ] == [("team", "release-managers", "disable")]
 
 
 def test_a_record_whose_file_was_deleted_is_in_the_plan(applied_with_disable, cli):
     selected, plan = planned(cli)
 
-    assert "holiday/kings-day-2027" in selected
+    assert "team/release-managers" in selected
     assert [
         (c["kind"], c["id"], c["action"]) for c in plan["changes"] if c["action"] != "none"
-    ] == [("holiday", "kings-day-2027", "disable")]
+    ] == [("team", "release-managers", "disable")]

@@ -130,7 +130,7 @@ def test_pull_request_merge_and_drift_through_the_workflow_steps(pull_request, t
     assert "no changes, the account matches" in str(again["comment"])
 
     # Someone edits the qa account by hand: the nightly drift step finds it.
-    hand_edit(root, "qa", "team", "description", "Edited by hand in the qa account")
+    hand_edit(root, "qa", "team", "remarks", "Edited by hand in the qa account")
     workflow = load_workflow(DRIFT)
     detect, offer = syncset_steps(workflow, "drift")
     assert (detect["name"], offer["name"]) == (
@@ -161,7 +161,7 @@ def test_pull_request_merge_and_drift_through_the_workflow_steps(pull_request, t
     adopted = git(
         root, "show", f"{pushed.strip()}:environments/qa/teams/application-development.yaml"
     )
-    assert "description: Edited by hand in the qa account" in adopted
+    assert "remarks: Edited by hand in the qa account" in adopted
     assert git(root, "branch", "--show-current") == "main"
 
 
@@ -188,7 +188,7 @@ def test_the_gitlab_jobs_run_their_scripts_on_the_same_story(pull_request):
         encoding="utf-8"
     )
 
-    hand_edit(root, "qa", "team", "description", "Edited by hand")
+    hand_edit(root, "qa", "team", "remarks", "Edited by hand")
     drift = run_gitlab_job(pipeline, "drift", root, job_url | {"SYNCSET_ENVIRONMENT": "qa"})
     assert drift.returncode == 0, drift.stderr
     assert "Edited by hand" in (root / "drift.md").read_text(encoding="utf-8")

@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 from ci_helpers import git, hand_edit
 
-TEAM = "kind: team\nid: a\nname: A\ndescription: From git\n"
+TEAM = "kind: team\nid: a\nname: A\nremarks: From git\n"
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def test_an_account_that_matches_git_has_no_drift_and_exits_0(applied, cli):
 
 
 def test_a_hand_edit_is_reported_as_drift_with_both_values_and_exits_2(applied, cli):
-    hand_edit(applied.root, "dev", "team", "description", "Edited by hand")
+    hand_edit(applied.root, "dev", "team", "remarks", "Edited by hand")
 
     result = cli("drift", "dev")
 
@@ -39,7 +39,7 @@ def test_a_hand_edit_is_reported_as_drift_with_both_values_and_exits_2(applied, 
     assert result.out.splitlines() == [
         "Drift in dev (sandbox .syncset/dev.sqlite): 1 record differs from git",
         "  team/a: changed in the account",
-        '      description: account "Edited by hand" · git "From git"',
+        '      remarks: account "Edited by hand" · git "From git"',
         "Drift: 1 changed in the account.",
     ]
     assert "change" not in result.out.replace("changed in the account", "")
@@ -61,7 +61,7 @@ def test_a_record_deleted_by_hand_is_missing_from_the_account(applied, cli):
 
 
 def test_markdown_for_the_drift_issue_is_written_with_out(applied, cli):
-    hand_edit(applied.root, "dev", "team", "description", "Edited | by hand")
+    hand_edit(applied.root, "dev", "team", "remarks", "Edited | by hand")
 
     result = cli("drift", "dev", "--out", "drift.md")
 
@@ -69,11 +69,11 @@ def test_markdown_for_the_drift_issue_is_written_with_out(applied, cli):
     text = (applied.root / "drift.md").read_text(encoding="utf-8")
     assert "### Drift in `dev`" in text
     assert "⚠️ **1 record drifted**: 1 changed in the account." in text
-    assert '| `team/a` | changed in the account | `description` | "Edited \\| by hand" |' in text
+    assert '| `team/a` | changed in the account | `remarks` | "Edited \\| by hand" |' in text
 
 
 def test_an_environment_that_fails_makes_the_run_exit_1_but_the_others_are_checked(applied, cli):
-    hand_edit(applied.root, "dev", "team", "description", "Edited by hand")
+    hand_edit(applied.root, "dev", "team", "remarks", "Edited by hand")
 
     result = cli("drift", "dev", "nosuch")
 
@@ -83,7 +83,7 @@ def test_an_environment_that_fails_makes_the_run_exit_1_but_the_others_are_check
 
 
 def test_snapshot_branch_commits_the_live_values_and_returns_to_the_branch(applied, cli):
-    hand_edit(applied.root, "dev", "team", "description", "Edited by hand")
+    hand_edit(applied.root, "dev", "team", "remarks", "Edited by hand")
 
     result = cli("drift", "dev", "--snapshot-branch")
 
@@ -91,14 +91,14 @@ def test_snapshot_branch_commits_the_live_values_and_returns_to_the_branch(appli
     [branch] = git(applied.root, "branch", "--list", "drift/dev/*").split()
     assert f"dev: live values written to branch {branch}" in result.err
     adopted = git(applied.root, "show", f"{branch}:environments/dev/teams/a.yaml")
-    assert "description: Edited by hand" in adopted
+    assert "remarks: Edited by hand" in adopted
     assert git(applied.root, "branch", "--show-current") == "main"
     assert git(applied.root, "status", "--porcelain") == ""
     assert "Adopt drift of dev" in git(applied.root, "log", "-1", "--format=%s", branch)
 
 
 def test_snapshot_branch_refuses_a_folder_with_uncommitted_changes(applied, cli):
-    hand_edit(applied.root, "dev", "team", "description", "Edited by hand")
+    hand_edit(applied.root, "dev", "team", "remarks", "Edited by hand")
     applied.write("environments/dev/teams/a.yaml", TEAM + "# work in progress\n")
 
     result = cli("drift", "dev", "--snapshot-branch")

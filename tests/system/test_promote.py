@@ -15,8 +15,8 @@ import pytest
 from promotion_helpers import (
     ANDER,
     BRANCH_PATTERN,
-    HOWARD,
-    HOWARD_EUROPE,
+    FRANK,
+    FRANK_EUROPE,
     RODNEY,
     SCRUM_FILES,
     init_repository,
@@ -169,6 +169,33 @@ def test_refuses_a_source_that_does_not_validate(seed, cli):
     assert f"{DEV_TEAM}:7:1: team/application-development: work_hour: unknown field" in err
 
 
+def test_refuses_to_carry_a_teams_members_that_the_sync_set_leaves_out(seed, cli):
+    seed.write(DEV_TEAM, seed.read(DEV_TEAM) + f"members: [{FRANK}]\n")
+    seed.commit("dev manages its team's members")
+
+    err = refused(seed, cli, "dev", "qa", "--sync-set", "scrum")
+
+    assert (
+        "team/application-development declares members, which sync set scrum leaves out "
+        "(team.members is opt-in: people are not configuration): remove members from "
+        f"{DEV_TEAM}, or add include: [team.members] to scrum in syncsets.yaml"
+    ) in err
+
+
+def test_a_sync_set_that_includes_team_members_carries_them(seed, cli):
+    seed.write(DEV_TEAM, seed.read(DEV_TEAM) + f"members: [{FRANK}]\n")
+    syncsets = seed.read("syncsets.yaml").replace(
+        "    root: scrum_workspace\n", "    root: scrum_workspace\n    include: [team.members]\n"
+    )
+    seed.write("syncsets.yaml", syncsets)
+    seed.commit("the scrum set carries the team's members")
+
+    result = cli("promote", "dev", "qa", "--sync-set", "scrum")
+
+    assert result.code == 0, result.err
+    assert f"members: [{FRANK}]" in seed.read(QA_TEAM)
+
+
 def test_refuses_outside_a_git_repository(repo, cli):
     repo.add_environment("qa", extra="promotes_from: dev\n")
     repo.write(DEV_TEAM, "kind: team\nid: application-development\nname: App Dev\n")
@@ -244,7 +271,7 @@ def test_a_record_the_destination_keeps_elsewhere_is_copied_to_its_file_there(se
         kind: team
         id: application-development
         name: Application Development
-        description: An older description.
+        remarks: An older description.
         """,
     )
     seed.commit("qa's own layout")
@@ -399,7 +426,7 @@ def test_pr_body_is_prepared_when_the_destination_maps_every_value(seed, cli, tm
         references:
           person:
             {RODNEY}: {ANDER}
-            {HOWARD}: {HOWARD_EUROPE}
+            {FRANK}: {FRANK_EUROPE}
         """,
     )
     seed.commit("qa maps WDC's people")
@@ -409,5 +436,5 @@ def test_pr_body_is_prepared_when_the_destination_maps_every_value(seed, cli, tm
 
     assert result.code == 0, result.err
     body = body_file.read_text(encoding="utf-8")
-    assert "✅ **Prepared**: every reference is mapped (1 automatically).\n" in body
+    assert "✅ **Prepared**: every reference is mapped (0 automatically).\n" in body
     assert "Being Prepared" not in body

@@ -2,10 +2,11 @@
 
 On sandbox accounts in a real git repository made in ``tmp_path``: dev holds the Application
 Development scrum workspace; ``promote dev qa --sync-set scrum`` makes the branch and the commit;
-qa's plan is *Being Prepared* until Widget Europe IT's people are mapped (Frank Watson
-automatically, Howard Tanner by suggestion, Rodney Wilson to Ander Alkin by hand), then
-*Prepared*; apply completes and the next plan has no differences. The same promotion to prod
-reuses none of qa's mappings: prod's own mappings.yaml decides.
+qa's account has neither Frank Watson nor Rodney Wilson, so its plan is *Being Prepared* listing
+exactly those two (the team's people are not in a sync set) until they are mapped (Frank to
+Widget Europe's Frank Watson by suggestion, Rodney to Ander Alkin by hand), then *Prepared*;
+apply completes and the next plan has no differences. The same promotion to prod reuses none of
+qa's mappings: prod's own mappings.yaml decides.
 
 The story runs once per module (it is one sequence of commands); each test checks one part of it
 from what the run recorded.
@@ -28,8 +29,7 @@ from promotion_helpers import (
     ANDER,
     BRANCH_PATTERN,
     FRANK,
-    HOWARD,
-    HOWARD_EUROPE,
+    FRANK_EUROPE,
     RODNEY,
     SCRUM_FILES,
     GitRepo,
@@ -45,15 +45,15 @@ from promotion_helpers import (
 from syncset.cli import main
 
 SCRUM_USES = {
-    FRANK: {"team/application-development.coordinator", "team/application-development.members"},
-    HOWARD: {"team/application-development.members"},
+    FRANK: {"team/application-development.coordinator"},
     RODNEY: {
         "agile_board/expense-reporting.manager",
         "product_backlog/expense-reporting.product_owner",
         "team/application-development.manager",
     },
 }
-"""Every record and field of the scrum sync set that uses each of WDC's people."""
+"""Every record and field of the scrum sync set that uses each of WDC's people: exactly the two
+people of the product page, Frank the coordinator, Rodney the product owner and manager."""
 
 
 @dataclass(frozen=True)
@@ -163,7 +163,7 @@ def _promote_to_prod(s: Story) -> None:
         "--set",
         f"person:{RODNEY}={ANDER}",
         "--set",
-        f"person:{HOWARD}={HOWARD_EUROPE}",
+        f"person:{FRANK}={FRANK_EUROPE}",
     )
     s.seen["prod plan mapped"] = s.plan("plan prod mapped", "prod")
     s.ok("apply prod", "apply", "prod", "--auto-approve")
@@ -238,8 +238,9 @@ def test_pull_request_body_says_being_prepared_with_the_people_to_map(story: Sto
 
     assert body == story.steps["promote dev qa"].out.split("Created branch")[0]
     assert "**Being Prepared**" in body
-    for person in (RODNEY, FRANK, HOWARD):
+    for person in (RODNEY, FRANK):
         assert f"| person | `{person}` |" in body
+    assert body.count("| person |") == 2
     assert "`agile_board/expense-reporting.manager`" in body
 
 
@@ -263,20 +264,22 @@ def test_apply_refuses_a_being_prepared_plan_and_writes_nothing(story: Story) ->
     assert story.seen["qa config rows after refusal"] == []
 
 
-def test_frank_watson_is_mapped_automatically_once_qa_holds_him(story: Story) -> None:
+def test_qa_people_made_by_hand_are_not_the_wdc_people_so_both_stay_unmapped(
+    story: Story,
+) -> None:
     plan = story.seen["qa plan with people"]
 
-    assert mapping_states(plan)[FRANK] == ("automatic", FRANK)
-    assert set(unmapped_uses(plan)) == {RODNEY, HOWARD}
+    assert plan["status"] == "being_prepared"
+    assert mapping_states(plan) == {FRANK: ("unmapped", None), RODNEY: ("unmapped", None)}
 
 
-def test_suggest_maps_howard_tanner_with_its_score_and_keeps_the_comments(story: Story) -> None:
+def test_suggest_maps_frank_watson_with_its_score_and_keeps_the_comments(story: Story) -> None:
     before = story.seen["qa mappings before"]
     after = story.seen["qa mappings after suggest"]
     suggested = story.steps["suggest qa"].out
 
     assert re.search(
-        rf"^    {re.escape(HOWARD)}: {re.escape(HOWARD_EUROPE)} +# .*score 0\.\d\d",
+        rf"^    {re.escape(FRANK)}: {re.escape(FRANK_EUROPE)} +# .*score 0\.\d\d",
         after,
         re.MULTILINE,
     ), after
@@ -292,25 +295,20 @@ def test_qa_plan_is_prepared_once_rodney_wilson_maps_to_ander_alkin(story: Story
 
     assert plan["status"] == "prepared"
     assert plan["unmapped"] == []
-    assert mapping_states(plan) == {
-        FRANK: ("automatic", FRANK),
-        HOWARD: ("mapped", HOWARD_EUROPE),
-        RODNEY: ("mapped", ANDER),
-    }
+    assert mapping_states(plan) == {FRANK: ("mapped", FRANK_EUROPE), RODNEY: ("mapped", ANDER)}
     assert "0 unmapped" in story.steps["set qa"].out
 
 
 def test_apply_to_qa_completes_and_gives_rodneys_roles_to_ander(story: Story) -> None:
     assert "Completed" in story.steps["apply qa"].out
     ander = live_id_of_person(story.root, "qa", ANDER)
-    frank = live_id_of_person(story.root, "qa", FRANK)
-    howard = live_id_of_person(story.root, "qa", HOWARD_EUROPE)
+    frank = live_id_of_person(story.root, "qa", FRANK_EUROPE)
     team = account_row(story.root, "qa", "team", "Application Development")["data"]
     board = account_row(story.root, "qa", "agile_board", "Expense Reporting")["data"]
     backlog = account_row(story.root, "qa", "product_backlog", "Expense Reporting")["data"]
 
     assert (team["manager"], team["coordinator"]) == (ander, frank)
-    assert sorted(team["members"]) == sorted([frank, howard])
+    assert "members" not in team, "the people of the team are not in the sync set"
     assert board["manager"] == backlog["product_owner"] == ander
 
 
@@ -342,11 +340,7 @@ def test_prod_reuses_none_of_qas_mappings(story: Story) -> None:
 
     assert empty["status"] == with_people["status"] == "being_prepared"
     assert unmapped_uses(empty) == SCRUM_USES
-    assert mapping_states(with_people) == {
-        FRANK: ("automatic", FRANK),
-        HOWARD: ("unmapped", None),
-        RODNEY: ("unmapped", None),
-    }
+    assert mapping_states(with_people) == {FRANK: ("unmapped", None), RODNEY: ("unmapped", None)}
     assert re.search(rf"unmapped +person {re.escape(RODNEY)}", story.steps["map prod"].out)
 
 

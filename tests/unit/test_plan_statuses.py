@@ -35,9 +35,9 @@ def test_a_record_missing_from_the_account_does_not_exist_and_will_be_created():
 
 
 def test_a_managed_record_equal_to_the_yaml_exists_without_differences():
-    env = environment(record("team", "dev", name="Dev", description="Builds"))
+    env = environment(record("team", "dev", name="Dev", remarks="Builds"))
 
-    plan = plan_of(env, live("team", "SBX-1", owner="dev", name="Dev", description="Builds"))
+    plan = plan_of(env, live("team", "SBX-1", owner="dev", name="Dev", remarks="Builds"))
 
     change = change_of(plan, "team/dev")
     assert (change.status, change.action) == (Status.EXISTS_NO_DIFFERENCES, Action.NONE)
@@ -47,15 +47,13 @@ def test_a_managed_record_equal_to_the_yaml_exists_without_differences():
 
 
 def test_a_managed_record_that_differs_is_updated_field_by_field():
-    env = environment(record("team", "dev", name="Dev", description="Builds"))
+    env = environment(record("team", "dev", name="Dev", remarks="Builds"))
 
-    plan = plan_of(env, live("team", "SBX-1", owner="dev", name="Dev", description="Old"))
+    plan = plan_of(env, live("team", "SBX-1", owner="dev", name="Dev", remarks="Old"))
 
     change = change_of(plan, "team/dev")
     assert (change.status, change.action) == (Status.EXISTS_DIFFERENCES, Action.UPDATE)
-    assert [(c.field, c.before, c.after) for c in change.changes] == [
-        ("description", "Old", "Builds")
-    ]
+    assert [(c.field, c.before, c.after) for c in change.changes] == [("remarks", "Old", "Builds")]
 
 
 def test_a_renamed_record_is_found_by_its_marker_and_shown_as_a_difference():
@@ -91,9 +89,9 @@ def test_the_marker_wins_over_an_unmanaged_record_with_the_new_name():
 
 
 def test_an_unmanaged_record_with_the_same_natural_key_is_adopted():
-    env = environment(record("team", "dev", name="Dev", description="Builds"))
+    env = environment(record("team", "dev", name="Dev", remarks="Builds"))
 
-    plan = plan_of(env, live("team", "SBX-1", name="Dev", description="Made by hand"))
+    plan = plan_of(env, live("team", "SBX-1", name="Dev", remarks="Made by hand"))
 
     change = change_of(plan, "team/dev")
     assert (change.status, change.action, change.managed) == (
@@ -103,7 +101,7 @@ def test_an_unmanaged_record_with_the_same_natural_key_is_adopted():
     )
     assert change.live_id == "SBX-1"
     assert "same name" in change.reason and "adopted" in change.reason
-    assert [(c.field, c.after) for c in change.changes] == [("description", "Builds")]
+    assert [(c.field, c.after) for c in change.changes] == [("remarks", "Builds")]
 
 
 def test_an_equal_unmanaged_record_is_still_adopted_to_write_the_marker():

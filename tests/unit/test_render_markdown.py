@@ -10,13 +10,12 @@ from plan_apply_helpers import environment, live, plan_of, record
 from syncset.render import Format, render_plan
 from syncset.render.markdown import MAX_CHARS
 
-LONG = "A description long enough that a few hundred records make a very long comment. " * 3
+LONG = "Remarks long enough that a few hundred records make a very long comment. " * 3
 
 
 def calendars(count: int):
     return [
-        record("calendar", f"cal-{n:04d}", name=f"Calendar {n:04d}", description=LONG)
-        for n in range(count)
+        record("team", f"team-{n:04d}", name=f"Team {n:04d}", remarks=LONG) for n in range(count)
     ]
 
 
@@ -66,7 +65,7 @@ def test_a_huge_plan_stays_under_the_budget_and_says_what_was_left_out():
     assert len(markdown) <= MAX_CHARS
     left_out = re.search(r"⚠️ (\d+) changed records were left out", markdown)
     assert left_out is not None
-    shown = markdown.count("\n+ calendar/cal-")
+    shown = markdown.count("\n+ team/team-")
     assert shown > 0
     assert shown + int(left_out.group(1)) == 600
     assert "`syncset plan --out plan.json`" in markdown
@@ -77,13 +76,13 @@ def test_a_huge_plan_stays_under_the_budget_and_says_what_was_left_out():
 def test_a_record_is_never_cut_in_the_middle():
     markdown = render_plan(plan_of(environment(*calendars(600))), Format.MARKDOWN)
 
-    blocks = markdown.split("\n+ calendar/cal-")[1:]
-    assert all("+   description:" in block for block in blocks)
+    blocks = markdown.split("\n+ team/team-")[1:]
+    assert all("+   remarks:" in block for block in blocks)
 
 
 def test_a_plan_with_thousands_of_adoptions_stays_under_the_budget():
     records = calendars(800)
-    account = [live("calendar", f"SBX-{n}", name=r.fields["name"]) for n, r in enumerate(records)]
+    account = [live("team", f"SBX-{n}", name=r.fields["name"]) for n, r in enumerate(records)]
 
     markdown = render_plan(plan_of(environment(*records), *account), Format.MARKDOWN)
 

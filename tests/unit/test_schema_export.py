@@ -41,6 +41,7 @@ KNOWN_KEYWORDS = {
     "format",
     "if",
     "items",
+    "minimum",
     "minLength",
     "pattern",
     "properties",
@@ -91,6 +92,8 @@ def check(schema: dict[str, Any], value: Any, files: dict[str, Any], root: Any =
             errors.append(f"{value!r} is not a RFC3339 date")
     if "exclusiveMinimum" in schema and not value > schema["exclusiveMinimum"]:
         errors.append(f"{value!r} is not above {schema['exclusiveMinimum']}")
+    if "minimum" in schema and not value >= schema["minimum"]:
+        errors.append(f"{value!r} is below {schema['minimum']}")
     if "anyOf" in schema:
         branches = [check(branch, value, files, root) for branch in schema["anyOf"]]
         if all(branches):
@@ -213,7 +216,7 @@ def test_child_collections_are_described(exported: dict[str, Any]) -> None:
 
     assert calendar["properties"]["hours"]["items"] == {"$ref": "#/$defs/CalendarHours"}
     assert hours["additionalProperties"] is False
-    assert calendar["$defs"]["Weekday"]["enum"][0] == "monday"
+    assert calendar["$defs"]["Weekday"]["enum"][0] == "mon"
     assert check(calendar, {"kind": "calendar", "id": "c", "name": "C", "hours": [{}]}, exported)
 
 

@@ -29,7 +29,12 @@ CONFIG_KINDS = {
 
 def test_catalog_holds_the_issue_kinds() -> None:
     assert {spec.name for spec in CATALOG.config_kinds()} == CONFIG_KINDS
-    assert {spec.name for spec in CATALOG.reference_kinds()} == {"person", "organization", "site"}
+    assert {spec.name for spec in CATALOG.reference_kinds()} == {
+        "person",
+        "organization",
+        "site",
+        "service",
+    }
 
 
 @pytest.mark.parametrize(
@@ -112,11 +117,33 @@ def test_sensitive_fields_are_declared() -> None:
     assert all(not spec.sensitive for spec in CATALOG if spec.name != "connection")
 
 
-def test_removal_policy_disables_except_flows() -> None:
+def test_removal_policy_disables_except_flows_and_holidays() -> None:
     removal = {spec.name: spec.removal for spec in CATALOG.config_kinds()}
 
     assert removal.pop("flow") == "delete"
+    assert removal.pop("holiday") == "none"
+    assert "cannot be disabled or deleted in Xurrent" in CATALOG["holiday"].removal_note
     assert set(removal.values()) == {"disable"}
+
+
+def test_create_only_and_opt_in_fields_are_declared_on_the_kinds() -> None:
+    assert {spec.name: spec.create_only for spec in CATALOG if spec.create_only} == {
+        "ui_extension": {"category"}
+    }
+    assert {spec.name: spec.opt_in for spec in CATALOG if spec.opt_in} == {"team": {"members"}}
+    assert CATALOG["ui_extension"].versioned == ("html", "css", "javascript", "form_definition")
+
+
+def test_names_xurrent_does_not_have_carry_the_reason() -> None:
+    assert CATALOG["calendar"].removed == {
+        "description": "calendars have no description in Xurrent",
+        "time_zone": "the time zone of work hours is the team's time_zone in Xurrent",
+    }
+    assert CATALOG["team"].removed["description"] == "Xurrent calls it remarks"
+    assert "description" in CATALOG["agile_board"].children["columns"].removed
+    assert set(CATALOG["ui_extension"].removed) == {"title_text", "activate"}
+    assert "disabled" in CATALOG["holiday"].removed
+    assert "disabled" not in CATALOG["holiday"].fields
 
 
 @pytest.mark.parametrize("kind", sorted(CONFIG_KINDS))
@@ -264,15 +291,15 @@ def test_end_of_day_moves_a_bare_date_to_the_next_midnight() -> None:
     assert end_of_day(moment) is moment
 
 
-def test_weekday_values_are_lower_case_day_names() -> None:
+def test_weekday_values_are_xurrents_three_letter_names() -> None:
     assert [day.value for day in Weekday] == [
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
+        "mon",
+        "tue",
+        "wed",
+        "thu",
+        "fri",
+        "sat",
+        "sun",
     ]
 
 

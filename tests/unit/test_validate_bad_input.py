@@ -137,7 +137,7 @@ def test_file_over_the_size_limit_is_refused_without_parsing(
         return real_parse(text, shown)
 
     monkeypatch.setattr(syncset.config.load, "parse_documents", spy)
-    item = b"  - {weekday: monday, time_from: '08:00', time_until: '17:00'}\n"
+    item = b"  - {weekday: mon, time_from: '08:00', time_until: '17:00'}\n"
     body = b"kind: calendar\nid: huge\nname: Huge\nhours:\n" + item * (50 * 2**20 // len(item))
     big = repo.write_bytes("environments/dev/calendars/huge.yaml", body)
     assert big.stat().st_size >= 50 * 2**20 - len(item)
@@ -190,9 +190,9 @@ def test_deep_flow_nesting_is_refused_before_parsing(repo: Repo) -> None:
 
 
 def test_brackets_inside_quoted_strings_do_not_count_as_nesting(repo: Repo) -> None:
-    repo.write(TEAM, f"kind: team\nid: a\nname: A\ndescription: '{'[' * 600}'\n")
+    repo.write(TEAM, f"kind: team\nid: a\nname: A\nremarks: '{'[' * 600}'\n")
 
-    assert repo.validate().records[("team", "a")].fields["description"] == "[" * 600
+    assert repo.validate().records[("team", "a")].fields["remarks"] == "[" * 600
 
 
 def run_script(repo: Repo) -> subprocess.CompletedProcess[str]:
@@ -204,7 +204,7 @@ def run_script(repo: Repo) -> subprocess.CompletedProcess[str]:
 
 def test_pathological_flow_nesting_does_not_crash_the_process(repo: Repo) -> None:
     nested = "[" * 60_000 + "]" * 60_000
-    repo.write(TEAM, f"kind: team\nid: a\nname: A\ndescription: {nested}\n")
+    repo.write(TEAM, f"kind: team\nid: a\nname: A\nremarks: {nested}\n")
 
     result = run_script(repo)
 
@@ -213,7 +213,7 @@ def test_pathological_flow_nesting_does_not_crash_the_process(repo: Repo) -> Non
 
 
 def test_deep_block_nesting_is_refused_before_parsing(repo: Repo) -> None:
-    repo.write(TEAM, "kind: team\nid: a\nname: A\ndescription:\n  " + "- " * 1500 + "x\n")
+    repo.write(TEAM, "kind: team\nid: a\nname: A\nremarks:\n  " + "- " * 1500 + "x\n")
 
     assert repo.problems() == [f"{TEAM}:5:1001: {TOO_DEEP}"]
 

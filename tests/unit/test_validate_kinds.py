@@ -6,11 +6,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from syncset.schemas.xurrent import UiExtensionCategory
+
 if TYPE_CHECKING:
     from conftest import Repo
 
 
 CAL = "environments/dev/calendars/office.yaml"
+CATEGORIES = [category.value for category in UiExtensionCategory]
 
 
 def write_calendar(repo: Repo, hours: str) -> None:
@@ -23,8 +26,8 @@ def write_calendar(repo: Repo, hours: str) -> None:
 def test_calendar_hours_normalise_to_zero_padded_times(repo: Repo) -> None:
     write_calendar(
         repo,
-        "  - {weekday: monday, time_from: '8:00', time_until: '17:00'}\n"
-        "  - {weekday: friday, time_from: '08:00', time_until: '24:00'}\n",
+        "  - {weekday: mon, time_from: '8:00', time_until: '17:00'}\n"
+        "  - {weekday: fri, time_from: '08:00', time_until: '24:00'}\n",
     )
 
     record = repo.validate().records[("calendar", "office")]
@@ -32,24 +35,56 @@ def test_calendar_hours_normalise_to_zero_padded_times(repo: Repo) -> None:
     assert record.fields == {
         "name": "Office Hours",
         "hours": [
-            {"weekday": "monday", "time_from": "08:00", "time_until": "17:00"},
-            {"weekday": "friday", "time_from": "08:00", "time_until": "24:00"},
+            {"weekday": "mon", "time_from": "08:00", "time_until": "17:00"},
+            {"weekday": "fri", "time_from": "08:00", "time_until": "24:00"},
         ],
         "disabled": False,
     }
 
 
-def test_weekday_must_be_a_day_name(repo: Repo) -> None:
+def test_weekday_must_be_one_of_xurrents_weekdays(repo: Repo) -> None:
     write_calendar(repo, "  - {weekday: funday, time_from: '08:00', time_until: '17:00'}\n")
 
-    (problem,) = repo.problems()
+    assert repo.problems() == [
+        f"{CAL}:5:15: calendar/office: hours[0].weekday: 'funday' is not a weekday: Xurrent "
+        "uses mon, tue, wed, thu, fri, sat, sun"
+    ]
 
-    assert problem.startswith(f"{CAL}:5:15: calendar/office: hours[0].weekday: Input should be ")
-    assert "'monday'" in problem and "'sunday'" in problem
+
+def test_a_long_weekday_name_of_an_old_file_says_which_name_to_write(repo: Repo) -> None:
+    write_calendar(repo, "  - {weekday: monday, time_from: '08:00', time_until: '17:00'}\n")
+
+    assert repo.problems() == [
+        f"{CAL}:5:15: calendar/office: hours[0].weekday: 'monday' is not a weekday: Xurrent "
+        "uses mon, tue, wed, thu, fri, sat, sun (write mon)"
+    ]
+
+
+def test_a_whole_day_runs_from_00_00_to_24_00(repo: Repo) -> None:
+    write_calendar(repo, "  - {weekday: sun, time_from: '00:00', time_until: '24:00'}\n")
+
+    hours = repo.validate().records[("calendar", "office")].fields["hours"]
+
+    assert hours == [{"weekday": "sun", "time_from": "00:00", "time_until": "24:00"}]
+
+
+@pytest.mark.parametrize(
+    ("field", "reason"),
+    [
+        ("description", "calendars have no description in Xurrent"),
+        ("time_zone", "the time zone of work hours is the team's time_zone in Xurrent"),
+    ],
+)
+def test_a_calendar_field_xurrent_does_not_have_says_why(repo: Repo, field: str, reason: str):
+    repo.write(CAL, f"kind: calendar\nid: office\nname: Office Hours\n{field}: x\n")
+
+    assert repo.problems() == [
+        f"{CAL}:4:1: calendar/office: {field}: {field} is not a calendar field: {reason}"
+    ]
 
 
 def test_time_from_must_be_before_time_until(repo: Repo) -> None:
-    write_calendar(repo, "  - weekday: monday\n    time_from: '17:00'\n    time_until: '08:00'\n")
+    write_calendar(repo, "  - weekday: mon\n    time_from: '17:00'\n    time_until: '08:00'\n")
 
     assert repo.problems() == [
         f"{CAL}:5:5: calendar/office: hours[0]: time_from 17:00 must be before time_until 08:00"
@@ -57,7 +92,7 @@ def test_time_from_must_be_before_time_until(repo: Repo) -> None:
 
 
 def test_equal_from_and_until_is_refused(repo: Repo) -> None:
-    write_calendar(repo, "  - {weekday: monday, time_from: '08:00', time_until: '08:00'}\n")
+    write_calendar(repo, "  - {weekday: mon, time_from: '08:00', time_until: '08:00'}\n")
 
     (problem,) = repo.problems()
 
@@ -66,16 +101,16 @@ def test_equal_from_and_until_is_refused(repo: Repo) -> None:
 
 @pytest.mark.parametrize("bad", ["24:30", "25:00", "8h", "08:60", "noon"])
 def test_time_must_be_hh_mm_up_to_24_00(repo: Repo, bad: str) -> None:
-    write_calendar(repo, f"  - {{weekday: monday, time_from: '08:00', time_until: '{bad}'}}\n")
+    write_calendar(repo, f"  - {{weekday: mon, time_from: '08:00', time_until: '{bad}'}}\n")
 
     assert repo.problems() == [
-        f"{CAL}:5:55: calendar/office: hours[0].time_until: "
+        f"{CAL}:5:52: calendar/office: hours[0].time_until: "
         f"'{bad}' is not a time of day (expected HH:MM, 00:00 to 24:00)"
     ]
 
 
 def test_missing_child_field_points_at_the_item(repo: Repo) -> None:
-    write_calendar(repo, "  - {weekday: monday, time_from: '08:00'}\n")
+    write_calendar(repo, "  - {weekday: mon, time_from: '08:00'}\n")
 
     assert repo.problems() == [
         f"{CAL}:5:5: calendar/office: hours[0].time_until: required field is missing"
@@ -83,12 +118,12 @@ def test_missing_child_field_points_at_the_item(repo: Repo) -> None:
 
 
 def test_unknown_child_field_suggests_the_child_field(repo: Repo) -> None:
-    write_calendar(repo, "  - {weekday: monday, time_from: '08:00', time_untill: '17:00'}\n")
+    write_calendar(repo, "  - {weekday: mon, time_from: '08:00', time_untill: '17:00'}\n")
 
     problems = repo.problems()
 
     assert (
-        f"{CAL}:5:43: calendar/office: hours[0].time_untill: unknown field: "
+        f"{CAL}:5:40: calendar/office: hours[0].time_untill: unknown field: "
         "did you mean 'time_until'?"
     ) in problems
 
@@ -201,7 +236,7 @@ def test_unknown_field_without_a_close_name_lists_the_fields(repo: Repo) -> None
 
 
 def test_missing_required_field_points_at_the_record(repo: Repo) -> None:
-    repo.write(TEAM, "kind: team\nid: application-development\ndescription: no name\n")
+    repo.write(TEAM, "kind: team\nid: application-development\nremarks: no name\n")
 
     assert repo.problems() == [
         f"{TEAM}:1:1: team/application-development: name: required field is missing"
@@ -291,21 +326,55 @@ def test_board_column_action_is_an_enum_and_wip_limit_positive(repo: Repo) -> No
         name: Expense Reporting
         columns:
           - name: Doing
-            action_type: start
+            action_type: wait
             wip_limit: 0
+          - name: Done
+            action_type: progress
+            dialog_type: big
+            description: Finished work
         """,
     )
 
-    problems = repo.problems()
-
-    assert len(problems) == 2
-    assert problems[0].startswith(
-        f"{BOARD}:6:18: agile_board/expense-reporting: columns[0].action_type: Input should be"
-    )
-    assert problems[1] == (
+    assert repo.problems() == [
+        f"{BOARD}:6:18: agile_board/expense-reporting: columns[0].action_type: 'wait' is not an "
+        "action type: Xurrent uses none, accept, assign, start, complete",
         f"{BOARD}:7:16: agile_board/expense-reporting: columns[0].wip_limit: "
-        "Input should be greater than 0"
+        "Input should be greater than 0",
+        f"{BOARD}:9:18: agile_board/expense-reporting: columns[1].action_type: 'progress' is not "
+        "an action type: Xurrent uses none, accept, assign, start, complete (write start)",
+        f"{BOARD}:10:18: agile_board/expense-reporting: columns[1].dialog_type: 'big' is not a "
+        "dialog type: Xurrent uses full, minimal, none",
+        f"{BOARD}:11:5: agile_board/expense-reporting: columns[1].description: description is "
+        "not an agile board column field: agile board columns have no description in Xurrent",
+    ]
+
+
+def test_board_columns_take_xurrents_action_and_dialog_types_and_days_to_remove(repo: Repo):
+    repo.write(
+        BOARD,
+        """
+        kind: agile_board
+        id: expense-reporting
+        name: Expense Reporting
+        columns:
+          - name: Done
+            action_type: complete
+            dialog_type: minimal
+            remove_after: 0
+        """,
     )
+
+    columns = repo.validate().records[("agile_board", "expense-reporting")].fields["columns"]
+
+    assert columns == [
+        {
+            "name": "Done",
+            "action_type": "complete",
+            "dialog_type": "minimal",
+            "remove_after": 0,
+            "position": 1,
+        }
+    ]
 
 
 # --- product backlog, scrum workspace -----------------------------------------------------
@@ -394,13 +463,22 @@ def test_ui_extension_and_request_template_validate(repo: Repo) -> None:
         kind: ui_extension
         id: expense-fields
         name: Expense fields
-        category: request
-        title_text: Expense
+        category: request_template
+        title: Expense
         html: <div>{{ vars.company }}</div>
+        form_definition: {fields: [{id: amount, type: number}]}
+        dark_mode_safe: true
         ---
         kind: request_template
         id: expense
         subject: Expense request
+        category: rfc
+        impact: medium
+        status: assigned
+        service: Expense Reporting
+        keywords: expense, claim
+        end_users: true
+        specialists: false
         ui_extension: expense-fields
         supplier: Widget Data Center
         """,
@@ -409,8 +487,52 @@ def test_ui_extension_and_request_template_validate(repo: Repo) -> None:
 
     env = repo.validate()
 
-    assert env.records[("ui_extension", "expense-fields")].fields["html"] == "<div>WDC</div>"
-    assert env.records[("request_template", "expense")].fields["supplier"] == "Widget Data Center"
+    extension = env.records[("ui_extension", "expense-fields")].fields
+    assert extension["html"] == "<div>WDC</div>"
+    assert extension["form_definition"] == {"fields": [{"id": "amount", "type": "number"}]}
+    template = env.records[("request_template", "expense")].fields
+    assert template["supplier"] == "Widget Data Center"
+    assert (template["category"], template["impact"], template["status"]) == (
+        "rfc",
+        "medium",
+        "assigned",
+    )
+    assert template["service"] == "Expense Reporting"
+
+
+def test_old_ui_extension_names_say_what_xurrent_has(repo: Repo) -> None:
+    repo.write(
+        "environments/dev/ui.yaml",
+        "kind: ui_extension\nid: x\nname: X\ncategory: request\ntitle_text: T\nactivate: true\n",
+    )
+
+    assert repo.problems() == [
+        "environments/dev/ui.yaml:4:11: ui_extension/x: category: 'request' is not a UI "
+        "extension category: Xurrent uses " + ", ".join(CATEGORIES),
+        "environments/dev/ui.yaml:5:1: ui_extension/x: title_text: title_text is not a UI "
+        "extension field: Xurrent calls it title",
+        "environments/dev/ui.yaml:6:1: ui_extension/x: activate: activate is not a UI extension "
+        "field: apply activates a new version whenever html, css, javascript or "
+        "form_definition change",
+    ]
+
+
+def test_a_request_templates_enums_take_only_xurrents_values(repo: Repo) -> None:
+    repo.write(
+        "environments/dev/rt.yaml",
+        "kind: request_template\nid: a\nsubject: S\ncategory: request\nimpact: huge\n",
+    )
+
+    problems = repo.problems()
+
+    assert problems[0].startswith(
+        "environments/dev/rt.yaml:4:11: request_template/a: category: 'request' is not a request "
+        "category: Xurrent uses case, complaint,"
+    )
+    assert problems[1] == (
+        "environments/dev/rt.yaml:5:9: request_template/a: impact: 'huge' is not an impact: "
+        "Xurrent uses low, medium, high, top"
+    )
 
 
 def test_ui_extension_requires_a_category(repo: Repo) -> None:

@@ -39,7 +39,7 @@ def test_valid_mappings_are_loaded(team: Repo) -> None:
           team/application-development: Application Development (EU)
         overrides:
           team/application-development:
-            description: Application Development in Europe
+            remarks: Application Development in Europe
         """,
     )
 
@@ -50,37 +50,36 @@ def test_valid_mappings_are_loaded(team: Repo) -> None:
     }
     assert env.mappings.links == {"team/application-development": "Application Development (EU)"}
     fields = env.records[("team", "application-development")].fields
-    assert fields["description"] == "Application Development in Europe"
+    assert fields["remarks"] == "Application Development in Europe"
 
 
 def test_kind_wide_override_applies_to_every_record_and_record_override_wins(team: Repo) -> None:
-    team.write(
-        "environments/dev/teams/ops.yaml", "kind: team\nid: ops\nname: Ops\ndescription: Ops\n"
-    )
+    team.write("environments/dev/teams/ops.yaml", "kind: team\nid: ops\nname: Ops\nremarks: Ops\n")
     team.write(
         MAP,
         """
         overrides:
           team:
-            description: Managed from git
+            remarks: Managed from git
           team/ops:
-            description: Operations
+            remarks: Operations
         """,
     )
 
     env = team.validate()
 
-    assert env.records[("team", "application-development")].fields["description"] == (
+    assert env.records[("team", "application-development")].fields["remarks"] == (
         "Managed from git"
     )
-    assert env.records[("team", "ops")].fields["description"] == "Operations"
+    assert env.records[("team", "ops")].fields["remarks"] == "Operations"
 
 
 def test_reference_mapping_of_a_kind_that_is_not_reference_data(team: Repo) -> None:
     team.write(MAP, "references:\n  team:\n    a: b\n")
 
     assert team.problems() == [
-        f"{MAP}:2:3: references.team: not a reference-data kind (use person, organization, site)"
+        f"{MAP}:2:3: references.team: not a reference-data kind "
+        "(use person, organization, site, service)"
     ]
 
 
@@ -117,9 +116,9 @@ def test_override_of_an_unknown_record_or_kind(team: Repo) -> None:
         """
         overrides:
           team/app-dev:
-            description: x
+            remarks: x
           tema:
-            description: y
+            remarks: y
         """,
     )
 
@@ -169,12 +168,12 @@ def test_override_values_are_rendered_with_vars(team: Repo) -> None:
     team.write(
         MAP,
         "overrides:\n  team/application-development:\n"
-        "    description: '{{ vars.company }} developers'\n",
+        "    remarks: '{{ vars.company }} developers'\n",
     )
 
     fields = team.validate().records[("team", "application-development")].fields
 
-    assert fields["description"] == "Widget Europe IT developers"
+    assert fields["remarks"] == "Widget Europe IT developers"
 
 
 def test_mappings_file_schema_is_strict(team: Repo) -> None:

@@ -168,7 +168,7 @@ def test_reference_to_an_invalid_record_is_not_reported_as_undeclared(repo: Repo
 
     assert repo.problems() == [
         f"{CAL}:4:1: calendar/office-hours: colour: unknown field: calendar has name, "
-        "description, time_zone, disabled, holidays, hours"
+        "disabled, holidays, hours"
     ]
 
 
@@ -328,7 +328,7 @@ def test_every_problem_is_reported_sorted_by_position(repo: Repo) -> None:
         CAL,
         "kind: calendar\nid: office\nname: Office\nhours:\n"
         "  - {weekday: caturday, time_from: '09:00', time_until: '17:00'}\n"
-        "  - {weekday: monday, time_from: '09:00', time_until: '08:00'}\n",
+        "  - {weekday: mon, time_from: '09:00', time_until: '08:00'}\n",
     )
     repo.write(
         BOARD,
