@@ -369,12 +369,13 @@ class Site(RecordModel):
 
 
 class Service(RecordModel):
-    """Reference data, mapped by name: the service a request template belongs to."""
+    """Reference data, mapped by name: the service a request template belongs to.
+
+    Only its name is read (the SDK of the live schema has ``Service.name``, ``services``)."""
 
     reference_data: ClassVar[bool] = True
     kind: Literal["service"]
     name: NonEmptyStr
-    disabled: bool = False
 
 
 KINDS: tuple[type[RecordModel], ...] = (

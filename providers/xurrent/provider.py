@@ -327,7 +327,7 @@ class XurrentProvider:
         live_id = str(node["id"])
         fields: dict[str, Any] = {}
         for f in tm.fields:
-            value = node.get(f.read)
+            value = (node.get(f.via) or {}).get(f.read) if f.via else node.get(f.read)
             if f.shape == "refs":
                 value = {"nodes": self._rest_of(tm, live_id, f.read, "id", value)}
             fields[f.name] = from_api(f, value)
@@ -336,7 +336,7 @@ class XurrentProvider:
             nodes = self._rest_of(tm, live_id, child.read, child.inner(), node.get(child.read))
             for item in nodes:
                 values = {f.name: from_api(f, item.get(f.read)) for f in child.fields}
-                items.append({"id": item["id"], **values})
+                items.append({"id": item["id"], **values} if child.ids else values)
             if any(f.name == "position" for f in child.fields):
                 items.sort(key=lambda item: (item.get("position") is None, item.get("position")))
             fields[child.name] = items

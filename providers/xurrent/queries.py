@@ -95,7 +95,7 @@ class TypeMap:
     """Catalog fields this account's schema lacks, with the reason (never read or written)."""
 
     def selection(self) -> str:
-        parts = ["id", "source", "sourceID"]
+        parts = ["id", "source", "sourceID"] if self.writable else ["id"]  # markers: config only
         nested: dict[str, list[str]] = {}
         for f in self.fields:
             if f.via:
@@ -331,7 +331,7 @@ def operations(tm: TypeMap, marker_filter: bool = True) -> list[Operation]:
     """Every operation the provider may send for ``tm``: list, marker look-up, node, the next
     page of each nested connection, and for configuration kinds create and update."""
     ops = [Operation("list", list_query(tm)), Operation("node", node_query(tm))]
-    if marker_filter:
+    if marker_filter and tm.writable:
         ops.append(Operation("marker look-up", list_query(tm, by_marker=True)))
     for f in tm.fields:
         if f.shape == "refs":
