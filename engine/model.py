@@ -66,3 +66,16 @@ class Environment:
 
     def of_kind(self, kind: str) -> list[Record]:
         return [record for record in self.records.values() if record.kind == kind]
+
+    def reference_kinds_used(self) -> list[str]:
+        """The reference-data kinds the records point at or mappings.yaml maps, in catalog
+        order: the only reference data a plan or ``map`` needs to read from the account (each
+        kind read costs requests, and a token may not be allowed to read every kind)."""
+        from syncset.schemas import CATALOG
+
+        used = set(self.mappings.references)
+        for record in self.records.values():
+            used |= {
+                target for _, target, _ in CATALOG[record.kind].reference_values(record.fields)
+            }
+        return [spec.name for spec in CATALOG.reference_kinds() if spec.name in used]

@@ -30,6 +30,7 @@ from syncset.plan.selection import record_filter
 from syncset.promotion.gitrepo import head_commit
 from syncset.providers.base import Provider, ProviderContext, unsupported_fields
 from syncset.providers.registry import REGISTRY
+from syncset.schemas import CATALOG
 
 
 def open_provider(environment: Environment) -> Provider:
@@ -90,7 +91,7 @@ def plan_environment(
         provider = open_provider(environment)
         try:
             _refuse_unsupported_fields(environment, provider)
-            live = read_live(provider)
+            live = read_live(provider, kinds_for_plan(environment))
             resolution = resolve(environment, live)
             if resolution.problems:
                 raise ConfigError(resolution.problems)
@@ -108,6 +109,13 @@ def plan_environment(
             provider.close()
             raise
     return PlanRun(environment, provider, resolution, plan)
+
+
+def kinds_for_plan(environment: Environment) -> list[str]:
+    """Every configuration kind (managed records may have left the YAML), and the reference
+    data the environment uses."""
+    used = set(environment.reference_kinds_used())
+    return [spec.name for spec in CATALOG if not spec.reference_data or spec.name in used]
 
 
 def _refuse_unsupported_fields(environment: Environment, provider: Provider) -> None:

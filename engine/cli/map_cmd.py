@@ -35,9 +35,10 @@ def map_command(
     """Every reference the environment uses, mapped, automatic or unmapped, and where."""
     root = find_root()
     env = validate_environment(root, environment)
-    with opened(env) as provider:
-        live = read_live(provider, [spec.name for spec in CATALOG.reference_kinds()])
     parsed = [parse_assignment(text) for text in assignments or []]
+    kinds = {*env.reference_kinds_used(), *(kind for kind, _, _ in parsed)}
+    with opened(env) as provider:
+        live = read_live(provider, [s.name for s in CATALOG.reference_kinds() if s.name in kinds])
     if parsed:
         check_targets(live, parsed)
         count = write_mappings(env, parsed)

@@ -17,7 +17,6 @@ from syncset.plan.resolve import Reference, read_live
 from syncset.promotion.mapping import reference_status
 from syncset.promotion.promote import promote
 from syncset.render.promotion import promotion_markdown
-from syncset.schemas import CATALOG
 from syncset.workflow import opened
 
 
@@ -26,7 +25,7 @@ def destination_references(root: Path, destination: str) -> tuple[list[Reference
     try:
         env = validate_environment(root, destination)
         with opened(env) as provider:
-            live = read_live(provider, [spec.name for spec in CATALOG.reference_kinds()])
+            live = read_live(provider, env.reference_kinds_used())
     except SyncsetError as exc:
         return None, str(exc).splitlines()[0]
     return reference_status(env, live), ""

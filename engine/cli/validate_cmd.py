@@ -16,7 +16,6 @@ from syncset.errors import ConfigError, Problem
 from syncset.model import Environment
 from syncset.plan.resolve import read_live
 from syncset.promotion.mapping import mapping_target_problems
-from syncset.schemas import CATALOG
 from syncset.workflow import opened
 
 
@@ -60,7 +59,7 @@ def _mapping_targets(environment: Environment, online: bool) -> list[Problem]:
     with opened(environment) as provider:
         if not (online or provider.capabilities.local):
             return []
-        live = read_live(provider, [spec.name for spec in CATALOG.reference_kinds()])
+        live = read_live(provider, environment.reference_kinds_used())
     return mapping_target_problems(environment, live)
 
 
