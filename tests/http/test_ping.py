@@ -53,7 +53,10 @@ def test_ping_reports_the_account_each_kind_and_the_budget_left(
     assert "xurrent account widget" in out
     assert "OAuth client credentials" in out
     assert "team" in out and "scrum_workspace" in out and "person" in out
-    assert "hourly request budget: 3588 of 3600 left" in out
+    assert "schema: fetched from the account, sha256:" in out
+    assert "hour ids: no (hours are replaced as a set)" in out
+    # the rateLimit query, the schema (one GET) and one page of each of the 12 kinds
+    assert "hourly request budget: 3586 of 3600 left" in out
     assert "ping live: ok" in out
     assert secret not in out + result.err
 

@@ -13,7 +13,7 @@ from syncset.errors import WriteRejected
 from syncset.providers.base import Marker
 from syncset.schemas import CATALOG
 
-WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
 def seed_plan_sized_account(site: XurrentSite, counts: dict[str, int]) -> None:
@@ -42,10 +42,10 @@ def seed_plan_sized_account(site: XurrentSite, counts: dict[str, int]) -> None:
             disabled=i % 10 == 0,
         )
     for i in range(counts["Team"]):
-        account.seed("Team", name=f"Team {i}", description=f"team number {i}")
+        account.seed("Team", name=f"Team {i}", remarks=f"team number {i}")
     for i in range(counts["AgileBoard"]):
         columns = [
-            {"id": f"c{i}-{p}", "name": name, "position": p, "actionType": "no_action"}
+            {"id": f"c{i}-{p}", "name": name, "position": p, "actionType": "none"}
             for p, name in enumerate(["Todo", "Doing", "Done"], start=1)
         ]
         account.seed("AgileBoard", name=f"Board {i}", columns=columns)
@@ -67,20 +67,21 @@ def test_listing_1000_records_of_4_kinds_costs_ceil_n_over_100_requests_per_kind
     assert seen["list:teams"] == 4
     assert seen["list:agileBoards"] == 2
     assert seen["token"] == 1
-    assert seen["requests"] == 11, "no request beyond the list pages (no node(id:) look-ups)"
-    assert provider.stats.calls == 11
-    assert provider.stats.budget_remaining == 3600 - 11
+    assert seen["schema"] == 1, "the account's schema, fetched once"
+    assert seen["requests"] == 12, "the schema and the list pages (no node(id:) look-ups)"
+    assert provider.stats.calls == 12
+    assert provider.stats.budget_remaining == 3600 - 12
     assert [len(listed[k]) for k in listed] == [250, 150, 400, 200]
     disabled = [r for r in listed["calendar"] if r.disabled]
-    assert len(disabled) == 25, "disabled records are listed too (view: all)"
+    assert len(disabled) == 25, "disabled records are in the account's own records too"
     first = listed["calendar"][0]
     assert [h["weekday"] for h in first.fields["hours"]] == WEEKDAYS[:5]
     assert first.fields["hours"][0] == {
-        "id": "h0-0",
-        "weekday": "monday",
+        "weekday": "mon",
         "time_from": "09:00",
         "time_until": "17:00",
     }
+    assert all("view:" not in query for query in site.account.queries)
     assert len(first.fields["holidays"]) == 2
     holiday = listed["holiday"][0]
     assert holiday.fields["start_at"] == "2026-12-25T00:00:00Z", "timestamps normalised to UTC Z"
@@ -93,7 +94,7 @@ def test_listing_1000_records_of_4_kinds_costs_ceil_n_over_100_requests_per_kind
 def test_children_and_list_references_beyond_one_page_are_read_through_node(
     xurrent_site: Callable[..., XurrentSite],
 ) -> None:
-    site = xurrent_site()
+    site = xurrent_site(hour_ids=True)
     account = site.account
     hours = [
         {"id": f"h{n}", "weekday": WEEKDAYS[n % 7], "timeFrom": f"{n // 7:02d}:00"}
@@ -134,17 +135,33 @@ def test_reads_select_exactly_the_fields_the_kind_declares(
     nodes = connection.selection_set.selections[0]
     assert isinstance(nodes, FieldNode) and nodes.selection_set is not None
     selected = {s.name.value for s in nodes.selection_set.selections if isinstance(s, FieldNode)}
-    declared = {"name", "description", "timeZone", "disabled", "holidays", "calendarHours"}
+    declared = {"name", "disabled", "holidays", "calendarHours"}
     assert selected == declared | {"id", "source", "sourceID"}
     assert "createdAt" not in selected
-    assert set(CATALOG["calendar"].fields) == {
-        "name",
-        "description",
-        "time_zone",
-        "disabled",
-        "holidays",
-        "hours",
-    }
+    assert set(CATALOG["calendar"].fields) == {"name", "disabled", "holidays", "hours"}
+
+
+def test_a_ui_extensions_content_is_read_from_its_active_version(
+    xurrent_site: Callable[..., XurrentSite],
+) -> None:
+    site = xurrent_site()
+    site.account.seed(
+        "UiExtension",
+        name="Expense fields",
+        category="request_template",
+        versions=[
+            {"html": "<p>old</p>", "status": "archived", "versionNr": 1},
+            {"html": "<p>live</p>", "css": "p {}", "status": "active", "versionNr": 2},
+            {"html": "<p>draft</p>", "status": "being_prepared", "versionNr": 3},
+        ],
+    )
+    provider = site.provider()
+
+    (extension,) = provider.list("ui_extension")
+
+    assert (extension.fields["html"], extension.fields["css"]) == ("<p>live</p>", "p {}")
+    assert extension.fields["category"] == "request_template"
+    assert "activeVersion { html css javascript formDefinition }" in site.account.queries[-1]
 
 
 def test_reference_data_is_listed_by_primary_email_but_never_written(
@@ -164,7 +181,7 @@ def test_reference_data_is_listed_by_primary_email_but_never_written(
     assert not provider.capabilities.writes_reference_data
     with pytest.raises(WriteRejected, match="reference data"):
         provider.create("person", {"name": "X", "primary_email": "x@y.example"}, None)
-    assert site.account.counters["requests"] == 1, "the refused write never reached the server"
+    assert site.account.counters["requests"] == 2, "the schema and the list, no write"
 
 
 def test_the_fake_enforces_first_at_most_100_and_valid_cursors(

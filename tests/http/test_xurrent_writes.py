@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 from fake_sites import XurrentSite
 
-from syncset.errors import WriteRejected
+from syncset.errors import ProviderError, WriteRejected
 from syncset.providers.base import Marker
 
 
@@ -42,7 +42,7 @@ def test_values_with_quotes_and_braces_travel_as_variables(
     provider = site.provider()
     name = 'He said "hi" } { \\ $input'
 
-    created = provider.create("ui_extension", {"name": name, "category": "request"}, None)
+    created = provider.create("ui_extension", {"name": name, "category": "request_template"}, None)
 
     assert created.fields["name"] == name
     assert site.account.counters["spliced"] == 0
@@ -75,32 +75,112 @@ def test_an_unknown_reference_is_rejected_with_its_snake_case_field(
     assert rejected.value.field == "work_hours"
 
 
-def test_calendar_hours_are_changed_through_new_and_to_delete_keeping_unchanged_ids(
+MONDAY = {"weekday": "mon", "time_from": "09:00", "time_until": "17:00"}
+TUESDAY = {"weekday": "tue", "time_from": "09:00", "time_until": "17:00"}
+
+
+def test_with_hour_ids_changed_hours_are_deleted_by_id_and_unchanged_ones_keep_theirs(
+    xurrent_site: Callable[..., XurrentSite],
+) -> None:
+    site = xurrent_site(hour_ids=True)
+    provider = site.provider()
+    created = provider.create("calendar", {"name": "Office", "hours": [MONDAY, TUESDAY]}, None)
+    ids = {h["weekday"]: h["id"] for h in created.fields["hours"]}
+
+    longer_tuesday = {**TUESDAY, "time_until": "18:00"}
+    wednesday = {**MONDAY, "weekday": "wed"}
+    updated = provider.update(
+        "calendar", created.live_id, {"hours": [MONDAY, longer_tuesday, wednesday]}
+    )
+
+    hours = {h["weekday"]: h for h in updated.fields["hours"]}
+    assert hours["mon"]["id"] == ids["mon"], "an unchanged item keeps its id"
+    assert hours["tue"]["id"] != ids["tue"], "a changed hour is replaced"
+    assert hours["tue"]["time_until"] == "18:00"
+    assert set(hours) == {"mon", "tue", "wed"}
+    sent = site.account.variables[-1]["input"]
+    assert sent["calendarHoursToDelete"] == [ids["tue"]]
+    assert [h["weekday"] for h in sent["newCalendarHours"]] == ["tue", "wed"]
+
+    again = provider.update("calendar", created.live_id, {"hours": [MONDAY]})
+    assert [h["id"] for h in again.fields["hours"]] == [ids["mon"]]
+
+
+def test_without_hour_ids_the_whole_set_is_sent_and_an_account_that_replaces_converges(
+    xurrent_site: Callable[..., XurrentSite],
+) -> None:
+    site = xurrent_site(new_hours_replace=True)
+    provider = site.provider()
+    created = provider.create("calendar", {"name": "Office", "hours": [MONDAY, TUESDAY]}, None)
+    whole_day = {"weekday": "sat", "time_from": "00:00", "time_until": "24:00"}
+
+    updated = provider.update("calendar", created.live_id, {"hours": [TUESDAY, whole_day]})
+
+    assert updated.fields["hours"] == [TUESDAY, whole_day]
+    sent = site.account.variables[-1]["input"]
+    assert "calendarHoursToDelete" not in sent
+    assert len(sent["newCalendarHours"]) == 2
+    assert "id" not in site.account.queries[-1].split("calendarHours")[1].split("}")[0]
+
+
+def test_without_hour_ids_an_account_that_appends_is_reported_and_not_written_again(
+    xurrent_site: Callable[..., XurrentSite],
+) -> None:
+    site = xurrent_site(new_hours_replace=False)
+    provider = site.provider()
+    created = provider.create("calendar", {"name": "Office", "hours": [MONDAY]}, None)
+
+    with pytest.raises(ProviderError) as appended:
+        provider.update("calendar", created.live_id, {"hours": [TUESDAY]})
+    updates = site.account.counters["update:Calendar"]
+    with pytest.raises(ProviderError) as refused:
+        site.provider().update("calendar", created.live_id, {"hours": [TUESDAY]})
+
+    message = str(appended.value)
+    assert "this account's schema has no CalendarHour.id" in message
+    assert "it kept 1 old hours besides the 1 sent (mon 09:00 17:00)" in message
+    assert "remove the extra hours by hand in Xurrent" in message
+    assert "pin them" in message
+    assert "earlier run" in str(refused.value)
+    assert site.account.counters["update:Calendar"] == updates, "no second write of hours"
+    stored = site.account.records[created.live_id]["calendarHours"]
+    assert sorted(h["weekday"] for h in stored) == ["mon", "tue"]
+
+
+def test_a_ui_extensions_content_becomes_a_new_active_version_with_the_rest_kept(
     xurrent_site: Callable[..., XurrentSite],
 ) -> None:
     site = xurrent_site()
     provider = site.provider()
-    monday = {"weekday": "monday", "time_from": "09:00", "time_until": "17:00"}
-    tuesday = {"weekday": "tuesday", "time_from": "09:00", "time_until": "17:00"}
-    created = provider.create("calendar", {"name": "Office", "hours": [monday, tuesday]}, None)
-    ids = {h["weekday"]: h["id"] for h in created.fields["hours"]}
+    fields = {"name": "Fields", "category": "request_template", "html": "<p>1</p>", "css": "p {}"}
+    created = provider.create("ui_extension", fields, None)
 
-    longer_tuesday = {**tuesday, "time_until": "18:00"}
-    wednesday = {**monday, "weekday": "wednesday"}
-    updated = provider.update(
-        "calendar", created.live_id, {"hours": [monday, longer_tuesday, wednesday]}
-    )
+    updated = provider.update("ui_extension", created.live_id, {"html": "<p>2</p>"})
 
-    hours = {h["weekday"]: h for h in updated.fields["hours"]}
-    assert hours["monday"]["id"] == ids["monday"], "an unchanged item keeps its id"
-    assert hours["tuesday"]["id"] != ids["tuesday"], "a changed hour is replaced"
-    assert hours["tuesday"]["time_until"] == "18:00"
-    assert set(hours) == {"monday", "tuesday", "wednesday"}
-    mutation = site.account.queries[-1]
-    assert "calendarUpdate" in mutation
+    assert site.account.variables[-1]["input"] == {
+        "id": created.live_id,
+        "html": "<p>2</p>",
+        "css": "p {}",
+        "activate": True,
+    }
+    assert (updated.fields["html"], updated.fields["css"]) == ("<p>2</p>", "p {}")
+    versions = site.account.records[created.live_id]["versions"]
+    assert [v["status"] for v in versions] == ["archived", "active"]
 
-    again = provider.update("calendar", created.live_id, {"hours": [monday]})
-    assert [h["id"] for h in again.fields["hours"]] == [ids["monday"]]
+
+def test_a_ui_extensions_category_is_never_sent_on_an_update(
+    xurrent_site: Callable[..., XurrentSite],
+) -> None:
+    site = xurrent_site()
+    provider = site.provider()
+    created = provider.create("ui_extension", {"name": "F", "category": "team"}, None)
+    writes = len(site.account.variables)
+
+    with pytest.raises(WriteRejected, match="category is set on create only") as refused:
+        provider.update("ui_extension", created.live_id, {"category": "person"})
+
+    assert refused.value.field == "category"
+    assert len(site.account.variables) == writes
 
 
 def test_board_columns_are_updated_in_place_reordered_and_removed(
@@ -111,7 +191,7 @@ def test_board_columns_are_updated_in_place_reordered_and_removed(
     columns = [
         {"name": "Todo", "position": 1},
         {"name": "Doing", "position": 2, "wip_limit": 3},
-        {"name": "Done", "position": 3, "action_type": "complete"},
+        {"name": "Done", "position": 3, "action_type": "complete", "dialog_type": "minimal"},
     ]
     board = provider.create("agile_board", {"name": "Delivery", "columns": columns}, None)
     ids = {c["name"]: c["id"] for c in board.fields["columns"]}
