@@ -1,13 +1,17 @@
 """The seed story end to end against two fake 4me/Xurrent accounts: dev → qa, people mapped.
 
 The same steps as ``make demo`` (engine/demo.py), but each environment's account is a fake
-Xurrent server on 127.0.0.1 reached by the ``xurrent`` provider over HTTP: build the scrum
-configuration in dev, promote it to qa on a git branch, map the people qa lacks, apply, and
-plan again to find no differences. The servers check every query against the schema.
+Xurrent server on 127.0.0.1 reached by the ``xurrent`` provider over HTTP: ping both (every
+kind ok against the account's own schema), build the scrum configuration in dev, promote it to
+qa on a git branch, see the plan Being Prepared with exactly the two people of 4me's page
+(Frank Watson, coordinator; Rodney Wilson, product owner and manager), map them, see it
+Prepared, apply (Completed), and plan again to find no differences. The servers check every
+query against their schema; the qa account is also run as an older deployment.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -87,12 +91,27 @@ def commit_all(root: Path, message: str) -> None:
     repo.index.commit(message, author=actor, committer=actor)
 
 
+FRANK, RODNEY = "frank.watson@wdc.example", "rodney.wilson@wdc.example"
+FRANK_EUROPE, ANDER = "frank.watson@widget.example", "ander.alkin@widget.example"
+
+
+@pytest.mark.parametrize(
+    "qa_options",
+    [
+        pytest.param({}, id="qa-current-schema"),
+        pytest.param(
+            {"request_template_on_boards": False, "hour_ids": True}, id="qa-before-2025-11"
+        ),
+    ],
+)
 def test_seed_story_dev_to_qa_with_people_mapped_over_graphql(
     story_repo: Path,
     cli: Callable[..., Any],
     xurrent_site: Callable[..., XurrentSite],
+    qa_options: dict[str, Any],
 ) -> None:
-    dev, qa = xurrent_site(limits=Limits(**BURST)), xurrent_site(limits=Limits(**BURST))
+    dev = xurrent_site(limits=Limits(**BURST))
+    qa = xurrent_site(limits=Limits(**BURST), **qa_options)
     dev_people = seed_people(dev, story_repo / "docs/demo/wdc-people.yaml")
     qa_people = seed_people(qa, story_repo / "docs/demo/widget-europe-people.yaml")
     point_at(story_repo, "dev", dev, "DEV_CLIENT_SECRET")
@@ -106,40 +125,70 @@ def test_seed_story_dev_to_qa_with_people_mapped_over_graphql(
         return str(result.out)
 
     run("validate")
-    run("ping", "dev")
+    pinged = {env: run("ping", env) for env in ("dev", "qa")}
     run("plan", "dev")
     run("apply", "dev", "--auto-approve")
     run("plan", "dev", "--detailed-exitcode")
     run("promote", "dev", "qa", "--sync-set", "scrum")
-    being_prepared = run("plan", "qa")
+    being_prepared = json.loads(run("plan", "qa", "--format", "json"))
+    run("apply", "qa", "--auto-approve", expect=1)
     run("map", "qa", "--suggest")
-    run("map", "qa", "--set", "person:rodney.wilson@wdc.example=ander.alkin@widget.example")
-    run("apply", "qa", "--auto-approve")
+    run("map", "qa", "--set", f"person:{RODNEY}={ANDER}")
+    prepared = json.loads(run("plan", "qa", "--format", "json"))
+    applied = run("apply", "qa", "--auto-approve")
     run("plan", "qa", "--detailed-exitcode")
 
-    assert "Being Prepared" in being_prepared
-    assert "rodney.wilson@wdc.example" in being_prepared
+    for env, out in pinged.items():
+        assert f"ping {env}: ok" in out
+        assert "refused" not in out and "schema:" in out
+    assert "request_template left out" in pinged["qa"] or not qa_options
+    assert being_prepared["status"] == "being_prepared"
+    assert {
+        u["value"]: sorted(f"{x['record']}.{x['field']}" for x in u["used_by"])
+        for u in being_prepared["unmapped"]
+    } == {
+        FRANK: ["team/application-development.coordinator"],
+        RODNEY: [
+            "agile_board/expense-reporting.manager",
+            "product_backlog/expense-reporting.product_owner",
+            "team/application-development.manager",
+        ],
+    }
+    assert prepared["status"] == "prepared"
+    assert {m["value"]: m["target"] for m in prepared["mappings"]} == {
+        FRANK: FRANK_EUROPE,
+        RODNEY: ANDER,
+    }
+    assert "Apply of qa: Completed" in applied
     team = _only(qa, "Team")
     assert (team["source"], team["sourceID"]) == ("syncset", "application-development")
-    assert team["manager"] == qa_people["ander.alkin@widget.example"]
-    assert team["coordinator"] == qa_people["frank.watson@wdc.example"]
-    assert sorted(team["members"]) == sorted(
-        [qa_people["frank.watson@wdc.example"], qa_people["howard.tanner@widget.example"]]
-    )
+    assert team["manager"] == qa_people[ANDER]
+    assert team["coordinator"] == qa_people[FRANK_EUROPE]
+    assert not team.get("members"), "the people of the team are not in the sync set"
     board = _only(qa, "AgileBoard")
-    assert [c["name"] for c in board["columns"]] == ["To Do", "In Progress", "Review", "Done"]
-    assert board["columns"][1]["team"] == team["id"]
+    columns = sorted(board["columns"], key=lambda c: c["position"])
+    assert [c["name"] for c in columns] == ["To Do", "In Progress", "Review", "Done"]
+    assert [c["actionType"] for c in columns] == ["none", "start", "assign", "complete"]
+    assert columns[1]["team"] == team["id"]
     assert team["agileBoard"] == board["id"]
     calendar = _only(qa, "Calendar")
-    assert len(calendar["calendarHours"]) == 5 and len(calendar["holidays"]) == 2
-    assert _only(dev, "Team")["manager"] == dev_people["rodney.wilson@wdc.example"]
+    assert sorted(h["weekday"] for h in calendar["calendarHours"]) == [
+        "fri",
+        "mon",
+        "thu",
+        "tue",
+        "wed",
+    ]
+    assert len(calendar["holidays"]) == 2
+    assert _only(dev, "Team")["manager"] == dev_people[RODNEY]
     for site in (dev, qa):
         assert site.account.counters["invalid"] == 0
-        assert site.account.counters["spliced"] == 0
-        # Each command is a new client that cannot know the last one's burst: it may meet
-        # one 429, and after waiting as told, no other.
+        assert site.account.counters["schema"] >= 1
+        # Each command is a new client that cannot know the last one's burst: it may meet a
+        # 429 on what it has in flight then (one request, or one per apply thread), and after
+        # waiting as told, no other.
         seen = site.account.counters.snapshot()
-        assert max((n for k, n in seen.items() if k.startswith("429 for token")), default=0) <= 1
+        assert max((n for k, n in seen.items() if k.startswith("429 for token")), default=0) <= 4
         managed = [r for r in site.account.records.values() if r.get("source") == "syncset"]
         assert len(managed) == len({r["sourceID"] + r["__typename"] for r in managed})
 
