@@ -51,38 +51,6 @@ def test_weekday_must_be_one_of_xurrents_weekdays(repo: Repo) -> None:
     ]
 
 
-def test_a_long_weekday_name_of_an_old_file_says_which_name_to_write(repo: Repo) -> None:
-    write_calendar(repo, "  - {weekday: monday, time_from: '08:00', time_until: '17:00'}\n")
-
-    assert repo.problems() == [
-        f"{CAL}:5:15: calendar/office: hours[0].weekday: 'monday' is not a weekday: Xurrent "
-        "uses mon, tue, wed, thu, fri, sat, sun (write mon)"
-    ]
-
-
-def test_a_whole_day_runs_from_00_00_to_24_00(repo: Repo) -> None:
-    write_calendar(repo, "  - {weekday: sun, time_from: '00:00', time_until: '24:00'}\n")
-
-    hours = repo.validate().records[("calendar", "office")].fields["hours"]
-
-    assert hours == [{"weekday": "sun", "time_from": "00:00", "time_until": "24:00"}]
-
-
-@pytest.mark.parametrize(
-    ("field", "reason"),
-    [
-        ("description", "calendars have no description in Xurrent"),
-        ("time_zone", "the time zone of work hours is the team's time_zone in Xurrent"),
-    ],
-)
-def test_a_calendar_field_xurrent_does_not_have_says_why(repo: Repo, field: str, reason: str):
-    repo.write(CAL, f"kind: calendar\nid: office\nname: Office Hours\n{field}: x\n")
-
-    assert repo.problems() == [
-        f"{CAL}:4:1: calendar/office: {field}: {field} is not a calendar field: {reason}"
-    ]
-
-
 def test_time_from_must_be_before_time_until(repo: Repo) -> None:
     write_calendar(repo, "  - weekday: mon\n    time_from: '17:00'\n    time_until: '08:00'\n")
 
@@ -349,34 +317,6 @@ def test_board_column_action_is_an_enum_and_wip_limit_positive(repo: Repo) -> No
     ]
 
 
-def test_board_columns_take_xurrents_action_and_dialog_types_and_days_to_remove(repo: Repo):
-    repo.write(
-        BOARD,
-        """
-        kind: agile_board
-        id: expense-reporting
-        name: Expense Reporting
-        columns:
-          - name: Done
-            action_type: complete
-            dialog_type: minimal
-            remove_after: 0
-        """,
-    )
-
-    columns = repo.validate().records[("agile_board", "expense-reporting")].fields["columns"]
-
-    assert columns == [
-        {
-            "name": "Done",
-            "action_type": "complete",
-            "dialog_type": "minimal",
-            "remove_after": 0,
-            "position": 1,
-        }
-    ]
-
-
 # --- product backlog, scrum workspace -----------------------------------------------------
 
 WS = "environments/dev/scrum_workspaces/application-development.yaml"
@@ -498,41 +438,6 @@ def test_ui_extension_and_request_template_validate(repo: Repo) -> None:
         "assigned",
     )
     assert template["service"] == "Expense Reporting"
-
-
-def test_old_ui_extension_names_say_what_xurrent_has(repo: Repo) -> None:
-    repo.write(
-        "environments/dev/ui.yaml",
-        "kind: ui_extension\nid: x\nname: X\ncategory: request\ntitle_text: T\nactivate: true\n",
-    )
-
-    assert repo.problems() == [
-        "environments/dev/ui.yaml:4:11: ui_extension/x: category: 'request' is not a UI "
-        "extension category: Xurrent uses " + ", ".join(CATEGORIES),
-        "environments/dev/ui.yaml:5:1: ui_extension/x: title_text: title_text is not a UI "
-        "extension field: Xurrent calls it title",
-        "environments/dev/ui.yaml:6:1: ui_extension/x: activate: activate is not a UI extension "
-        "field: apply activates a new version whenever html, css, javascript or "
-        "form_definition change",
-    ]
-
-
-def test_a_request_templates_enums_take_only_xurrents_values(repo: Repo) -> None:
-    repo.write(
-        "environments/dev/rt.yaml",
-        "kind: request_template\nid: a\nsubject: S\ncategory: request\nimpact: huge\n",
-    )
-
-    problems = repo.problems()
-
-    assert problems[0].startswith(
-        "environments/dev/rt.yaml:4:11: request_template/a: category: 'request' is not a request "
-        "category: Xurrent uses case, complaint,"
-    )
-    assert problems[1] == (
-        "environments/dev/rt.yaml:5:9: request_template/a: impact: 'huge' is not an impact: "
-        "Xurrent uses low, medium, high, top"
-    )
 
 
 def test_ui_extension_requires_a_category(repo: Repo) -> None:
