@@ -6,14 +6,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from syncset.schemas.xurrent import UiExtensionCategory
-
 if TYPE_CHECKING:
     from conftest import Repo
 
 
 CAL = "environments/dev/calendars/office.yaml"
-CATEGORIES = [category.value for category in UiExtensionCategory]
 
 
 def write_calendar(repo: Repo, hours: str) -> None:
