@@ -279,3 +279,25 @@ def test_export_overwrites_stale_files_in_place(tmp_path: Path) -> None:
     assert tmp_path / "team.schema.json" in written
     assert json.loads((tmp_path / "team.schema.json").read_text())["title"] == "Team"
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in written)
+
+
+def test_enum_fields_offer_exactly_xurrents_values(exported: dict[str, Any]) -> None:
+    board = exported["agile_board.schema.json"]["$defs"]
+    ui = exported["ui_extension.schema.json"]["$defs"]
+    template = exported["request_template.schema.json"]["$defs"]
+
+    assert exported["calendar.schema.json"]["$defs"]["Weekday"]["enum"] == [
+        "mon",
+        "tue",
+        "wed",
+        "thu",
+        "fri",
+        "sat",
+        "sun",
+    ]
+    assert board["ColumnActionType"]["enum"] == ["none", "accept", "assign", "start", "complete"]
+    assert board["ColumnDialogType"]["enum"] == ["full", "minimal", "none"]
+    assert "request_template" in ui["UiExtensionCategory"]["enum"]
+    assert "request" not in ui["UiExtensionCategory"]["enum"]
+    assert template["RequestCategory"]["enum"][:3] == ["case", "complaint", "compliment"]
+    assert template["RequestImpact"]["enum"] == ["low", "medium", "high", "top"]
