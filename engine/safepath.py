@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import os
 import posixpath
+import secrets
 import stat
 from pathlib import Path
 
-from syncset.errors import RefusedError
+from syncset.errors import RefusedError, SyncsetError
 
 PRIVATE_FOLDER = ".syncset"
 PRIVATE_FILE_MODE = 0o600
@@ -137,3 +138,47 @@ def existing_mode(path: Path) -> int | None:
     except OSError:
         return None
     return stat.S_IMODE(info.st_mode) if stat.S_ISREG(info.st_mode) else None
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write a file so that a reader sees the old content or the new one, never half of it."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside ``path``, fsync it, then rename it into place.
+
+    Modes (see above): private state (inside ``.syncset``) is 0600; a file being
+    replaced keeps its mode; a new file gets 0666 minus the umask. A failure is a
+    SyncsetError naming the file, and nothing is left half-written.
+    """
+    private = is_private_state(path)
+    try:
+        make_folders(path.parent, private)
+        mode = None if private else existing_mode(path)
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        fd = open_new(tmp, private)
+    except OSError as exc:
+        raise SyncsetError(_cannot_write(path, exc)) from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            if mode is not None:
+                os.fchmod(handle.fileno(), mode)
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise SyncsetError(_cannot_write(path, exc)) from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _cannot_write(path: Path, exc: OSError) -> str:
+    where = Path(exc.filename) if exc.filename else path
+    return (
+        f"{path}: cannot write ({exc.strerror or exc}, at {where}): nothing was changed; "
+        "check that the folder exists, is a folder and is writable"
+    )

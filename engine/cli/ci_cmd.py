@@ -34,13 +34,13 @@ from syncset.ci.plan import (
 from syncset.cli.app import app, console, console_err
 from syncset.cli.apply_cmd import LockTimeout, confirm
 from syncset.config.load import find_root
-from syncset.config.yamlio import atomic_write_text
 from syncset.errors import RepositoryError
 from syncset.plan.model import Plan
 from syncset.promotion.gitrepo import head_commit, open_repo
 from syncset.render import Format, render_plan
 from syncset.render.graph import changes_graph, mermaid
 from syncset.render.report import result_line
+from syncset.safepath import atomic_write_text
 from syncset.secrets import SECRETS
 from syncset.workflow import PlanRun
 

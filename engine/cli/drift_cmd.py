@@ -22,9 +22,9 @@ from syncset.ci.drift import (
 from syncset.cli.app import app, console, console_err
 from syncset.cli.options import FormatOption
 from syncset.config.load import find_root
-from syncset.config.yamlio import atomic_write_text
 from syncset.errors import SyncsetError
 from syncset.render import Format
+from syncset.safepath import atomic_write_text
 from syncset.secrets import SECRETS
 from syncset.workflow import plan_environment
 

@@ -11,12 +11,12 @@ from syncset.cli.app import app, console
 from syncset.cli.options import IdOption, SyncSetOption
 from syncset.config.load import find_root
 from syncset.config.validate import validate_environment
-from syncset.config.yamlio import atomic_write_text
 from syncset.errors import SyncsetError
 from syncset.plan.resolve import Reference, read_live
 from syncset.promotion.mapping import reference_status
 from syncset.promotion.promote import promote
 from syncset.render.promotion import promotion_markdown
+from syncset.safepath import atomic_write_text
 from syncset.workflow import opened
 
 

@@ -15,7 +15,7 @@ from syncset.cli.app import app, console
 from syncset.config.load import environment_names, find_root
 from syncset.config.syncsets import closure, get_syncset, load_syncsets
 from syncset.config.validate import validate_environment
-from syncset.config.yamlio import atomic_write_text
+from syncset.safepath import atomic_write_text
 from syncset.schemas import CATALOG
 
 syncset_app = typer.Typer(help="Sync sets: a root kind plus all it needs.", no_args_is_help=True)

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from syncset.config.yamlio import atomic_write_text
 from syncset.errors import SyncsetError
+from syncset.safepath import atomic_write_text
 from syncset.schemas import CATALOG
 from syncset.schemas.environment import EnvironmentConfig, Mappings
 

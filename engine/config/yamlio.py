@@ -10,9 +10,7 @@ also use the round-trip loader.
 from __future__ import annotations
 
 import gc
-import os
 import re
-import secrets
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +21,6 @@ from ruamel.yaml.comments import CommentedBase, CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from syncset.errors import Problem, SyncsetError
-from syncset.safepath import existing_mode, is_private_state, make_folders, open_new
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 """One YAML file may hold at most this much: a larger one is refused before it is parsed."""
@@ -287,47 +284,3 @@ def _start(node: Any) -> tuple[int, int] | None:
 
 def _one_based(pos: tuple[int, int]) -> tuple[int, int]:
     return pos[0] + 1, pos[1] + 1
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write a file so that a reader sees the old content or the new one, never half of it."""
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path``, fsync it, then rename it into place.
-
-    Modes (syncset.safepath): private state (inside ``.syncset``) is 0600; a file being
-    replaced keeps its mode; a new file gets 0666 minus the umask. A failure is a
-    SyncsetError naming the file, and nothing is left half-written.
-    """
-    private = is_private_state(path)
-    try:
-        make_folders(path.parent, private)
-        mode = None if private else existing_mode(path)
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-        fd = open_new(tmp, private)
-    except OSError as exc:
-        raise SyncsetError(_cannot_write(path, exc)) from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            if mode is not None:
-                os.fchmod(handle.fileno(), mode)
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise SyncsetError(_cannot_write(path, exc)) from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def _cannot_write(path: Path, exc: OSError) -> str:
-    where = Path(exc.filename) if exc.filename else path
-    return (
-        f"{path}: cannot write ({exc.strerror or exc}, at {where}): nothing was changed; "
-        "check that the folder exists, is a folder and is writable"
-    )

@@ -21,8 +21,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from syncset.config.yamlio import atomic_write_text
 from syncset.errors import PlanFileError
+from syncset.safepath import atomic_write_text
 from syncset.secrets import SECRETS
 
 FORMAT_VERSION = 1

@@ -21,7 +21,6 @@ from syncset.config.load import MAPPINGS_FILE
 from syncset.config.yamlio import (
     Locator,
     YamlFileError,
-    atomic_write_text,
     read_text,
     round_trip,
     round_trip_documents,
@@ -29,7 +28,7 @@ from syncset.config.yamlio import (
 from syncset.errors import ConfigError, Problem, RefusedError, SyncsetError
 from syncset.model import Environment
 from syncset.plan.resolve import LiveState, MappingState, Reference, map_references, natural_key
-from syncset.safepath import confined
+from syncset.safepath import atomic_write_text, confined
 from syncset.schemas import CATALOG
 
 SUGGEST_THRESHOLD = 0.6

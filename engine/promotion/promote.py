@@ -187,7 +187,7 @@ def _copy(root: Path, folder: Path, moves: dict[str, str]) -> dict[str, bytes | 
     Every destination is checked to stay inside the destination folder before anything is
     written, so a refusal leaves the tree as it was.
     """
-    from syncset.config.yamlio import atomic_write_bytes
+    from syncset.safepath import atomic_write_bytes
 
     paths = {destination: confined(folder, root / destination, root) for destination in moves}
     originals: dict[str, bytes | None] = {}
@@ -200,7 +200,7 @@ def _copy(root: Path, folder: Path, moves: dict[str, str]) -> dict[str, bytes | 
 
 def _restore(root: Path, originals: dict[str, bytes | None]) -> None:
     """Put every destination back as it was, removing folders the copy created."""
-    from syncset.config.yamlio import atomic_write_bytes
+    from syncset.safepath import atomic_write_bytes
 
     for relative, content in originals.items():
         path = root / relative

@@ -23,7 +23,6 @@ from typing import Any
 
 from syncset.config.yamlio import (
     YamlFileError,
-    atomic_write_text,
     read_text,
     round_trip,
     round_trip_documents,
@@ -34,7 +33,7 @@ from syncset.plan.build import slugify
 from syncset.plan.diff import diff_fields
 from syncset.plan.resolve import Resolution, natural_key
 from syncset.providers.base import MARKER_SOURCE, LiveRecord
-from syncset.safepath import confined
+from syncset.safepath import atomic_write_text, confined
 from syncset.schemas import CATALOG, KindSpec
 from syncset.schemas.types import SLUG_PATTERN
 

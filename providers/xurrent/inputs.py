@@ -1,12 +1,12 @@
 """From catalog values to the input of a ``<type>Create``/``<type>Update`` mutation.
 
 What the API cannot take is refused before anything is sent: a field this account's schema lacks
-(left out by :mod:`syncset.providers.xurrent.schema`), a create-only field on an update (a UI extension's
-category). A UI extension's content (html, css, javascript, form definition) is one version:
-Xurrent writes the inputs as the *prepared* version and ``activate: true`` makes it the active
-one, so the input always carries the whole content, the unchanged parts taken from the active
-version (whether a prepared version starts from the active one is not documented). Child
-collections go through :func:`syncset.providers.xurrent.children.diff_children`.
+(left out by :mod:`syncset.providers.xurrent.schema`), a create-only field on an update (a UI
+extension's category). A UI extension's content (html, css, javascript, form definition) is one
+version: Xurrent writes the inputs as the *prepared* version and ``activate: true`` makes it the
+active one, so the input always carries the whole content, the unchanged parts taken from the active
+version (whether a prepared version starts from the active one is not documented). Child collections
+go through :func:`syncset.providers.xurrent.children.diff_children`.
 """
 
 from __future__ import annotations

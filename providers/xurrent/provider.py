@@ -1,11 +1,11 @@
 """The ``xurrent`` provider: a 4me/Xurrent account through its GraphQL API.
 
-Before anything is read, the account's own schema is checked (:mod:`syncset.providers.xurrent.schema`):
-a kind the schema cannot serve is refused, an optional field it lacks is left out. Reads are
-cursor-paged lists of 100 of the account's own records (no ``view``, which would also return
-other accounts' records) with only the fields the catalog declares (see
-:mod:`syncset.providers.xurrent.queries`); child collections and list references come with their parent
-and are paged through ``node(id:)`` only when they outgrow one page. Writes are
+Before anything is read, the account's own schema is checked
+(:mod:`syncset.providers.xurrent.schema`): a kind the schema cannot serve is refused, an optional
+field it lacks is left out. Reads are cursor-paged lists of 100 of the account's own records (no
+``view``, which would also return other accounts' records) with only the fields the catalog declares
+(see :mod:`syncset.providers.xurrent.queries`); child collections and list references come with
+their parent and are paged through ``node(id:)`` only when they outgrow one page. Writes are
 ``<type>Create``/``<type>Update`` mutations with variables; a payload's ``errors { path message }``
 becomes :class:`syncset.errors.WriteRejected` naming the YAML field. The ownership marker is
 ``source``/``sourceID``, and removal is ``disabled: true`` (the API has no deletes).

@@ -10,11 +10,12 @@ spells differently) are listed by hand. Every name is one of ../shared/design/XU
 except ``services`` and ``Service.name``, which the SDK generated from the live schema confirms
 (works4me-xurrent-graphql: ``Queries/ServiceQuery.cs``, ``Entities/Queries/Service.cs``).
 
-Accounts differ: a field listed in :data:`OPTIONAL` may be missing from an account's schema and
-is then left out of every operation, and calendar hours are read with their ``id`` only where the
+Accounts differ: a field listed in :data:`OPTIONAL` may be missing from an account's schema and is
+then left out of every operation, and calendar hours are read with their ``id`` only where the
 schema has ``CalendarHour.id`` (:func:`build_type_map`). :func:`operations` lists every text the
-provider can send for a kind, which is what :mod:`syncset.providers.xurrent.schema` validates against the
-account's schema. Query texts hold only these constant names; every value travels in variables.
+provider can send for a kind, which is what :mod:`syncset.providers.xurrent.schema` validates
+against the account's schema. Query texts hold only these constant names; every value travels in
+variables.
 """
 
 from __future__ import annotations

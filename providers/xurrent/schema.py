@@ -2,8 +2,8 @@
 
 Fields come and go between Xurrent deployments (a region, an on-premises QA, a schema older than
 2025-11), so the provider does not assume the schema it was written for: it validates every
-operation it would send (:func:`syncset.providers.xurrent.queries.operations`) against the schema the
-account publishes, with graphql-core, before it reads or writes anything.
+operation it would send (:func:`syncset.providers.xurrent.queries.operations`) against the schema
+the account publishes, with graphql-core, before it reads or writes anything.
 
 * The schema comes from a GET on the GraphQL endpoint with the usual headers, or from a pinned
   ``schema_file`` inside the repository (air-gapped CI).
@@ -18,9 +18,9 @@ account publishes, with graphql-core, before it reads or writes anything.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-import os
 import re
 import time
 from collections.abc import Callable
@@ -29,8 +29,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from syncset.config.yamlio import atomic_write_text
-from syncset.errors import ProviderError
+from syncset.errors import ProviderError, SyncsetError
 from syncset.providers.xurrent.queries import (
     OPTIONAL,
     TYPE_MAPS,
@@ -39,6 +38,7 @@ from syncset.providers.xurrent.queries import (
     build_type_map,
     operations,
 )
+from syncset.safepath import atomic_write_text
 from syncset.schemas import CATALOG
 
 CACHE_TTL_SECONDS = 24 * 3600
@@ -353,11 +353,10 @@ class AccountSchema:
         return cache
 
     def _save(self, cache: CacheFile) -> None:
-        try:
+        # Inside .syncset, so private (0600) like every state file syncset keeps; a read-only
+        # checkout keeps no cache, and the check still holds for this run.
+        with contextlib.suppress(SyncsetError):
             atomic_write_text(self.cache_path, cache.model_dump_json())
-            os.chmod(self.cache_path, 0o600)
-        except OSError:
-            pass  # a read-only checkout: the check still holds for this run
 
 
 def read_pinned(root: Path, schema_file: str) -> str:

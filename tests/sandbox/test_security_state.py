@@ -17,7 +17,7 @@ import time
 import pytest
 from plan_apply_helpers import account_file, hand_create, row_of
 
-TEAM = "kind: team\nid: dev\nname: Dev\ndescription: {}\n"
+TEAM = "kind: team\nid: dev\nname: Dev\nremarks: {}\n"
 
 
 @pytest.fixture
@@ -100,7 +100,7 @@ def test_a_journal_moved_out_of_its_folder_needs_its_environment_named(two_appli
     assert wrong.code == 1
     assert "says environment 'dev' but belongs to qa" in wrong.err
     assert named.code == 0, named.err
-    assert row_of(two_applies.root, "team", "Dev")["data"]["description"] == "Builds things."
+    assert row_of(two_applies.root, "team", "Dev")["data"]["remarks"] == "Builds things."
 
 
 # -- sandbox rows and files ----------------------------------------------------------------------
@@ -225,8 +225,8 @@ def test_schema_export_into_an_existing_file_is_a_clear_error(repo, cli):
 
 
 def test_a_write_that_the_file_system_refuses_is_a_clear_error(tmp_path):
-    from syncset.config.yamlio import atomic_write_text
     from syncset.errors import SyncsetError
+    from syncset.safepath import atomic_write_text
 
     (tmp_path / "file").write_text("x")
 

@@ -101,11 +101,10 @@ def test_nesting_one_past_the_limit_is_refused_at_the_collection_that_passes_it(
 
 def test_many_brackets_that_are_not_nested_are_measured_not_refused(repo):
     hours = "".join(
-        f'  - {{weekday: monday, time_from: "{h:02d}:00", time_until: "{h:02d}:30"}}\n'
+        f'  - {{weekday: mon, time_from: "{h:02d}:00", time_until: "{h:02d}:30"}}\n'
         for h in range(1, 23)
     )
-    quoted = "'" + "[" * 600 + "'"
-    texts = [f"kind: calendar\nid: c{n}\nname: C{n}\ndescription: {quoted}\n" for n in range(20)]
+    texts = [f"kind: calendar\nid: c{n}\nname: 'C{n} {'[' * 600}'\n" for n in range(20)]
     repo.write(CALENDAR, "---\n".join(t + "hours:\n" + hours for t in texts))
 
     assert len(repo.validate().records) == 20

@@ -17,7 +17,7 @@ from syncset.errors import RefusedError
 from syncset.providers.base import Marker
 from syncset.safepath import check_repository_path, confined
 
-CALENDAR = "kind: calendar\nid: {id}\nname: {name}\ntime_zone: Europe/Amsterdam\n"
+CALENDAR = "kind: calendar\nid: {id}\nname: {name}\n"
 ENV_YAML = "environments/dev/environment.yaml"
 
 

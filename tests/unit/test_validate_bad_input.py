@@ -183,10 +183,10 @@ TOO_DEEP = "YAML nested more than 500 levels deep: flatten the document"
 
 def test_deep_flow_nesting_is_refused_before_parsing(repo: Repo) -> None:
     nested = "[" * 3000 + "]" * 3000
-    repo.write(TEAM, f"kind: team\nid: a\nname: A\ndescription: {nested}\n")
+    repo.write(TEAM, f"kind: team\nid: a\nname: A\nremarks: {nested}\n")
 
-    # The root mapping is level 1: the 500th "[" (column 513) is level 501.
-    assert repo.problems() == [f"{TEAM}:4:513: {TOO_DEEP}"]
+    # The root mapping is level 1: the 500th "[" (column 509) is level 501.
+    assert repo.problems() == [f"{TEAM}:4:509: {TOO_DEEP}"]
 
 
 def test_brackets_inside_quoted_strings_do_not_count_as_nesting(repo: Repo) -> None:
@@ -209,7 +209,7 @@ def test_pathological_flow_nesting_does_not_crash_the_process(repo: Repo) -> Non
     result = run_script(repo)
 
     assert result.returncode == 1
-    assert result.stderr.splitlines()[0] == f"error: {TEAM}:4:513: {TOO_DEEP}"
+    assert result.stderr.splitlines()[0] == f"error: {TEAM}:4:509: {TOO_DEEP}"
 
 
 def test_deep_block_nesting_is_refused_before_parsing(repo: Repo) -> None:
@@ -221,7 +221,7 @@ def test_deep_block_nesting_is_refused_before_parsing(repo: Repo) -> None:
 def test_block_nesting_under_the_limit_is_a_problem_not_a_traceback(repo: Repo) -> None:
     # Deeper than the round-trip loader that finds positions can go: the problem is pinned to
     # 1:1. Whether it says "nested too deeply" or "not a string" depends on the stack left.
-    repo.write(TEAM, "kind: team\nid: a\nname: A\ndescription:\n  " + "- " * 490 + "x\n")
+    repo.write(TEAM, "kind: team\nid: a\nname: A\nremarks:\n  " + "- " * 490 + "x\n")
 
     (problem,) = repo.problems()
 
@@ -229,7 +229,7 @@ def test_block_nesting_under_the_limit_is_a_problem_not_a_traceback(repo: Repo) 
 
 
 def test_pathological_block_nesting_does_not_crash_the_process(repo: Repo) -> None:
-    repo.write(TEAM, "kind: team\nid: a\nname: A\ndescription:\n  " + "- " * 60_000 + "x\n")
+    repo.write(TEAM, "kind: team\nid: a\nname: A\nremarks:\n  " + "- " * 60_000 + "x\n")
 
     result = run_script(repo)
 
