@@ -1,7 +1,7 @@
 """Checks across records: references between them, unique names, and mappings.yaml.
 
 Run by :func:`syncset.config.validate.validate_environment` after every record validated on its
-own; the problems go into the same :class:`syncset.config.validate.Validator`, placed at
+own; the problems go into the same :class:`syncset.config.problems.Validator`, placed at
 ``path:line:col``.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from syncset.config.load import Document
-from syncset.config.validate import Validator, split_dotted
+from syncset.config.problems import Validator, split_dotted
 from syncset.config.yamlio import Locator
 from syncset.errors import Problem
 from syncset.model import Environment, Record, RecordKey
