@@ -11,7 +11,7 @@ internals themselves.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, get_args, get_origin
 
@@ -176,7 +176,7 @@ class KindSpec:
             else:
                 items = [
                     (f"{ref.child}[{index}].{ref.field}", item.get(ref.field))
-                    for index, item in enumerate(fields.get(ref.child, []))
+                    for index, item in enumerate(fields.get(ref.child) or [])
                 ]
             for path, value in items:
                 if value is None:
@@ -186,6 +186,53 @@ class KindSpec:
                     continue
                 for index, one in enumerate(value):
                     yield (f"{path}[{index}]" if indexed else path), ref.target, one
+
+    def map_references(
+        self,
+        fields: dict[str, Any],
+        convert: Callable[[RefSpec, Any], Any] | None = None,
+        sort_sets: bool = False,
+    ) -> dict[str, Any]:
+        """A copy of ``fields`` with every reference value replaced by ``convert(ref, value)``.
+
+        With :meth:`reference_values`, the one walker over a record's references: YAML ids to
+        live ids (apply), live ids to YAML ids (resolve, snapshot, compare), source values to
+        mapped ones (reference data). A list reference converts item by item, and with
+        ``sort_sets`` comes out sorted (id lists are sets); child items are copied with their
+        reference fields converted; a missing or None value is left as it is.
+        """
+        out = dict(fields)
+        for ref in self.references:
+            if ref.child is not None:
+                if out.get(ref.child):
+                    out[ref.child] = [
+                        _converted(item, ref, convert, sort_sets) for item in out[ref.child]
+                    ]
+            elif out.get(ref.field) is not None:
+                out = _converted(out, ref, convert, sort_sets)
+        return out
+
+
+def _converted(
+    holder: dict[str, Any],
+    ref: RefSpec,
+    convert: Callable[[RefSpec, Any], Any] | None,
+    sort_sets: bool,
+) -> dict[str, Any]:
+    """``holder`` (a record's fields or one child item) with ``ref``'s value converted."""
+    value = holder.get(ref.field)
+    if value is None:
+        return holder
+    one = (lambda v: convert(ref, v)) if convert is not None else (lambda v: v)
+    if ref.many:
+        items = [one(v) for v in value]
+        return {**holder, ref.field: sorted(items) if sort_sets else items}
+    return {**holder, ref.field: one(value)}
+
+
+def top_field(path: str) -> str:
+    """The top-level field of a field path: ``columns[Review].wip_limit`` → ``columns``."""
+    return path.split("[", 1)[0].split(".", 1)[0]
 
 
 def _flagged(model: type[StrictModel], marker: type) -> frozenset[str]:

@@ -29,6 +29,7 @@ from syncset.plan.model import Action, Plan, RecordChange, fingerprint
 from syncset.plan.resolve import Resolution
 from syncset.providers.base import MARKER_SOURCE, LiveRecord, Marker, Provider
 from syncset.schemas import CATALOG, KindSpec
+from syncset.schemas.base import top_field
 from syncset.secrets import mask_paths
 
 
@@ -70,11 +71,6 @@ class ApplyReport:
 
 WRITES = (Action.CREATE, Action.UPDATE, Action.ADOPT)
 REMOVALS = (Action.DISABLE, Action.DELETE)
-
-
-def top_field(label: str) -> str:
-    """``columns[Review].wip_limit`` → ``columns``; ``settings.host`` → ``settings``."""
-    return label.split("[", 1)[0].split(".", 1)[0]
 
 
 class Applier:
@@ -308,24 +304,7 @@ class Applier:
 
     def _to_live(self, spec: KindSpec, fields: dict[str, Any]) -> dict[str, Any]:
         """Desired fields with references as live ids, as the provider expects them."""
-        out = dict(fields)
-        for ref in spec.references:
-            if ref.child is not None:
-                if ref.child in out:
-                    out[ref.child] = [
-                        {**item, ref.field: self._live_ref(ref.target, item[ref.field])}
-                        if item.get(ref.field) is not None
-                        else item
-                        for item in out[ref.child]
-                    ]
-            elif out.get(ref.field) is not None:
-                value = out[ref.field]
-                out[ref.field] = (
-                    [self._live_ref(ref.target, v) for v in value]
-                    if ref.many
-                    else self._live_ref(ref.target, value)
-                )
-        return out
+        return spec.map_references(fields, lambda ref, value: self._live_ref(ref.target, value))
 
     def _live_ref(self, target: str, value: str) -> str:
         if CATALOG[target].reference_data:

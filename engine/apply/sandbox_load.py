@@ -16,8 +16,8 @@ from syncset.config.load import read_documents
 from syncset.config.validate import normalise
 from syncset.errors import ConfigError, Problem, RefusedError
 from syncset.model import Environment, RecordKey
+from syncset.plan.match import natural_key
 from syncset.plan.order import order_records, reference_edges
-from syncset.plan.resolve import natural_key
 from syncset.schemas import CATALOG
 from syncset.workflow import opened
 

@@ -47,8 +47,10 @@ def compare(
         root = find_root()
         states = []
         secrets: dict[RecordKey, frozenset[str]] = {}
+        links: dict[str, str] = {}
         for name in (source, destination):
             environment = validate_environment(root, name)
+            links = environment.mappings.links  # the destination's, once the loop is done
             for key, record in environment.records.items():
                 secrets[key] = secrets.get(key, frozenset()) | record.secrets
             with opened(environment) as provider:
@@ -57,7 +59,7 @@ def compare(
         if sync_set:
             members = closure(validate_environment(root, source), get_syncset(root, sync_set))
             keep = members.records.__contains__
-        comparison = compare_live(source, destination, states[0], states[1], keep, secrets)
+        comparison = compare_live(source, destination, states[0], states[1], keep, secrets, links)
     else:
         comparison = folder_comparison(source, destination, sync_set)
     console.print(render_comparison(comparison, fmt), markup=False, end="")

@@ -21,7 +21,7 @@ from syncset.config.yamlio import Locator, YamlFileError, parse_documents, read_
 from syncset.errors import ConfigError, Problem, RepositoryError
 from syncset.model import Environment, RecordKey
 from syncset.schemas import CATALOG
-from syncset.schemas.base import StrictModel
+from syncset.schemas.base import StrictModel, top_field
 from syncset.schemas.types import NonEmptyStr, Slug
 
 SYNCSETS_FILE = "syncsets.yaml"
@@ -143,7 +143,7 @@ def reachable(
         record = environment.records[key]
         spec = CATALOG[key[0]]
         for path, target, value in spec.reference_values(record.fields):
-            top = path.split("[")[0].split(".")[0]
+            top = top_field(path)
             if top in spec.opt_in and f"{spec.name}.{top}" not in included:
                 continue
             if CATALOG[target].reference_data:

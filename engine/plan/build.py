@@ -18,6 +18,7 @@ from syncset.config.yamlio import Locator
 from syncset.errors import ConfigError, Problem
 from syncset.model import RecordKey
 from syncset.plan.diff import Difference, diff_fields
+from syncset.plan.match import MatchHow, natural_key
 from syncset.plan.model import (
     ALREADY_DISABLED,
     Action,
@@ -33,9 +34,10 @@ from syncset.plan.model import (
     fingerprint,
 )
 from syncset.plan.order import Order, order_records, reference_edges
-from syncset.plan.resolve import Match, MatchHow, ReferenceUse, Resolution, natural_key
+from syncset.plan.resolve import Match, ReferenceUse, Resolution
 from syncset.providers.base import LiveRecord
 from syncset.schemas import CATALOG, KindSpec
+from syncset.schemas.base import top_field
 
 KeyFilter = Callable[[RecordKey], bool]
 
@@ -147,14 +149,10 @@ def _a(title: str) -> str:
 
 def _versioned_note(spec: KindSpec, differences: list[Difference]) -> str:
     """``; html, css: written as a new version, which apply activates`` (UI extensions)."""
-    changed = sorted({_top(d.field) for d in differences} & set(spec.versioned))
+    changed = sorted({top_field(d.field) for d in differences} & set(spec.versioned))
     if not changed:
         return ""
     return f"; {', '.join(changed)}: written as a new version, which apply activates"
-
-
-def _top(label: str) -> str:
-    return label.split("[", 1)[0].split(".", 1)[0]
 
 
 def _uses(uses: list[ReferenceUse]) -> tuple[Use, ...]:

@@ -19,6 +19,7 @@ from typing import Any
 from syncset.errors import ConfigError, Problem
 from syncset.model import RecordKey
 from syncset.schemas import CATALOG
+from syncset.schemas.base import top_field
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def reference_edges(
             target_key = target_of(target, value)
             if target_key is None or target_key == key or target_key not in records:
                 continue
-            top = path.split("[")[0].split(".")[0]
+            top = top_field(path)
             label = re.sub(r"\[\d+\]", "", path)
             edges.add(Edge(key, target_key, top, top in spec.required, label))
     return sorted(edges, key=lambda e: (e.source, e.field, e.path, e.target))

@@ -13,7 +13,7 @@ reference data as the target account's natural keys. This module reads nothing b
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -22,8 +22,9 @@ from syncset.config.load import MAPPINGS_FILE
 from syncset.config.yamlio import Locator
 from syncset.errors import Problem
 from syncset.model import Environment, Record, RecordKey
-from syncset.providers.base import MARKER_SOURCE, LiveRecord, Provider
-from syncset.schemas import CATALOG, KindSpec
+from syncset.plan.match import MatchHow, Wanted, match_kind, natural_key
+from syncset.providers.base import LiveRecord, Provider
+from syncset.schemas import CATALOG, KindSpec, RefSpec
 
 
 @dataclass(frozen=True)
@@ -84,12 +85,6 @@ class Reference:
     used_by: list[ReferenceUse] = field(default_factory=list)
 
 
-class MatchHow(StrEnum):
-    MARKER = "marker"
-    LINK = "link"
-    NATURAL_KEY = "natural_key"
-
-
 @dataclass(frozen=True)
 class Match:
     record: Record
@@ -148,11 +143,6 @@ class Resolution:
             for live in self.live.by_kind.get(spec.name, []):
                 index[(spec.name, str(natural_key(spec, live.fields)[0]))] = live.live_id
         return index
-
-
-def natural_key(spec: KindSpec, fields: dict[str, Any]) -> tuple[Any, ...]:
-    """The natural key of a record; e-mails compare case-insensitively."""
-    return tuple(spec.key_value(fields.get(name)) for name in spec.natural_key)
 
 
 def resolve(environment: Environment, live: LiveState) -> Resolution:
@@ -259,135 +249,55 @@ def _match_kind(
     links: dict[str, str],
     problems: _Problems,
 ) -> tuple[dict[RecordKey, Match], list[LiveRecord]]:
-    by_marker = {r.marker.source_id: r for r in pool if r.owned_by(MARKER_SOURCE) and r.marker}
-    by_key: dict[tuple[Any, ...], list[LiveRecord]] = {}
-    by_first: dict[Any, list[LiveRecord]] = {}
-    for candidate in pool:
-        key = natural_key(spec, candidate.fields)
-        by_key.setdefault(key, []).append(candidate)
-        by_first.setdefault(key[0], []).append(candidate)
-    taken: set[str] = set()
-    matches: dict[RecordKey, Match] = {}
-    # First pass: markers, so that a renamed record is never mistaken for a new one.
+    by_id = {record.id: record for record in records}
+    kind_links = {r.id: links[r.ref] for r in records if r.ref in links}
+    result = match_kind(spec, [Wanted(r.id, r.fields) for r in records], pool, kind_links)
+    for record_id, link in result.missing_links.items():
+        problems.in_mappings(
+            ("links", by_id[record_id].ref),
+            f"link target {spec.name} {link!r} does not exist in the account: fix the link, or "
+            "remove it to create the record",
+        )
+    for record_id, count in result.ambiguous.items():
+        record = by_id[record_id]
+        shown = kind_links.get(record_id) or natural_key(spec, record.fields)[0]
+        problems.in_record(
+            record,
+            spec.natural_key[0],
+            f"{count} records of the account have {spec.natural_key[0]} {shown!r} and none "
+            "carries the ownership marker, so none can be chosen: rename or disable the extra "
+            "ones in the account (a link matches by name too)",
+        )
+    matches = {}
     for record in records:
-        owned = by_marker.get(record.id)
-        if owned is not None:
-            matches[record.key] = Match(record, owned, MatchHow.MARKER)
-            taken.add(owned.live_id)
-    for record in records:
-        if record.key in matches:
-            continue
-        link = links.get(record.ref)
-        if link is not None:
-            candidates = [c for c in by_first.get(link, []) if c.live_id not in taken]
-            how = MatchHow.LINK
-            if not candidates:
-                problems.in_mappings(
-                    ("links", record.ref),
-                    f"link target {spec.name} {link!r} does not exist in the account: fix the "
-                    "link, or remove it to create the record",
-                )
-        else:
-            candidates = [
-                c
-                for c in by_key.get(natural_key(spec, record.fields), [])
-                if c.live_id not in taken and not c.owned_by(MARKER_SOURCE)
-            ]
-            how = MatchHow.NATURAL_KEY
-        if len(candidates) > 1:
-            shown = natural_key(spec, record.fields)[0] if link is None else link
-            problems.in_record(
-                record,
-                spec.natural_key[0],
-                f"{len(candidates)} records of the account have {spec.natural_key[0]} "
-                f"{shown!r} and none carries the ownership marker, so none can be chosen: "
-                "rename or disable the extra ones in the account (a link matches by name too)",
-            )
-            matches[record.key] = Match(record, None, None)
-            continue
-        if candidates:
-            matches[record.key] = Match(record, candidates[0], how)
-            taken.add(candidates[0].live_id)
-        else:
-            matches[record.key] = Match(record, None, None)
-    rest = [live for live in pool if live.live_id not in taken]
-    return matches, rest
+        live, how = result.found.get(record.id, (None, None))
+        matches[record.key] = Match(record, live, how)
+    return matches, result.unmatched
 
 
 def desired_fields(
     spec: KindSpec, fields: dict[str, Any], references: dict[tuple[str, str], Reference]
 ) -> dict[str, Any]:
     """A record's fields with reference data translated and id lists sorted (they are sets)."""
-    out = dict(fields)
-    for ref in spec.references:
-        if ref.child is not None:
-            if ref.child in out:
-                out[ref.child] = [
-                    _translate_item(item, ref.field, ref.target, ref.many, references)
-                    for item in out[ref.child]
-                ]
-            continue
-        if ref.field not in out:
-            continue
-        out[ref.field] = _translate(out[ref.field], ref.target, ref.many, references)
-    return out
 
+    def translate(ref: RefSpec, value: Any) -> Any:
+        reference = references.get((ref.target, value))
+        return value if reference is None or reference.target is None else reference.target
 
-def _translate_item(
-    item: dict[str, Any],
-    name: str,
-    target: str,
-    many: bool,
-    references: dict[tuple[str, str], Reference],
-) -> dict[str, Any]:
-    if name not in item:
-        return item
-    return {**item, name: _translate(item[name], target, many, references)}
-
-
-def _translate(
-    value: Any, target: str, many: bool, references: dict[tuple[str, str], Reference]
-) -> Any:
-    if value is None:
-        return None
-    if many:
-        return sorted(_translate_one(v, target, references) for v in value)
-    return _translate_one(value, target, references)
-
-
-def _translate_one(value: str, target: str, references: dict[tuple[str, str], Reference]) -> str:
-    reference = references.get((target, value))
-    if reference is None or reference.target is None:
-        return value
-    return reference.target
+    return spec.map_references(fields, translate, sort_sets=True)
 
 
 def comparable_fields(
     spec: KindSpec,
     live_fields: dict[str, Any],
     declared: dict[str, Any],
-    display: Any,
+    display: Callable[[str, Any], Any],
 ) -> dict[str, Any]:
     """The live fields that the YAML declares, with live ids shown as YAML would write them."""
     out: dict[str, Any] = {}
     for name in declared:
         value = live_fields.get(name)
         if name in spec.children:
-            out[name] = [_comparable_item(spec, name, item, display) for item in value or []]
-            continue
-        ref = spec.reference(name)
-        if ref is not None and value is not None:
-            if ref.many:
-                value = sorted(str(display(ref.target, v)) for v in value)
-            else:
-                value = display(ref.target, value)
+            value = [{k: v for k, v in item.items() if k != "id"} for item in value or []]
         out[name] = value
-    return out
-
-
-def _comparable_item(spec: KindSpec, child: str, item: dict[str, Any], display: Any) -> dict:
-    out = {k: v for k, v in item.items() if k != "id"}
-    for ref in spec.references:
-        if ref.child == child and out.get(ref.field) is not None:
-            out[ref.field] = display(ref.target, out[ref.field])
-    return out
+    return spec.map_references(out, lambda ref, v: display(ref.target, v), sort_sets=True)

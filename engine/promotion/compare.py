@@ -4,35 +4,50 @@ Folder mode compares what a promotion would change: the source folder's records 
 the destination's context (its variables and overrides) against the destination folder's
 records. Reference-data values are compared as written, since a promotion copies them unchanged
 and the destination's mapping overlay translates both sides alike. Live mode (``--live``)
-compares the two accounts instead, records matched by ownership marker or natural key and
-references shown by natural key (live ids differ between accounts).
+compares the two accounts instead, records matched as a plan matches them (marker, the
+destination's links, natural key; several fitting records are *ambiguous*, never one picked at
+random) and references shown by natural key (live ids differ between accounts).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from syncset.model import Record, RecordKey
-from syncset.plan.diff import diff_fields
+from syncset.plan.diff import Difference, diff_fields
+from syncset.plan.match import KindMatch, Wanted, match_kind, natural_key
 from syncset.plan.model import FieldChange
-from syncset.plan.resolve import LiveState, natural_key
-from syncset.providers.base import MARKER_SOURCE, LiveRecord
-from syncset.schemas import CATALOG
+from syncset.plan.resolve import LiveState
+from syncset.providers.base import LiveRecord
+from syncset.schemas import CATALOG, KindSpec
 from syncset.secrets import sensitive_paths
+
+
+class CompareStatus(StrEnum):
+    """How a record of the source compares with the destination (the seeds' words)."""
+
+    EXISTS_NO_DIFFERENCES = "exists_no_differences"
+    EXISTS_DIFFERENCES = "exists_differences"
+    DOESNT_EXIST = "doesnt_exist"
+    """Not in the destination: a promotion would create it."""
+    ONLY_IN_DESTINATION = "only_in_destination"
+    AMBIGUOUS = "ambiguous"
+    """Several records fit (live mode): none is chosen, ``note`` says which and why."""
 
 
 class CompareEntry(BaseModel):
     model_config = ConfigDict(frozen=True)
     kind: str
     id: str
-    status: str
-    """exists_no_differences | exists_differences | doesnt_exist (in DST) | only_in_destination"""
+    status: CompareStatus
     changes: tuple[FieldChange, ...] = ()
     source_path: str | None = None
     destination_path: str | None = None
+    note: str = ""
 
 
 class Comparison(BaseModel):
@@ -46,11 +61,25 @@ class Comparison(BaseModel):
         out: dict[str, dict[str, int]] = {}
         for entry in self.entries:
             counts = out.setdefault(entry.kind, {})
-            counts[entry.status] = counts.get(entry.status, 0) + 1
+            counts[entry.status.value] = counts.get(entry.status.value, 0) + 1
         return dict(sorted(out.items()))
 
     def differing(self) -> list[CompareEntry]:
-        return [e for e in self.entries if e.status in ("exists_differences", "doesnt_exist")]
+        changing = (CompareStatus.EXISTS_DIFFERENCES, CompareStatus.DOESNT_EXIST)
+        return [e for e in self.entries if e.status in changing]
+
+
+def _compared(
+    kind: str, record_id: str, differences: list[Difference], **paths: str | None
+) -> CompareEntry:
+    status = (
+        CompareStatus.EXISTS_DIFFERENCES if differences else CompareStatus.EXISTS_NO_DIFFERENCES
+    )
+    changes = tuple(
+        FieldChange(field=d.field, before=d.before, after=d.after, sensitive=d.sensitive)
+        for d in differences
+    )
+    return CompareEntry(kind=kind, id=record_id, status=status, changes=changes, **paths)
 
 
 def compare_folders(
@@ -72,37 +101,27 @@ def compare_folders(
                 CompareEntry(
                     kind=key[0],
                     id=key[1],
-                    status="only_in_destination",
+                    status=CompareStatus.ONLY_IN_DESTINATION,
                     destination_path=dst.origin.path,
                 )
             )
             continue
         if dst is None:
+            status = CompareStatus.DOESNT_EXIST
             entries.append(
-                CompareEntry(
-                    kind=key[0], id=key[1], status="doesnt_exist", source_path=src.origin.path
-                )
+                CompareEntry(kind=key[0], id=key[1], status=status, source_path=src.origin.path)
             )
             continue
-        secrets = src.secrets | dst.secrets
         # Compare every field either side declares: a field removed from the source is a change.
-        names = set(src.fields) | set(dst.fields)
-        after = {n: src.fields.get(n) for n in sorted(names)}
-        before = {n: dst.fields.get(n) for n in sorted(names)}
-        differences = diff_fields(
-            spec, _sorted_sets(spec, after), _sorted_sets(spec, before), secrets
-        )
+        names = sorted(set(src.fields) | set(dst.fields))
+        after = spec.map_references({n: src.fields.get(n) for n in names}, sort_sets=True)
+        before = spec.map_references({n: dst.fields.get(n) for n in names}, sort_sets=True)
+        differences = diff_fields(spec, after, before, src.secrets | dst.secrets)
         entries.append(
-            CompareEntry(
-                kind=key[0],
-                id=key[1],
-                status="exists_differences" if differences else "exists_no_differences",
-                changes=tuple(
-                    FieldChange(
-                        field=d.field, before=d.before, after=d.after, sensitive=d.sensitive
-                    )
-                    for d in differences
-                ),
+            _compared(
+                key[0],
+                key[1],
+                differences,
                 source_path=src.origin.path,
                 destination_path=dst.origin.path,
             )
@@ -112,14 +131,6 @@ def compare_folders(
     )
 
 
-def _sorted_sets(spec: Any, fields: dict[str, Any]) -> dict[str, Any]:
-    out = dict(fields)
-    for ref in spec.references:
-        if ref.child is None and ref.many and isinstance(out.get(ref.field), list):
-            out[ref.field] = sorted(out[ref.field])
-    return out
-
-
 def compare_live(
     source_name: str,
     destination_name: str,
@@ -127,65 +138,91 @@ def compare_live(
     destination: LiveState,
     keep: Callable[[RecordKey], bool] | None = None,
     secrets: Mapping[RecordKey, frozenset[str]] | None = None,
+    links: Mapping[str, str] | None = None,
 ) -> Comparison:
-    """Two accounts, config records matched by marker, else natural key; ``keep`` filters by
+    """Two accounts, matched as a plan matches (:func:`syncset.plan.match.match_kind`): by
+    marker, by the destination's ``links``, else by natural key; ``keep`` filters by
     ``(kind, id)`` where the id is the marker's record id, else the natural key.
 
     ``secrets`` are the secret paths of the records the two folders declare (values their
     templates read from ``env()``): a live record carrying such a record's marker shows them
     as sensitive, as do the fields its kind declares sensitive, child items' included."""
-    known = secrets or {}
-    entries = []
-    src_names = _names(source)
-    dst_names = _names(destination)
+    entries: list[CompareEntry] = []
+    names = {**_names(source), **_names(destination)}
     for spec in CATALOG.config_kinds():
         src_records = [r for r in source.by_kind.get(spec.name, []) if not r.disabled]
         dst_records = [r for r in destination.by_kind.get(spec.name, []) if not r.disabled]
-        dst_by_marker = {r.marker.source_id: r for r in dst_records if r.owned_by() and r.marker}
-        dst_by_key = {natural_key(spec, r.fields): r for r in dst_records}
-        matched: set[str] = set()
-        for src in src_records:
-            ident = src.marker.source_id if src.owned_by(MARKER_SOURCE) and src.marker else None
-            dst = dst_by_marker.get(ident) if ident else None
-            dst = dst or dst_by_key.get(natural_key(spec, src.fields))
-            shown = ident or str(natural_key(spec, src.fields)[0])
-            if dst is None:
-                entries.append(CompareEntry(kind=spec.name, id=shown, status="doesnt_exist"))
-                continue
-            matched.add(dst.live_id)
-            after = _portable(spec, src, src_names)
-            before = _portable(spec, dst, dst_names)
-            hidden = set(sensitive_paths(spec, after)) | set(sensitive_paths(spec, before))
-            for record in (src, dst):
-                if record.marker is not None:
-                    hidden |= known.get((spec.name, record.marker.source_id), frozenset())
-            differences = diff_fields(spec, after, before, frozenset(hidden))
+        by_id: dict[str, list[LiveRecord]] = {}
+        for record in src_records:
+            by_id.setdefault(_shown_id(spec, record), []).append(record)
+        prefix = f"{spec.name}/"
+        kind_links = {
+            k.removeprefix(prefix): v for k, v in (links or {}).items() if k.startswith(prefix)
+        }
+        wanted = [
+            Wanted(ident, found[0].fields) for ident, found in by_id.items() if len(found) == 1
+        ]
+        result = match_kind(spec, wanted, dst_records, kind_links)
+        for ident, found in sorted(by_id.items()):
             entries.append(
-                CompareEntry(
-                    kind=spec.name,
-                    id=shown,
-                    status="exists_differences" if differences else "exists_no_differences",
-                    changes=tuple(
-                        FieldChange(
-                            field=d.field, before=d.before, after=d.after, sensitive=d.sensitive
-                        )
-                        for d in differences
-                    ),
+                _live_entry(
+                    spec, ident, found, result, names, source_name, destination_name, secrets or {}
                 )
             )
-        for dst in dst_records:
-            if dst.live_id not in matched:
-                shown = (
-                    dst.marker.source_id
-                    if dst.owned_by() and dst.marker
-                    else str(natural_key(spec, dst.fields)[0])
-                )
-                entries.append(CompareEntry(kind=spec.name, id=shown, status="only_in_destination"))
+        entries += [
+            CompareEntry(
+                kind=spec.name, id=_shown_id(spec, dst), status=CompareStatus.ONLY_IN_DESTINATION
+            )
+            for dst in result.unmatched
+        ]
     if keep is not None:
         entries = [e for e in entries if keep((e.kind, e.id))]
     return Comparison(
         source=source_name, destination=destination_name, mode="live", entries=tuple(entries)
     )
+
+
+def _live_entry(
+    spec: KindSpec,
+    ident: str,
+    found: list[LiveRecord],
+    result: KindMatch,
+    names: dict[str, str],
+    source_name: str,
+    destination_name: str,
+    secrets: Mapping[RecordKey, frozenset[str]],
+) -> CompareEntry:
+    """One source record's entry: compared with its twin, or why it has none."""
+    if len(found) > 1:
+        note = f"{len(found)} records of {source_name} are {ident!r} and none carries the marker"
+        return CompareEntry(kind=spec.name, id=ident, status=CompareStatus.AMBIGUOUS, note=note)
+    if ident in result.ambiguous:
+        note = (
+            f"{result.ambiguous[ident]} records of {destination_name} fit {ident!r} and none "
+            "carries the marker, so none is chosen"
+        )
+        return CompareEntry(kind=spec.name, id=ident, status=CompareStatus.AMBIGUOUS, note=note)
+    if ident not in result.found:
+        note = (
+            f"link target {result.missing_links[ident]!r} is not in {destination_name}"
+            if ident in result.missing_links
+            else ""
+        )
+        return CompareEntry(kind=spec.name, id=ident, status=CompareStatus.DOESNT_EXIST, note=note)
+    src, (dst, _) = found[0], result.found[ident]
+    after, before = _portable(spec, src, names), _portable(spec, dst, names)
+    hidden = set(sensitive_paths(spec, after)) | set(sensitive_paths(spec, before))
+    for record in (src, dst):
+        if record.marker is not None:
+            hidden |= secrets.get((spec.name, record.marker.source_id), frozenset())
+    return _compared(spec.name, ident, diff_fields(spec, after, before, frozenset(hidden)))
+
+
+def _shown_id(spec: KindSpec, live: LiveRecord) -> str:
+    """A live record's id in a comparison: its marker's record id, else its natural key."""
+    if live.owned_by() and live.marker is not None:
+        return live.marker.source_id
+    return str(natural_key(spec, live.fields)[0])
 
 
 def _names(state: LiveState) -> dict[str, str]:
@@ -196,21 +233,12 @@ def _names(state: LiveState) -> dict[str, str]:
     }
 
 
-def _portable(spec: Any, live: LiveRecord, names: dict[str, str]) -> dict[str, Any]:
+def _portable(spec: KindSpec, live: LiveRecord, names: dict[str, str]) -> dict[str, Any]:
+    """A live record's fields with references as natural keys, child items without live ids."""
     out: dict[str, Any] = {}
     for name in spec.fields:
         value = live.fields.get(name)
-        ref = spec.reference(name)
-        if ref is not None and value is not None:
-            value = sorted(names.get(v, v) for v in value) if ref.many else names.get(value, value)
-        elif name in spec.children:
-            items = []
-            for item in value or []:
-                clean = {k: v for k, v in item.items() if k != "id"}
-                for child_ref in spec.references:
-                    if child_ref.child == name and clean.get(child_ref.field):
-                        clean[child_ref.field] = names.get(clean[child_ref.field])
-                items.append(clean)
-            value = items
+        if name in spec.children:
+            value = [{k: v for k, v in item.items() if k != "id"} for item in value or []]
         out[name] = value
-    return out
+    return spec.map_references(out, lambda ref, v: names.get(v, v), sort_sets=True)

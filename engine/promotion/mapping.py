@@ -27,7 +27,8 @@ from syncset.config.yamlio import (
 )
 from syncset.errors import ConfigError, Problem, RefusedError, SyncsetError
 from syncset.model import Environment
-from syncset.plan.resolve import LiveState, MappingState, Reference, map_references, natural_key
+from syncset.plan.match import natural_key
+from syncset.plan.resolve import LiveState, MappingState, Reference, map_references
 from syncset.safepath import atomic_write_text, confined
 from syncset.schemas import CATALOG
 

@@ -31,10 +31,12 @@ from syncset.errors import ConfigError, RefusedError
 from syncset.model import Environment, RecordKey
 from syncset.plan.build import slugify
 from syncset.plan.diff import diff_fields
-from syncset.plan.resolve import Resolution, natural_key
+from syncset.plan.match import natural_key
+from syncset.plan.resolve import Resolution
 from syncset.providers.base import MARKER_SOURCE, LiveRecord
 from syncset.safepath import atomic_write_text, confined
-from syncset.schemas import CATALOG, KindSpec
+from syncset.schemas import CATALOG, KindSpec, RefSpec
+from syncset.schemas.base import top_field
 from syncset.schemas.types import SLUG_PATTERN
 
 SERVER_FIELDS = frozenset({"id", "created_at", "updated_at", "position"})
@@ -83,8 +85,7 @@ def snapshot(
             record = match.record
             comparable = resolution.comparable(key) or {}
             changed = {
-                d.field.split("[", 1)[0].split(".", 1)[0]
-                for d in diff_fields(spec, resolution.desired[key], comparable)
+                top_field(d.field) for d in diff_fields(spec, resolution.desired[key], comparable)
             }
             if not changed:
                 result.unchanged += 1
@@ -142,14 +143,10 @@ def _closure(resolution: Resolution, roots: list[LiveRecord]) -> list[LiveRecord
         if live.live_id in chosen:
             continue
         chosen[live.live_id] = live
-        spec = CATALOG[live.kind]
-        for ref in spec.references:
-            if CATALOG[ref.target].reference_data:
-                continue
-            for value in _ref_values(live.fields, ref.field, ref.child):
-                target = resolution.live_by_id.get(value)
-                if target is not None:
-                    stack.append(target)
+        for _, kind, live_id in CATALOG[live.kind].reference_values(live.fields):
+            target = resolution.live_by_id.get(live_id)
+            if target is not None and not CATALOG[kind].reference_data:
+                stack.append(target)
     # Sorted by natural key: which of two same-named records gets the plain slug must not
     # depend on the account's (random) live ids.
     return sorted(
@@ -161,15 +158,6 @@ def _closure(resolution: Resolution, roots: list[LiveRecord]) -> list[LiveRecord
 def _wanted(resolution: Resolution, live: LiveRecord) -> bool:
     """Disabled records are snapshotted only when the YAML already declares them."""
     return not live.disabled or live.live_id in resolution.yaml_id_of
-
-
-def _ref_values(fields: dict[str, Any], name: str, child: str | None) -> list[Any]:
-    if child is not None:
-        return [item.get(name) for item in fields.get(child) or [] if item.get(name)]
-    value = fields.get(name)
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list) else [value]
 
 
 def _assign_ids(resolution: Resolution, chosen: list[LiveRecord]) -> dict[str, str]:
@@ -207,49 +195,38 @@ def _yaml_values(
     ids: dict[str, str],
     reverse: dict[tuple[str, str], str],
 ) -> dict[str, Any]:
-    def as_yaml(target: str, live_id: Any) -> Any:
-        if live_id is None:
-            return None
-        if CATALOG[target].reference_data:
-            value = resolution.display_ref(target, live_id)
-            return reverse.get((target, value), value)
-        return ids.get(live_id, resolution.display_ref(target, live_id))
+    def as_yaml(ref: RefSpec, live_id: Any) -> Any:
+        if CATALOG[ref.target].reference_data:
+            value = resolution.display_ref(ref.target, live_id)
+            return reverse.get((ref.target, value), value)
+        return ids.get(live_id, resolution.display_ref(ref.target, live_id))
 
     values: dict[str, Any] = {}
     for name in spec.fields:
         value = live.fields.get(name)
         if name in spec.sensitive:
-            values[name] = _placeholder(spec, ids[live.live_id], name) if value else None
-            continue
-        ref = spec.reference(name)
-        if ref is not None:
-            value = (
-                [as_yaml(ref.target, v) for v in value or []]
-                if ref.many
-                else as_yaml(ref.target, value)
-            )
+            value = _placeholder(spec, ids[live.live_id], name) if value else None
         elif name in spec.children:
-            value = _children(spec, name, value or [], as_yaml)
+            value = _children(spec, name, value or [])
+        elif (ref := spec.reference(name)) is not None and ref.many:
+            value = value or []
         values[name] = value
     values["disabled"] = live.disabled
-    return values
+    return spec.map_references(values, as_yaml)
 
 
-def _children(spec: KindSpec, name: str, items: list[dict[str, Any]], as_yaml: Any) -> list:
+def _children(spec: KindSpec, name: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Child items in their list order, with the fields YAML declares and no server fields."""
     ordered = sorted(items, key=lambda item: item.get("position") or 0)
     field_order = list(spec.children[name].model.model_fields)
-    out = []
-    for item in ordered:
-        clean = {
+    return [
+        {
             k: item[k]
             for k in field_order
             if k in item and k not in SERVER_FIELDS and item[k] is not None
         }
-        for ref in spec.references:
-            if ref.child == name and clean.get(ref.field) is not None:
-                clean[ref.field] = as_yaml(ref.target, clean[ref.field])
-        out.append(clean)
-    return out
+        for item in ordered
+    ]
 
 
 def _placeholder(spec: KindSpec, record_id: str, name: str) -> str:

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import json
 
-from syncset.promotion.compare import Comparison
+from syncset.promotion.compare import CompareEntry, CompareStatus, Comparison
 from syncset.render import Format
 from syncset.render.values import change_line
 
 WORDS = {
-    "exists_no_differences": "Exists - no differences",
-    "exists_differences": "Exists - differences",
-    "doesnt_exist": "Doesn't exist",
-    "only_in_destination": "Only in destination",
+    CompareStatus.EXISTS_NO_DIFFERENCES: "Exists - no differences",
+    CompareStatus.EXISTS_DIFFERENCES: "Exists - differences",
+    CompareStatus.DOESNT_EXIST: "Doesn't exist",
+    CompareStatus.ONLY_IN_DESTINATION: "Only in destination",
+    CompareStatus.AMBIGUOUS: "Ambiguous",
 }
-SYMBOL = {"exists_differences": "~", "doesnt_exist": "+", "only_in_destination": "?"}
+SYMBOL = {
+    CompareStatus.EXISTS_DIFFERENCES: "~",
+    CompareStatus.DOESNT_EXIST: "+",
+    CompareStatus.ONLY_IN_DESTINATION: "?",
+    CompareStatus.AMBIGUOUS: "!",
+}
 
 
 def render_comparison(comparison: Comparison, fmt: Format, heading_level: int = 3) -> str:
@@ -34,15 +40,16 @@ def _title(comparison: Comparison) -> str:
 
 def _text(comparison: Comparison) -> str:
     lines = [_title(comparison)]
-    header = f"  {'kind':<18}" + "".join(f"{w:>26}" for w in WORDS.values())
+    columns = _columns(comparison)
+    header = f"  {'kind':<18}" + "".join(f"{WORDS[c]:>26}" for c in columns)
     lines.append(header)
     for kind, counts in comparison.summary().items():
-        lines.append(f"  {kind:<18}" + "".join(f"{counts.get(k, 0) or '-':>26}" for k in WORDS))
+        lines.append(f"  {kind:<18}" + "".join(f"{counts.get(k, 0) or '-':>26}" for k in columns))
     lines.append("")
     for entry in comparison.entries:
-        if entry.status == "exists_no_differences":
+        if entry.status is CompareStatus.EXISTS_NO_DIFFERENCES:
             continue
-        lines.append(f"{SYMBOL[entry.status]} {entry.kind}/{entry.id}: {WORDS[entry.status]}")
+        lines.append(_headline(entry))
         for change in entry.changes:
             mark, text = change_line(change)
             lines.append(f"    {mark} {text}")
@@ -53,18 +60,30 @@ def _text(comparison: Comparison) -> str:
 
 def _markdown(comparison: Comparison, heading_level: int) -> str:
     lines = [f"{'#' * heading_level} {_title(comparison)}", ""]
-    lines.append("| kind | " + " | ".join(WORDS.values()) + " |")
-    lines.append("|---|" + "---:|" * len(WORDS))
+    columns = _columns(comparison)
+    lines.append("| kind | " + " | ".join(WORDS[c] for c in columns) + " |")
+    lines.append("|---|" + "---:|" * len(columns))
     for kind, counts in comparison.summary().items():
-        lines.append(f"| {kind} | " + " | ".join(str(counts.get(k, 0)) for k in WORDS) + " |")
+        lines.append(f"| {kind} | " + " | ".join(str(counts.get(k, 0)) for k in columns) + " |")
     lines.append("")
-    changed = [e for e in comparison.entries if e.status != "exists_no_differences"]
+    changed = [e for e in comparison.entries if e.status is not CompareStatus.EXISTS_NO_DIFFERENCES]
     if changed:
         lines += ["<details><summary>Records</summary>", "", "```diff"]
         for entry in changed:
-            lines.append(f"{SYMBOL[entry.status]} {entry.kind}/{entry.id}: {WORDS[entry.status]}")
+            lines.append(_headline(entry))
             for change in entry.changes:
                 mark, text = change_line(change)
                 lines.append(f"{mark}   {text.replace('```', '~~~')}")
         lines += ["```", "", "</details>", ""]
     return "\n".join(lines) + "\n"
+
+
+def _columns(comparison: Comparison) -> list[CompareStatus]:
+    """The summary's columns: Ambiguous only when a record is (it happens in live mode only)."""
+    ambiguous = any(e.status is CompareStatus.AMBIGUOUS for e in comparison.entries)
+    return [s for s in WORDS if ambiguous or s is not CompareStatus.AMBIGUOUS]
+
+
+def _headline(entry: CompareEntry) -> str:
+    note = f" ({entry.note})" if entry.note else ""
+    return f"{SYMBOL[entry.status]} {entry.kind}/{entry.id}: {WORDS[entry.status]}{note}"

@@ -1,0 +1,103 @@
+"""Match: which live record is the twin of a wanted one, the rules of the design (§4) once.
+
+Resolve matches YAML records against their account; ``compare --live`` matches one account's
+records against another's. Both ask :func:`match_kind`, so both follow the same order: the
+ownership marker first (a changed name is a rename), then a *link* from mappings.yaml (bind to
+an existing record by its natural key), then the natural key among records no syncset
+configuration owns. A link or a natural key that fits several records matches none of them: the
+caller is told (:attr:`KindMatch.ambiguous`), never handed one at random.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from syncset.providers.base import MARKER_SOURCE, LiveRecord
+from syncset.schemas import KindSpec
+
+
+class MatchHow(StrEnum):
+    MARKER = "marker"
+    LINK = "link"
+    NATURAL_KEY = "natural_key"
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """A record looking for its twin: its id (the marker's record id) and its fields."""
+
+    id: str
+    fields: Mapping[str, Any]
+
+
+@dataclass
+class KindMatch:
+    """The outcome for one kind: each wanted id's twin and how, and what could not be decided."""
+
+    found: dict[str, tuple[LiveRecord, MatchHow]] = field(default_factory=dict)
+    ambiguous: dict[str, int] = field(default_factory=dict)
+    """Wanted id → how many live records fit its link or natural key (two or more)."""
+    missing_links: dict[str, str] = field(default_factory=dict)
+    """Wanted id → the link target that no live record has."""
+    unmatched: list[LiveRecord] = field(default_factory=list)
+    """Live records no wanted record took, in the account's order."""
+
+
+def natural_key(spec: KindSpec, fields: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The natural key of a record, as it is compared (e-mails ignore case)."""
+    return tuple(spec.key_value(fields.get(name)) for name in spec.natural_key)
+
+
+def match_kind(
+    spec: KindSpec,
+    wanted: Iterable[Wanted],
+    pool: list[LiveRecord],
+    links: Mapping[str, str] | None = None,
+) -> KindMatch:
+    """Match each wanted record of ``spec``'s kind with at most one record of ``pool``.
+
+    ``links`` maps a wanted id to the natural key of the live record it must bind to.
+    """
+    wanted = sorted(wanted, key=lambda w: w.id)
+    links = links or {}
+    by_marker = {r.marker.source_id: r for r in pool if r.owned_by(MARKER_SOURCE) and r.marker}
+    by_key: dict[tuple[Any, ...], list[LiveRecord]] = {}
+    by_first: dict[Any, list[LiveRecord]] = {}
+    for candidate in pool:
+        key = natural_key(spec, candidate.fields)
+        by_key.setdefault(key, []).append(candidate)
+        by_first.setdefault(key[0], []).append(candidate)
+    result = KindMatch()
+    taken: set[str] = set()
+    # First pass: markers, so that a renamed record is never mistaken for a new one.
+    for one in wanted:
+        owned = by_marker.get(one.id)
+        if owned is not None:
+            result.found[one.id] = (owned, MatchHow.MARKER)
+            taken.add(owned.live_id)
+    for one in wanted:
+        if one.id in result.found:
+            continue
+        link = links.get(one.id)
+        if link is not None:
+            candidates = [c for c in by_first.get(link, []) if c.live_id not in taken]
+            how = MatchHow.LINK
+            if not candidates:
+                result.missing_links[one.id] = link
+        else:
+            candidates = [
+                c
+                for c in by_key.get(natural_key(spec, one.fields), [])
+                if c.live_id not in taken and not c.owned_by(MARKER_SOURCE)
+            ]
+            how = MatchHow.NATURAL_KEY
+        if len(candidates) > 1:
+            result.ambiguous[one.id] = len(candidates)
+        elif candidates:
+            result.found[one.id] = (candidates[0], how)
+            taken.add(candidates[0].live_id)
+    result.unmatched = [live for live in pool if live.live_id not in taken]
+    return result
