@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict
 from syncset.errors import WriteRejected
 from syncset.providers.base import ApiStats, Capabilities, LiveRecord, Marker, ProviderContext
 from syncset.schemas import CATALOG, KindSpec
+from syncset.schemas.base import top_field
 
 
 @dataclass
@@ -134,19 +135,10 @@ class MemoryProvider:
         """Nothing to release: the account outlives its providers."""
 
     def _check(self, spec: KindSpec, data: dict[str, Any], live_id: str | None) -> None:
-        for ref in spec.references:
-            values = (
-                [item.get(ref.field) for item in data.get(ref.child) or []]
-                if ref.child
-                else [data.get(ref.field)]
-            )
-            for value in values:
-                for one in value if isinstance(value, list) else [value]:
-                    target = self.account.records.get(one) if one is not None else None
-                    if one is not None and (target is None or target.kind != ref.target):
-                        raise WriteRejected(
-                            f"no {ref.target} with id {one} in the account", ref.field
-                        )
+        for path, target, one in spec.reference_values(data):
+            found = self.account.records.get(one)
+            if found is None or found.kind != target:
+                raise WriteRejected(f"no {target} with id {one} in the account", top_field(path))
         if not spec.unique_natural_key:
             return
         key = [data.get(name) for name in spec.natural_key]
@@ -181,14 +173,7 @@ def _with_child_ids(
 
 
 def _live_ids_in(record: LiveRecord) -> set[str]:
-    found: set[str] = set()
-    spec = CATALOG[record.kind]
-    for ref in spec.references:
-        items = record.fields.get(ref.child) or [] if ref.child else [record.fields]
-        for item in items:
-            value = item.get(ref.field)
-            found.update(value if isinstance(value, list) else [value] if value else [])
-    return found
+    return {value for _, _, value in CATALOG[record.kind].reference_values(record.fields)}
 
 
 def open_memory(settings: BaseModel, context: ProviderContext) -> MemoryProvider:

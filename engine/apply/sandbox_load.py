@@ -18,7 +18,7 @@ from syncset.errors import ConfigError, Problem, RefusedError
 from syncset.model import Environment, RecordKey
 from syncset.plan.match import natural_key
 from syncset.plan.order import order_records, reference_edges
-from syncset.schemas import CATALOG
+from syncset.schemas import CATALOG, KindSpec, RefSpec
 from syncset.workflow import opened
 
 
@@ -96,28 +96,13 @@ def _create_all(provider: Any, records: dict[tuple[str, str], dict[str, Any]]) -
 
 
 def _live_refs(
-    spec: Any, fields: dict[str, Any], ids: dict[tuple[str, str], str], natural: dict[Any, str]
+    spec: KindSpec, fields: dict[str, Any], ids: dict[tuple[str, str], str], natural: dict[Any, str]
 ) -> dict[str, Any]:
     """References as live ids: config records by id (from this file), reference data by key."""
 
-    def one(value: str, target: str) -> str | None:
-        if CATALOG[target].reference_data:
-            return natural.get((target, value))
-        return ids.get((target, value))
+    def one(ref: RefSpec, value: str) -> str | None:
+        if CATALOG[ref.target].reference_data:
+            return natural.get((ref.target, value))
+        return ids.get((ref.target, value))
 
-    out = dict(fields)
-    for ref in spec.references:
-        if ref.child is not None:
-            if ref.child in out:
-                out[ref.child] = [
-                    {**item, ref.field: one(item[ref.field], ref.target)}
-                    if item.get(ref.field) is not None
-                    else item
-                    for item in out[ref.child]
-                ]
-            continue
-        if out.get(ref.field) is None:
-            continue
-        value = out[ref.field]
-        out[ref.field] = [one(v, ref.target) for v in value] if ref.many else one(value, ref.target)
-    return out
+    return spec.map_references(fields, one)

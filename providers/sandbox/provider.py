@@ -29,6 +29,7 @@ from syncset.providers.base import ApiStats, Capabilities, LiveRecord, Marker, P
 from syncset.providers.sandbox.file import COLUMNS, live_record, open_reader, open_writer
 from syncset.safepath import check_repository_path, confined
 from syncset.schemas import CATALOG, KindSpec
+from syncset.schemas.base import top_field
 
 
 class SandboxSettings(BaseModel):
@@ -245,24 +246,14 @@ class SandboxProvider:
     def _check_references(
         self, db: sqlite3.Connection, spec: KindSpec, data: dict[str, Any]
     ) -> None:
-        for ref in spec.references:
-            values: list[tuple[str, Any]]
-            if ref.child is None:
-                values = [(ref.field, data.get(ref.field))]
-            else:
-                values = [(ref.path, item.get(ref.field)) for item in data.get(ref.child, [])]
-            for field, value in values:
-                for live_id in value if isinstance(value, list) else [value]:
-                    if live_id is None:
-                        continue
-                    row = db.execute(
-                        "SELECT 1 FROM records WHERE live_id = ? AND kind = ?",
-                        (live_id, ref.target),
-                    ).fetchone()
-                    if row is None:
-                        raise WriteRejected(
-                            f"no {ref.target} with id {live_id} in the account", field.split("[")[0]
-                        )
+        for path, target, live_id in spec.reference_values(data):
+            row = db.execute(
+                "SELECT 1 FROM records WHERE live_id = ? AND kind = ?", (live_id, target)
+            ).fetchone()
+            if row is None:
+                raise WriteRejected(
+                    f"no {target} with id {live_id} in the account", top_field(path)
+                )
 
 
 def _unique_key(spec: KindSpec, data: dict[str, Any]) -> str | None:
