@@ -9,19 +9,20 @@ ends, however it ends. :func:`apply_environment` is the one path of ``syncset ap
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
+from typing import Generic, TypeVar
 
 from syncset.apply.journal import Journal
 from syncset.apply.lock import environment_lock
 from syncset.apply.run import Applier, ApplyReport, RecordResult
 from syncset.config.validate import validate_environment
 from syncset.config.yamlio import gc_paused
-from syncset.errors import ConfigError, PlanFileError, RefusedError
+from syncset.errors import ConfigError, PlanFileError, RefusedError, SyncsetError
 from syncset.model import Environment
 from syncset.plan.build import build_plan
 from syncset.plan.model import Action, Plan, PlanStatus, Selection
@@ -31,6 +32,32 @@ from syncset.promotion.gitrepo import head_commit
 from syncset.providers.base import Provider, ProviderContext, unsupported_fields
 from syncset.providers.registry import REGISTRY
 from syncset.schemas import CATALOG
+from syncset.secrets import SECRETS
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class EnvOutcome(Generic[T]):
+    """What one environment of a multi-environment command came to: a value, or its error."""
+
+    environment: str
+    value: T | None = None
+    error: str | None = None
+    """The message of the SyncsetError that stopped it, secrets masked."""
+
+
+def each_environment(names: Iterable[str], work: Callable[[str], T]) -> list[EnvOutcome[T]]:
+    """``work`` for each environment in turn, the one loop of ``ci plan``, ``ci apply`` and
+    ``drift``: one that fails (an unreachable account, an invalid file) is reported with its
+    message and the others still run, so one report says everything at once."""
+    outcomes: list[EnvOutcome[T]] = []
+    for name in names:
+        try:
+            outcomes.append(EnvOutcome(name, work(name)))
+        except SyncsetError as exc:
+            outcomes.append(EnvOutcome(name, error=SECRETS.mask(str(exc))))
+    return outcomes
 
 
 def open_provider(environment: Environment) -> Provider:

@@ -26,10 +26,10 @@ from enum import StrEnum
 from pathlib import Path
 
 from syncset.apply.run import ApplyReport, Outcome, RecordResult
-from syncset.errors import PlanFileError, SyncsetError
+from syncset.errors import PlanFileError
 from syncset.plan.model import Plan, Selection, load_plan
 from syncset.secrets import SECRETS
-from syncset.workflow import ApplySteps, Stopped, apply_environment
+from syncset.workflow import ApplySteps, Stopped, apply_environment, each_environment
 
 
 class EnvState(StrEnum):
@@ -65,14 +65,12 @@ class ApplyOptions:
 
 def apply_all(root: Path, names: list[str], options: ApplyOptions) -> list[EnvApply]:
     """Apply each environment in turn; one that fails does not stop the next."""
-    results = []
-    for name in names:
-        try:
-            result = _apply_one(root, name, options)
-        except SyncsetError as exc:
-            result = EnvApply(name, EnvState.FAILED, str(exc))
-        results.append(_masked(result))
-    return results
+    return [
+        _masked(o.value)
+        if o.value is not None
+        else EnvApply(o.environment, EnvState.FAILED, o.error or "")
+        for o in each_environment(names, lambda name: _apply_one(root, name, options))
+    ]
 
 
 def _masked(result: EnvApply) -> EnvApply:

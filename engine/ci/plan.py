@@ -20,11 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from syncset.config.load import ENVIRONMENTS_DIR, environment_names
-from syncset.errors import SyncsetError
 from syncset.plan.model import Plan
 from syncset.promotion.gitrepo import changed_files
-from syncset.secrets import SECRETS
-from syncset.workflow import PlanRun, plan_environment
+from syncset.workflow import PlanRun, each_environment, plan_environment
 
 GLOBAL_PATHS = ("syncsets.yaml", "pyproject.toml", "schemas/", "engine/", "providers/")
 """Paths every environment's plan depends on: a change to any of them plans every environment."""
@@ -121,19 +119,21 @@ def plan_all(
 ) -> list[EnvPlan]:
     """Plan each environment and save its JSON as ``<out_dir>/<env>.plan.json``."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    results = []
-    for item in touched:
-        stale = out_dir / f"{item.environment}.plan.json"
-        stale.unlink(missing_ok=True)  # never leave an older plan where a failed one should be
-        try:
-            with plan_environment(root, item.environment) as run:
-                run.plan.save(stale)
-                graph = graph_of(run) if graph_of is not None else None
-        except SyncsetError as exc:
-            results.append(EnvPlan(item.environment, item.reason, error=SECRETS.mask(str(exc))))
-            continue
-        results.append(EnvPlan(item.environment, item.reason, plan=run.plan, graph=graph))
-    return results
+
+    def plan_one(name: str) -> tuple[Plan, str | None]:
+        saved = out_dir / f"{name}.plan.json"
+        saved.unlink(missing_ok=True)  # never leave an older plan where a failed one should be
+        with plan_environment(root, name) as run:
+            run.plan.save(saved)
+            return run.plan, graph_of(run) if graph_of is not None else None
+
+    reasons = {item.environment: item.reason for item in touched}
+    return [
+        EnvPlan(o.environment, reasons[o.environment], plan=o.value[0], graph=o.value[1])
+        if o.value is not None
+        else EnvPlan(o.environment, reasons[o.environment], error=o.error)
+        for o in each_environment(reasons, plan_one)
+    ]
 
 
 def exit_code(results: list[EnvPlan]) -> int:

@@ -22,11 +22,10 @@ from syncset.ci.drift import (
 from syncset.cli.app import app, console, console_err
 from syncset.cli.options import FormatOption
 from syncset.config.load import find_root
-from syncset.errors import SyncsetError
 from syncset.render import Format
 from syncset.safepath import atomic_write_text
 from syncset.secrets import SECRETS
-from syncset.workflow import plan_environment
+from syncset.workflow import each_environment, plan_environment
 
 
 @app.command()
@@ -47,20 +46,23 @@ def drift(
 ) -> None:
     """Compare live accounts with git; exit 0 no drift, 1 error, 2 drift found."""
     root = find_root()
-    found: list[Drift] = []
-    failed = False
-    for name in environments:
-        try:
-            with plan_environment(root, name) as run:
-                result = drift_of(run.plan)
-                made = snapshot_branch(run, result) if branch else None
-        except SyncsetError as exc:
-            console_err.print(f"error: {name}: {exc}", markup=False)
-            failed = True
-            continue
-        found.append(result)
+
+    def drift_one(name: str) -> Drift:
+        with plan_environment(root, name) as run:
+            result = drift_of(run.plan)
+            made = snapshot_branch(run, result) if branch else None
         if made:
             console_err.print(f"{name}: live values written to branch {made}", markup=False)
+        return result
+
+    found: list[Drift] = []
+    failed = False
+    for outcome in each_environment(environments, drift_one):
+        if outcome.value is None:
+            console_err.print(f"error: {outcome.environment}: {outcome.error}", markup=False)
+            failed = True
+        else:
+            found.append(outcome.value)
     if fmt is Format.JSON:
         console.print(drift_json(found), markup=False, end="")
     elif fmt is Format.MARKDOWN:
