@@ -12,6 +12,7 @@ why and that it is to be removed by hand.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Literal
 
 from syncset.apply.journal import Journal, JournalEntry
@@ -21,10 +22,31 @@ from syncset.schemas import CATALOG
 from syncset.secrets import MASK
 
 
+class Undo(StrEnum):
+    """What a rollback step does to undo one journaled write."""
+
+    DISABLE = "disable"
+    """A created record is disabled (deleted where its kind has no ``disabled``)."""
+    RESTORE = "restore"
+    """An updated or adopted record gets its before-image back for the fields that were sent."""
+    ENABLE = "enable"
+    RECREATE = "recreate"
+    KEEP = "keep"
+    """A created record of a kind that can be neither disabled nor deleted: left, said why."""
+
+
+class Undone(StrEnum):
+    """How a rollback step went."""
+
+    RESTORED = "restored"
+    KEPT = "kept"
+    FAILED = "failed"
+
+
 @dataclass(frozen=True)
 class RollbackStep:
     entry: JournalEntry
-    action: Literal["disable", "restore", "enable", "recreate", "keep"]
+    action: Undo
     fields: dict[str, Any] = field(default_factory=dict)
     marker: Marker | None = None
     note: str = ""
@@ -42,17 +64,17 @@ def plan_rollback(entries: list[JournalEntry]) -> list[RollbackStep]:
             continue
         if entry.action == "create" and CATALOG[entry.kind].removal == "none":
             note = f"created by the apply; cannot be undone: {CATALOG[entry.kind].removal_note}"
-            steps.append(RollbackStep(entry, "keep", note=note))
+            steps.append(RollbackStep(entry, Undo.KEEP, note=note))
         elif entry.action == "create":
-            steps.append(RollbackStep(entry, "disable", note="created by the apply"))
+            steps.append(RollbackStep(entry, Undo.DISABLE, note="created by the apply"))
         elif entry.action in ("update", "adopt") and entry.before is not None:
             steps.append(_restore(entry))
         elif entry.action == "disable":
-            steps.append(RollbackStep(entry, "enable", {"disabled": False}))
+            steps.append(RollbackStep(entry, Undo.ENABLE, {"disabled": False}))
         elif entry.action == "delete" and entry.before is not None:
             image = {k: v for k, v in entry.before.items() if not k.startswith("__")}
             marker = _marker(entry.before.get("__marker__"))
-            steps.append(RollbackStep(entry, "recreate", image, marker, "deleted by the apply"))
+            steps.append(RollbackStep(entry, Undo.RECREATE, image, marker, "deleted by the apply"))
     return _merge_same_record(steps)
 
 
@@ -71,7 +93,7 @@ def _restore(entry: JournalEntry) -> RollbackStep:
     if entry.action == "adopt":
         marker = _marker(entry.before.get("__marker__")) or Marker("", "")
     note = f"secret fields not restored: {', '.join(masked)}" if masked else ""
-    return RollbackStep(entry, "restore", fields, marker, note)
+    return RollbackStep(entry, Undo.RESTORE, fields, marker, note)
 
 
 def _marker(value: Any) -> Marker | None:
@@ -82,19 +104,19 @@ def _marker(value: Any) -> Marker | None:
 
 def _merge_same_record(steps: list[RollbackStep]) -> list[RollbackStep]:
     """A record created and then updated (a deferred reference) needs only its disable."""
-    created = {s.ref for s in steps if s.action in ("disable", "keep")}
-    return [s for s in steps if s.action in ("disable", "keep") or s.ref not in created]
+    created = {s.ref for s in steps if s.action in (Undo.DISABLE, Undo.KEEP)}
+    return [s for s in steps if s.action in (Undo.DISABLE, Undo.KEEP) or s.ref not in created]
 
 
 def execute_rollback(
     provider: Provider, steps: list[RollbackStep], journal: Journal
-) -> list[tuple[RollbackStep, str]]:
-    """Run the steps; returns each step with ``restored``, ``kept`` or the error message."""
-    outcomes: list[tuple[RollbackStep, str]] = []
+) -> list[tuple[RollbackStep, Undone, str]]:
+    """Run the steps; returns each step with how it went and, for a failure, the message."""
+    outcomes: list[tuple[RollbackStep, Undone, str]] = []
     for seq, step in enumerate(steps, start=1):
         entry = step.entry
-        if step.action == "keep":
-            outcomes.append((step, "kept"))
+        if step.action is Undo.KEEP:
+            outcomes.append((step, Undone.KEPT, ""))
             continue
         journal.write(
             "intent",
@@ -110,17 +132,17 @@ def execute_rollback(
             _execute(provider, step)
         except ProviderError as exc:
             journal.write("result", seq=seq, outcome="failed", message=str(exc))
-            outcomes.append((step, f"failed: {exc}"))
+            outcomes.append((step, Undone.FAILED, str(exc)))
             continue
         journal.write("result", seq=seq, outcome="applied", live_id=entry.live_id)
-        outcomes.append((step, "restored"))
+        outcomes.append((step, Undone.RESTORED, ""))
     return outcomes
 
 
 def _execute(provider: Provider, step: RollbackStep) -> None:
     entry = step.entry
     live_id = entry.live_id
-    if step.action == "disable":
+    if step.action is Undo.DISABLE:
         if live_id is None:
             found = provider.find_by_marker(
                 entry.kind, Marker(MARKER_SOURCE, entry.ref.split("/", 1)[1])
@@ -132,7 +154,7 @@ def _execute(provider: Provider, step: RollbackStep) -> None:
             "disable" if "disabled" in CATALOG[entry.kind].fields else "delete"
         )
         provider.remove(entry.kind, live_id, how)
-    elif step.action == "recreate":
+    elif step.action is Undo.RECREATE:
         provider.create(entry.kind, step.fields, step.marker)
     else:
         assert live_id is not None

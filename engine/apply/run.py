@@ -33,6 +33,13 @@ from syncset.schemas.base import top_field
 from syncset.secrets import mask_paths
 
 
+class ImportStatus(StrEnum):
+    """How an apply ended, in the seeds' words (4me Account Sync's import statuses)."""
+
+    COMPLETED = "Completed"
+    FAILED = "Failed"
+
+
 class Outcome(StrEnum):
     APPLIED = "applied"
     FAILED = "failed"
@@ -60,13 +67,13 @@ class ApplyReport:
         return sum(1 for r in self.results if r.outcome is outcome)
 
     @property
-    def status(self) -> str:
+    def status(self) -> ImportStatus:
         bad = self.count(Outcome.FAILED) + self.count(Outcome.STALE) + self.count(Outcome.SKIPPED)
-        return "Failed" if bad else "Completed"
+        return ImportStatus.FAILED if bad else ImportStatus.COMPLETED
 
     @property
     def ok(self) -> bool:
-        return self.status == "Completed"
+        return self.status is ImportStatus.COMPLETED
 
 
 WRITES = (Action.CREATE, Action.UPDATE, Action.ADOPT)

@@ -10,7 +10,7 @@ import typer
 
 from syncset.apply.journal import Journal, journal_environment, read_journal
 from syncset.apply.lock import environment_lock
-from syncset.apply.rollback import execute_rollback, plan_rollback
+from syncset.apply.rollback import Undo, Undone, execute_rollback, plan_rollback
 from syncset.cli.app import app, console, console_err
 from syncset.cli.options import IdOption, KindOption, SyncSetOption
 from syncset.config.load import find_root
@@ -125,7 +125,7 @@ def rollback(
     console.print(f"Rollback of {journal_file.name} on {environment_name}:")
     for step in steps:
         note = f" ({step.note})" if step.note else ""
-        fields = f": {', '.join(step.fields)}" if step.action == "restore" else ""
+        fields = f": {', '.join(step.fields)}" if step.action is Undo.RESTORE else ""
         console.print(f"  {step.action:>8} {step.ref}{fields}{note}", markup=False)
     confirm(f"Roll back {len(steps)} changes on {environment_name}?", auto_approve)
     from syncset.config.validate import validate_environment
@@ -140,9 +140,10 @@ def rollback(
             outcomes = execute_rollback(provider, steps, journal)
         finally:
             journal.close()
-    failed = [o for o in outcomes if o[1] not in ("restored", "kept")]
-    for step, outcome in outcomes:
-        console.print(f"  {outcome:>8} {step.ref}", markup=False)
+    failed = [o for o in outcomes if o[1] is Undone.FAILED]
+    for step, outcome, message in outcomes:
+        shown = f"{outcome}: {message}" if message else outcome
+        console.print(f"  {shown:>8} {step.ref}", markup=False)
     console.print(f"Rollback: {'Failed' if failed else 'Completed'}.")
     if failed:
         raise typer.Exit(1)

@@ -9,7 +9,8 @@ import typer
 from syncset.cli.app import app, console
 from syncset.config.load import find_root
 from syncset.config.validate import validate_environment
-from syncset.plan.resolve import MappingState, read_live
+from syncset.plan.model import MappingState
+from syncset.plan.resolve import read_live
 from syncset.promotion.mapping import (
     check_targets,
     parse_assignment,

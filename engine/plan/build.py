@@ -20,12 +20,13 @@ from syncset.model import RecordKey
 from syncset.plan.diff import Difference, diff_fields
 from syncset.plan.match import MatchHow, natural_key
 from syncset.plan.model import (
-    ALREADY_DISABLED,
     Action,
     FieldChange,
     MappingEntry,
+    MappingState,
     Plan,
     PlanStatus,
+    Reason,
     RecordChange,
     Selection,
     Status,
@@ -83,7 +84,7 @@ def build_plan(
     removals.sort(key=lambda c: (-_kind_rank(c.kind), c.kind, c.id))
     all_changes = changes + removals
     references = [r for r in resolution.references.values() if _used_by_selected(r.used_by, keep)]
-    unmapped = [r for r in references if r.state == "unmapped"]
+    unmapped = [r for r in references if r.state is MappingState.UNMAPPED]
     return Plan(
         environment=environment.name,
         account=resolution.live.account,
@@ -101,7 +102,7 @@ def build_plan(
             MappingEntry(
                 kind=r.kind,
                 value=r.value,
-                state=r.state.value,
+                state=r.state,
                 target=r.target,
                 used_by=_uses(r.used_by),
             )
@@ -196,6 +197,7 @@ def _desired_change(
             action=Action.CREATE,
             managed=True,
             reason=reason,
+            reason_code=Reason.NOT_IN_ACCOUNT,
             deferred=deferred,
         )
     status = Status.EXISTS_DIFFERENCES if differences else Status.EXISTS_NO_DIFFERENCES
@@ -215,9 +217,11 @@ def _desired_change(
             action=action,
             managed=True,
             reason=reason,
+            reason_code=Reason.RENAMED if renamed else Reason.MATCHED_BY_MARKER,
             deferred=deferred if action is Action.UPDATE else (),
         )
-    how = "linked in mappings.yaml" if match.how is MatchHow.LINK else f"same {spec.natural_key[0]}"
+    linked = match.how is MatchHow.LINK
+    how = "linked in mappings.yaml" if linked else f"same {spec.natural_key[0]}"
     owner = f", taking it over from {live.marker.source!r}" if live.marker else ""
     return _change(
         **common,
@@ -225,6 +229,7 @@ def _desired_change(
         action=Action.ADOPT,
         deferred=deferred,
         managed=False,
+        reason_code=Reason.ADOPTED_BY_LINK if linked else Reason.ADOPTED_BY_NATURAL_KEY,
         reason=f"exists without the ownership marker ({how}): it will be adopted{owner}"
         + _versioned_note(spec, differences),
     )
@@ -258,23 +263,28 @@ def _only_in_account(live: LiveRecord, policy: str) -> RecordChange:
         "managed": managed,
     }
     if not managed:
-        return _change(**common, action=Action.NONE, reason="not managed by syncset: untouched")
+        reason = "not managed by syncset: untouched"
+        return _change(**common, action=Action.NONE, reason=reason, reason_code=Reason.NOT_MANAGED)
     if spec.removal == "none":
         reason = f"managed, no longer in YAML: {spec.removal_note}"
-        return _change(**common, action=Action.NONE, reason=reason)
+        code = Reason.CANNOT_BE_REMOVED
+        return _change(**common, action=Action.NONE, reason=reason, reason_code=code)
     if policy == "keep":
         reason = "managed, no longer in YAML; kept (policies.only_in_account: keep)"
-        return _change(**common, action=Action.NONE, reason=reason)
+        code = Reason.KEPT_BY_POLICY
+        return _change(**common, action=Action.NONE, reason=reason, reason_code=code)
     action = Action.DELETE if policy == "delete" and spec.removal == "delete" else Action.DISABLE
     if action is Action.DISABLE and live.disabled:
-        return _change(**common, action=Action.NONE, reason=ALREADY_DISABLED)
+        reason, code = "managed, already disabled", Reason.ALREADY_DISABLED
+        return _change(**common, action=Action.NONE, reason=reason, reason_code=code)
     reason = f"managed, no longer in YAML: {action.value} (policies.only_in_account: {policy})"
     if policy == "delete" and action is Action.DISABLE:
         reason += f"; {spec.name} records cannot be deleted, only disabled"
     changes: tuple[FieldChange, ...] = ()
     if action is Action.DISABLE:
         changes = (FieldChange.model_construct(field="disabled", before=live.disabled, after=True),)
-    return _change(**common, action=action, reason=reason, changes=changes)
+    code = Reason.REMOVED_BY_POLICY
+    return _change(**common, action=action, reason=reason, reason_code=code, changes=changes)
 
 
 def _live_id_for(live: LiveRecord) -> str:

@@ -17,7 +17,7 @@ import hashlib
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -37,8 +37,31 @@ class Status(StrEnum):
     ONLY_IN_ACCOUNT = "only_in_account"
 
 
-ALREADY_DISABLED = "managed, already disabled"
-"""The reason of a managed record that left the YAML and is disabled already."""
+class Reason(StrEnum):
+    """Why a record gets its action, as a code: what tools and code may decide on. The
+    change's ``reason`` says it in words, for people only (as Terraform's reasons)."""
+
+    NOT_IN_ACCOUNT = "not_in_account"
+    MATCHED_BY_MARKER = "matched_by_marker"
+    RENAMED = "renamed"
+    """Matched by its marker, and its natural key changed."""
+    ADOPTED_BY_LINK = "adopted_by_link"
+    ADOPTED_BY_NATURAL_KEY = "adopted_by_natural_key"
+    NOT_MANAGED = "not_managed"
+    CANNOT_BE_REMOVED = "cannot_be_removed"
+    """Managed, left the YAML, and of a kind the platform can neither disable nor delete."""
+    KEPT_BY_POLICY = "kept_by_policy"
+    ALREADY_DISABLED = "already_disabled"
+    REMOVED_BY_POLICY = "removed_by_policy"
+
+
+class MappingState(StrEnum):
+    """What a reference-data value of the YAML means in the account."""
+
+    MAPPED = "mapped"
+    AUTOMATIC = "automatic"
+    UNMAPPED = "unmapped"
+    MISSING_TARGET = "missing_target"
 
 
 class Action(StrEnum):
@@ -77,7 +100,9 @@ class RecordChange(_Frozen):
     managed: bool
     changes: tuple[FieldChange, ...] = ()
     reason: str = ""
-    """Why: for people only, never read by apply (as Terraform's reasons)."""
+    """Why, in words: for people only, never read by apply (as Terraform's reasons)."""
+    reason_code: Reason | None = None
+    """Why, as a code (absent from plans saved before it existed)."""
     live_id: str | None = None
     fingerprint: str | None = None
     """Digest of the live record as read: apply re-reads and refuses a record that changed."""
@@ -111,7 +136,7 @@ class UnmappedValue(_Frozen):
 class MappingEntry(_Frozen):
     kind: str
     value: str
-    state: Literal["mapped", "automatic", "unmapped", "missing_target"]
+    state: MappingState
     target: str | None = None
     used_by: tuple[Use, ...] = ()
 
@@ -160,7 +185,7 @@ class Plan(_Frozen):
             if c.status is Status.ONLY_IN_ACCOUNT
             and c.managed
             and c.action is Action.NONE
-            and c.reason != ALREADY_DISABLED
+            and c.reason_code in (Reason.CANNOT_BE_REMOVED, Reason.KEPT_BY_POLICY)
         ]
 
     @property

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from syncset.config.load import MAPPINGS_FILE
@@ -23,6 +22,7 @@ from syncset.config.yamlio import Locator
 from syncset.errors import Problem
 from syncset.model import Environment, Record, RecordKey
 from syncset.plan.match import MatchHow, Wanted, match_kind, natural_key
+from syncset.plan.model import MappingState
 from syncset.providers.base import LiveRecord, Provider
 from syncset.schemas import CATALOG, KindSpec, RefSpec
 
@@ -59,13 +59,6 @@ def map_references(environment: Environment, live: LiveState) -> list[Reference]
     """Every reference-data value the environment uses, with its mapping state."""
     problems = _Problems(environment)
     return list(_map_references(environment, live, problems).values())
-
-
-class MappingState(StrEnum):
-    MAPPED = "mapped"
-    AUTOMATIC = "automatic"
-    UNMAPPED = "unmapped"
-    MISSING_TARGET = "missing_target"
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,8 @@ from syncset.config.yamlio import (
 from syncset.errors import ConfigError, Problem, RefusedError, SyncsetError
 from syncset.model import Environment
 from syncset.plan.match import natural_key
-from syncset.plan.resolve import LiveState, MappingState, Reference, map_references
+from syncset.plan.model import MappingState
+from syncset.plan.resolve import LiveState, Reference, map_references
 from syncset.safepath import atomic_write_text, confined
 from syncset.schemas import CATALOG
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from syncset.plan.resolve import MappingState, Reference
+from syncset.plan.model import MappingState
+from syncset.plan.resolve import Reference
 from syncset.promotion.promote import Promotion
 from syncset.render import Format
 from syncset.render.compare import render_comparison
