@@ -60,7 +60,6 @@ class ChildMap:
 
     name: str
     read: str
-    node_type: str
     new_input: str
     delete_input: str
     key: tuple[str, ...]
@@ -148,7 +147,6 @@ _OVERRIDES: dict[str, FieldMap] = {
     "person.primary_email": FieldMap("primary_email", "primaryEmail", "primaryEmail", "email"),
 }
 
-_CHILD_TYPES = {"calendar.hours": "CalendarHour", "agile_board.columns": "AgileBoardColumn"}
 CHILD_INPUTS = {
     "calendar.hours": "CalendarHoursInput",
     "agile_board.columns": "AgileBoardColumnInput",
@@ -221,7 +219,6 @@ def _children(spec: KindSpec, hour_ids: bool) -> tuple[ChildMap, ...]:
             ChildMap(
                 name=name,
                 read=read,
-                node_type=_CHILD_TYPES[where],
                 new_input=f"new{upper}",
                 delete_input=f"{read}ToDelete",
                 key=child.key,
