@@ -223,7 +223,10 @@ def _converted(
     value = holder.get(ref.field)
     if value is None:
         return holder
-    one = (lambda v: convert(ref, v)) if convert is not None else (lambda v: v)
+
+    def one(item: Any) -> Any:
+        return convert(ref, item) if convert is not None else item
+
     if ref.many:
         items = [one(v) for v in value]
         return {**holder, ref.field: sorted(items) if sort_sets else items}

@@ -30,7 +30,7 @@ KeyPath = Sequence[str | int]
 
 def _fast_loader() -> YAML:
     loader = YAML(typ="safe", pure=False)
-    from ruamel.yaml.main import CParser
+    from ruamel.yaml.main import CParser  # type: ignore[attr-defined]  # set only with the C ext
 
     if CParser is None or loader.Parser is not CParser:
         raise SyncsetError(
@@ -176,7 +176,7 @@ def _long_block_prefix(text: str) -> bool:
 
 def _measured_depth_problem(text: str, shown: str) -> Problem | None:
     from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
-    from ruamel.yaml.main import CParser
+    from ruamel.yaml.main import CParser  # type: ignore[attr-defined]  # set only with the C ext
 
     parser = CParser(text)
     depth = 0

@@ -210,7 +210,7 @@ def _detach_trailing(mapping: CommentedMap) -> str:
     token = slot[2] if slot and len(slot) > 2 else None
     if token is None or "\n" not in token.value.rstrip("\n"):
         return ""
-    own, _, following = token.value.partition("\n")
+    own, _, following = str(token.value).partition("\n")
     token.value = own + "\n"
     return following
 
