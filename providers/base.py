@@ -12,7 +12,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Protocol
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
+
+from syncset.providers.http.clock import SYSTEM_CLOCK, Clock
 
 from syncset.schemas.types import SLUG_PATTERN
 
@@ -142,7 +144,14 @@ def unsupported_fields(provider: Provider) -> dict[str, dict[str, str]]:
 
 
 class ProviderContext(BaseModel):
-    """What a provider may know about where it runs (paths relative to the repository root)."""
+    """What a provider may know about where it runs (paths relative to the repository root).
 
+    ``clock`` is the time that network providers wait by: the real one, except in tests that
+    run a provider and its fake server on a clock that skips the waiting. It is not a setting:
+    nothing in environment.yaml can change it.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
     root: str
     environment: str
+    clock: Clock = SYSTEM_CLOCK

@@ -8,17 +8,19 @@ Their ``repr`` is the default object repr, so a scheme printed by accident shows
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from syncset.providers.http.clock import Clock
 from syncset.providers.http.errors import AuthFailed, Redactor
 
 
 class TokenEndpoint(Protocol):
-    """What a scheme needs of the HTTP client: a token request, and a redactor for the token."""
+    """What a scheme needs of the HTTP client: a token request, a redactor for the token, and
+    the clock that tells when the token expires."""
 
     redactor: Redactor
+    clock: Clock
 
     def fetch_token(self, token_url: str, form: dict[str, str]) -> dict[str, Any]: ...
 
@@ -89,7 +91,7 @@ class ClientCredentials:
 
     def headers(self, http: TokenEndpoint) -> dict[str, str]:
         with self._lock:  # apply writes from several threads: fetch one token, not four
-            if self._token is None or time.monotonic() >= self._expires_at:
+            if self._token is None or http.clock.monotonic() >= self._expires_at:
                 self._fetch(http)
             return {"Authorization": f"Bearer {self._token}"}
 
@@ -117,6 +119,6 @@ class ClientCredentials:
         lifetime = float(body.get("expires_in") or 3600)
         # Renew early (at most half the lifetime early), so no call ever carries a dead token.
         self._expires_at = (
-            time.monotonic() + lifetime - min(self.refresh_before_seconds, lifetime / 2)
+            http.clock.monotonic() + lifetime - min(self.refresh_before_seconds, lifetime / 2)
         )
         self._token = token

@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import random
 import threading
-import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -29,6 +28,7 @@ from syncset.errors import WriteRejected
 from syncset.providers.base import ApiStats
 from syncset.providers.http.auth import ApiKeyAuth, Auth, BearerAuth, ClientCredentials, NoAuth
 from syncset.providers.http.deadline import DeadlinePassed, deadline_client, ssl_verification
+from syncset.providers.http.clock import SYSTEM_CLOCK, Clock
 from syncset.providers.http.errors import (
     AuthFailed,
     HttpError,
@@ -116,13 +116,15 @@ class HttpClient:
         stats: ApiStats,
         headers: dict[str, str] | None = None,
         redactor: Redactor | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.auth = auth
+        self.clock = clock
         self.settings = settings
         self.stats = stats
         self.redactor = redactor or Redactor()
-        self.limiter = BurstLimiter(settings.burst.requests, settings.burst.per_seconds)
-        self.budget = Budget(settings.budget_reserve, settings.max_wait_seconds)
+        self.limiter = BurstLimiter(settings.burst.requests, settings.burst.per_seconds, clock)
+        self.budget = Budget(settings.budget_reserve, settings.max_wait_seconds, clock)
         self._lock = threading.Lock()
         self._client = deadline_client(
             settings.timeout_seconds,
@@ -247,10 +249,10 @@ class HttpClient:
 
     def _backoff(self, attempt: int) -> None:
         base = self.settings.backoff_seconds * 2 ** (attempt - 1)
-        time.sleep(min(base, 30.0) * (0.5 + random.random() / 2))
+        self.clock.sleep(min(base, 30.0) * (0.5 + random.random() / 2))
 
     def _throttled(self, response: httpx.Response, where: str) -> None:
-        wait = retry_after(response)
+        wait = retry_after(response, clock=self.clock)
         if wait > self.settings.max_wait_seconds:
             raise RateLimited(
                 f"{where}: the account asks to wait {wait:.0f}s (HTTP 429), longer than "
@@ -362,13 +364,15 @@ def create_once(
     attempts: int,
     what: str,
     grace: float = 0.0,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> Record:
     """Send a create, and after an unknown outcome look it up by its marker before re-sending.
 
     ``find`` is None when the create carries no marker: an unknown outcome is then reported,
-    never repeated. After a timeout the look-up waits ``grace`` seconds first, since the
-    server may still be writing. A re-send that the account refuses (a unique name "already
-    taken") is looked up once more, because the first send may have landed after the look-up.
+    never repeated. After a timeout the look-up waits ``grace`` seconds (on ``clock``) first,
+    since the server may still be writing. A re-send that the account refuses (a unique name
+    "already taken") is looked up once more, because the first send may have landed after the
+    look-up.
     """
     resent = False
     for _ in range(attempts):
@@ -380,7 +384,7 @@ def create_once(
             if exc.pending:
                 # We stopped waiting, the server may not have: a look-up now could miss a
                 # record that is still being written, and the re-send would duplicate it.
-                time.sleep(grace)
+                clock.sleep(grace)
         except WriteRejected:
             found = find() if resent and find is not None else None
             if found is None:

@@ -12,11 +12,11 @@ import email.utils
 import logging
 import math
 import threading
-import time
 from dataclasses import dataclass
 
 import httpx
 
+from syncset.providers.http.clock import SYSTEM_CLOCK, Clock
 from syncset.providers.http.errors import RateLimited
 
 log = logging.getLogger("syncset.http")
@@ -33,8 +33,9 @@ class BurstLimiter:
     client shares the token), so let it drain.
     """
 
-    def __init__(self, requests: int, per_seconds: float) -> None:
+    def __init__(self, requests: int, per_seconds: float, clock: Clock = SYSTEM_CLOCK) -> None:
         self.requests = requests
+        self.clock = clock
         self.window = per_seconds * 1.05 + 0.02
         self._slots: list[list[float]] = []
         """One ``[completed_at]`` per send still counted; ``inf`` while it is in flight."""
@@ -45,9 +46,9 @@ class BurstLimiter:
         """Wait for a free slot and take it; hand it back to :meth:`complete` when answered."""
         with self._changed:
             for _ in range(100_000):
-                now = time.monotonic()
+                now = self.clock.monotonic()
                 if now < self._paused_until:
-                    self._changed.wait(self._paused_until - now)
+                    self.clock.wait(self._changed, self._paused_until - now)
                     continue
                 self._slots = [slot for slot in self._slots if slot[0] > now - self.window]
                 if len(self._slots) < self.requests:
@@ -56,18 +57,19 @@ class BurstLimiter:
                     return slot
                 earliest = min(slot[0] for slot in self._slots)
                 # All in flight: wait for an answer; else for the oldest answer to age out.
-                self._changed.wait(None if earliest == math.inf else earliest + self.window - now)
+                wait = None if earliest == math.inf else earliest + self.window - now
+                self.clock.wait(self._changed, wait)
             raise RateLimited("the burst limiter could not find a free slot")
 
     def complete(self, slot: list[float]) -> None:
         """The request of ``slot`` was answered (or failed): its window starts now."""
         with self._changed:
-            slot[0] = time.monotonic()
+            slot[0] = self.clock.monotonic()
             self._changed.notify_all()
 
     def pause(self, seconds: float) -> None:
         with self._changed:
-            self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+            self._paused_until = max(self._paused_until, self.clock.monotonic() + seconds)
 
 
 @dataclass
@@ -87,7 +89,8 @@ class Budget:
     it resets; at zero it waits for the reset, or gives up when that is beyond ``max_wait``.
     """
 
-    def __init__(self, reserve: float, max_wait: float) -> None:
+    def __init__(self, reserve: float, max_wait: float, clock: Clock = SYSTEM_CLOCK) -> None:
+        self.clock = clock
         self.requests = Allowance()
         self.cost = Allowance()
         self._reserve = reserve
@@ -108,12 +111,12 @@ class Budget:
         delay = max(self._delay(self.requests, "request"), self._delay(self.cost, "cost"))
         if delay > 0:
             log.debug("budget low: pausing %.2fs", delay)
-            time.sleep(delay)
+            self.clock.sleep(delay)
 
     def _delay(self, allowance: Allowance, what: str) -> float:
         if allowance.remaining is None or allowance.limit is None or allowance.reset_at is None:
             return 0.0
-        until_reset = max(0.0, allowance.reset_at - time.time())
+        until_reset = max(0.0, allowance.reset_at - self.clock.time())
         reserve = max(1, int(allowance.limit * self._reserve))
         if allowance.remaining > reserve or until_reset == 0:
             return 0.0
@@ -128,7 +131,9 @@ class Budget:
         return min(until_reset / allowance.remaining, self._max_wait)
 
 
-def retry_after(response: httpx.Response, default: float = 1.0) -> float:
+def retry_after(
+    response: httpx.Response, default: float = 1.0, clock: Clock = SYSTEM_CLOCK
+) -> float:
     """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date)."""
     value = response.headers.get("retry-after", "").strip()
     try:
@@ -136,4 +141,4 @@ def retry_after(response: httpx.Response, default: float = 1.0) -> float:
     except ValueError:
         pass
     parsed = email.utils.parsedate_to_datetime(value) if value else None
-    return max(0.0, parsed.timestamp() - time.time()) if parsed else default
+    return max(0.0, parsed.timestamp() - clock.time()) if parsed else default

@@ -67,7 +67,11 @@ class RestProvider:
         self._settings = settings
         self._stats = ApiStats()
         self._http = HttpClient(
-            settings.auth.build(), settings.http, self._stats, headers=settings.headers
+            settings.auth.build(),
+            settings.http,
+            self._stats,
+            headers=settings.headers,
+            clock=context.clock,
         )
         self._http.redactor.add(*settings.auth.secrets())
         self._base = httpx.URL(settings.base_url)
@@ -121,6 +125,7 @@ class RestProvider:
             self._settings.http.max_attempts,
             f"{kind} create",
             grace=self._settings.http.timeout_seconds,
+            clock=self._http.clock,
         )
 
     def update(
