@@ -12,22 +12,40 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from fake_sites import RestSite, XurrentSite
+from fake_clock import FakeClock
+from fake_sites import CLIENT_ID, CLIENT_SECRET, RestSite, XurrentSite
 from rest_server import RestAccount, RestHandler
-from serverkit import LoopbackServer
+from serverkit import Limits, LoopbackServer, Tokens
 from xurrent_server import XurrentAccount, XurrentHandler
 
 
+@pytest.fixture
+def clock() -> FakeClock:
+    """The test's clock: the fake servers and the providers opened on them read it."""
+    return FakeClock()
+
+
+def _on_clock(options: dict[str, Any], clock: FakeClock) -> dict[str, Any]:
+    """The account's options, with limits and tokens on ``clock`` unless the test gives its own.
+
+    A test that opens providers through the CLI (real time) may give them on the real clock;
+    ``site.provider()`` refuses an account that is not on the site's clock.
+    """
+    options.setdefault("limits", Limits(clock=clock))
+    options.setdefault("tokens", Tokens(clients={CLIENT_ID: CLIENT_SECRET}, clock=clock))
+    return options
+
+
 def _sites(
-    tmp_path: Any, account_type: Any, handler: Any, site_type: Any
+    tmp_path: Any, clock: FakeClock, account_type: Any, handler: Any, site_type: Any
 ) -> Iterator[Callable[..., Any]]:
     """``start(**account_options)`` starts a fake account; all stop after the test."""
     running: list[tuple[Any, LoopbackServer]] = []
 
     def start(**options: Any) -> Any:
-        account = account_type(**options)
+        account = account_type(**_on_clock(options, clock))
         server = LoopbackServer(handler, account).__enter__()
-        site = site_type(account, server, str(tmp_path))
+        site = site_type(account, server, str(tmp_path), clock)
         running.append((site, server))
         return site
 
@@ -39,12 +57,12 @@ def _sites(
 
 
 @pytest.fixture
-def xurrent_site(tmp_path: Any) -> Iterator[Callable[..., XurrentSite]]:
+def xurrent_site(tmp_path: Any, clock: FakeClock) -> Iterator[Callable[..., XurrentSite]]:
     """``xurrent_site(**account_options)`` starts a fake account; all stop after the test."""
-    yield from _sites(tmp_path, XurrentAccount, XurrentHandler, XurrentSite)
+    yield from _sites(tmp_path, clock, XurrentAccount, XurrentHandler, XurrentSite)
 
 
 @pytest.fixture
-def rest_site(tmp_path: Any) -> Iterator[Callable[..., RestSite]]:
+def rest_site(tmp_path: Any, clock: FakeClock) -> Iterator[Callable[..., RestSite]]:
     """``rest_site(**account_options)`` starts a fake REST platform; all stop after the test."""
-    yield from _sites(tmp_path, RestAccount, RestHandler, RestSite)
+    yield from _sites(tmp_path, clock, RestAccount, RestHandler, RestSite)

@@ -7,6 +7,9 @@
   revoked mid-run;
 * :class:`Faults` injects 500s, slow answers and connections dropped after a write committed,
   from a seeded random generator so that a failing run can be replayed;
+
+``Limits`` and ``Tokens`` read the time from their ``clock``: the real one (the ``time`` module)
+by default, or the test's ``fake_clock.FakeClock`` that the provider under test reads too.
 * :class:`Counters` counts what the server saw, so tests assert on the server's view.
 """
 
@@ -24,8 +27,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 from urllib.parse import parse_qs
+
+
+class TimeSource(Protocol):
+    def time(self) -> float:
+        """Wall time in epoch seconds."""
+        ...
 
 
 class Counters:
@@ -62,16 +71,20 @@ class Limits:
     period: float = 3600.0
     cost_hourly: int = 5000
     cost_per_request: int = 1
+    clock: TimeSource = field(default=time)
     _sent: list[float] = field(default_factory=list)
-    _period_start: float = field(default_factory=time.time)
+    _period_start: float = field(init=False)
     _used: int = 0
     _cost: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def __post_init__(self) -> None:
+        self._period_start = self.clock.time()
+
     def admit(self) -> tuple[float | None, dict[str, str]]:
         """``(retry_after or None, rate-limit headers)`` for one arriving request."""
         with self._lock:
-            now = time.time()
+            now = self.clock.time()
             if now >= self._period_start + self.period:
                 self._period_start, self._used, self._cost = now, 0, 0
             reset = self._period_start + self.period
@@ -105,6 +118,7 @@ class Tokens:
     ttl: float = 3600.0
     revoke_after: int | None = None
     """Revoke every issued token once this many API requests were authenticated (a 401 mid-run)."""
+    clock: TimeSource = field(default=time)
     _issued: dict[str, float] = field(default_factory=dict)
     _authenticated: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -117,7 +131,7 @@ class Tokens:
             return 401, {"error": "invalid_client", "error_description": "Client unknown"}
         token = secrets.token_urlsafe(24)
         with self._lock:
-            self._issued[token] = time.time() + self.ttl
+            self._issued[token] = self.clock.time() + self.ttl
         return 200, {"access_token": token, "token_type": "Bearer", "expires_in": self.ttl}
 
     def valid(self, header: str | None) -> str | None:
@@ -126,7 +140,7 @@ class Tokens:
         with self._lock:
             if token in self.personal:
                 return token
-            if self._issued.get(token, 0) <= time.time():
+            if self._issued.get(token, 0) <= self.clock.time():
                 return None
             self._authenticated += 1
             if self.revoke_after is not None and self._authenticated > self.revoke_after:
@@ -138,7 +152,12 @@ class Tokens:
 
 @dataclass
 class Faults:
-    """Injected failures, drawn from a seeded generator (rates are probabilities)."""
+    """Injected failures, drawn from a seeded generator (rates are probabilities).
+
+    A slow answer is slow in real time, on any clock: the client gives up by its socket's
+    timeout, which no clock of ours controls, so an answer that skipped ahead on a fake clock
+    would come back in time and the test of a timeout would prove nothing.
+    """
 
     read_500: float = 0.0
     write_500_before: float = 0.0

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from fake_clock import FakeClock
 from fake_sites import REST_KINDS, RestSite
 from serverkit import Faults, Limits, Tokens
 
@@ -118,10 +119,10 @@ def test_removal_is_delete_or_disable_as_each_kind_declares(
 
 
 def test_300_creates_under_500s_and_dropped_connections_land_exactly_once(
-    rest_site: Callable[..., RestSite],
+    rest_site: Callable[..., RestSite], clock: FakeClock
 ) -> None:
     faults = Faults(write_500_before=0.05, write_500_after=0.05, write_drop_after=0.05, seed=5)
-    site = rest_site(faults=faults, limits=Limits(burst=20, window=0.5))
+    site = rest_site(faults=faults, limits=Limits(burst=20, window=0.5, clock=clock))
     provider = site.provider(http={"burst": {"requests": 20, "per_seconds": 0.5}})
     wanted = []
     for i in range(100):
@@ -155,9 +156,10 @@ def test_api_key_and_bearer_authentication(rest_site: Callable[..., RestSite]) -
 
 
 def test_a_401_mid_run_refreshes_the_token_once_and_goes_on(
-    rest_site: Callable[..., RestSite],
+    rest_site: Callable[..., RestSite], clock: FakeClock
 ) -> None:
-    site = rest_site(tokens=Tokens(clients={"syncset-ci": "s3cr3t-client-secret"}, revoke_after=5))
+    clients = {"syncset-ci": "s3cr3t-client-secret"}
+    site = rest_site(tokens=Tokens(clients=clients, revoke_after=5, clock=clock))
     provider = site.provider()
 
     for _ in range(12):

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 import pytest
+from fake_clock import FakeClock
 from fake_sites import (
     CLIENT_SECRET,
     FAST_HTTP,
@@ -66,9 +67,10 @@ def test_a_server_error_echoing_the_oauth_token_is_masked(
 
 
 def test_a_refused_client_secret_is_not_repeated(
-    xurrent_site: Callable[..., XurrentSite],
+    xurrent_site: Callable[..., XurrentSite], clock: FakeClock
 ) -> None:
-    site = xurrent_site(tokens=Tokens(clients={"syncset-ci": "another-secret-entirely"}))
+    clients = {"syncset-ci": "another-secret-entirely"}
+    site = xurrent_site(tokens=Tokens(clients=clients, clock=clock))
     provider = site.provider()
 
     with pytest.raises(AuthFailed) as refused:

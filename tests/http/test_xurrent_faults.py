@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from fake_clock import FakeClock
 from fake_sites import XurrentSite
 from serverkit import Faults, Limits, Tokens
 
@@ -38,10 +38,10 @@ def markers_in(site: XurrentSite) -> Counter[str]:
 
 
 def test_300_creates_under_500s_and_dropped_connections_land_exactly_once(
-    xurrent_site: Callable[..., XurrentSite],
+    xurrent_site: Callable[..., XurrentSite], clock: FakeClock
 ) -> None:
     faults = Faults(write_500_before=0.05, write_500_after=0.05, write_drop_after=0.05, seed=11)
-    site = xurrent_site(faults=faults, limits=Limits(burst=20, window=0.5))
+    site = xurrent_site(faults=faults, limits=Limits(burst=20, window=0.5, clock=clock))
     provider = site.provider(http={"burst": {"requests": 20, "per_seconds": 0.5}})
     wanted = []
     for i in range(100):
@@ -104,24 +104,24 @@ def test_reads_are_retried_through_500s_and_slow_answers(
 
 
 def test_the_client_keeps_within_20_requests_per_2_seconds(
-    xurrent_site: Callable[..., XurrentSite],
+    xurrent_site: Callable[..., XurrentSite], clock: FakeClock
 ) -> None:
-    site = xurrent_site(limits=Limits(burst=20, window=2.0))
+    site = xurrent_site(limits=Limits(burst=20, window=2.0, clock=clock))
     provider = site.provider()
-    started = time.monotonic()
+    started = clock.monotonic()
 
     for i in range(45):
         provider.create("team", {"name": f"Team {i}"}, Marker("syncset", f"t{i}"))
 
     assert site.account.counters["429"] == 0
     assert site.account.counters["create:Team"] == 45
-    assert time.monotonic() - started >= 4.0, "45 requests need at least two full windows"
+    assert clock.monotonic() - started >= 4.0, "45 requests need at least two full windows"
 
 
 def test_after_a_429_caused_by_another_client_there_is_no_second_one(
-    xurrent_site: Callable[..., XurrentSite],
+    xurrent_site: Callable[..., XurrentSite], clock: FakeClock
 ) -> None:
-    site = xurrent_site(limits=Limits(burst=20, window=1.0))
+    site = xurrent_site(limits=Limits(burst=20, window=1.0, clock=clock))
     burst = {"burst": {"requests": 20, "per_seconds": 1.0}}
     other, ours = site.provider(http=burst), site.provider(http=burst)
     for _ in range(20):
@@ -135,9 +135,9 @@ def test_after_a_429_caused_by_another_client_there_is_no_second_one(
 
 
 def test_a_401_mid_run_refreshes_the_token_once_and_goes_on(
-    xurrent_site: Callable[..., XurrentSite],
+    xurrent_site: Callable[..., XurrentSite], clock: FakeClock
 ) -> None:
-    site = xurrent_site(tokens=Tokens(clients=CLIENTS, revoke_after=10))
+    site = xurrent_site(tokens=Tokens(clients=CLIENTS, revoke_after=10, clock=clock))
     provider = site.provider()
 
     results = [provider.list("team") for _ in range(25)]
@@ -148,39 +148,39 @@ def test_a_401_mid_run_refreshes_the_token_once_and_goes_on(
 
 
 def test_a_token_is_renewed_before_it_expires(
-    xurrent_site: Callable[..., XurrentSite],
+    xurrent_site: Callable[..., XurrentSite], clock: FakeClock
 ) -> None:
-    site = xurrent_site(tokens=Tokens(clients=CLIENTS, ttl=0.6))
+    site = xurrent_site(tokens=Tokens(clients=CLIENTS, ttl=0.6, clock=clock))
     provider = site.provider()
 
     for _ in range(6):
         provider.list("site")
-        time.sleep(0.2)
+        clock.sleep(0.2)
 
     assert site.account.counters["401"] == 0
     assert site.account.counters["token"] >= 3
 
 
 def test_a_low_hourly_budget_slows_the_client_down_instead_of_hitting_429(
-    xurrent_site: Callable[..., XurrentSite],
+    xurrent_site: Callable[..., XurrentSite], clock: FakeClock
 ) -> None:
-    site = xurrent_site(limits=Limits(hourly=20, period=2.0))
+    site = xurrent_site(limits=Limits(hourly=20, period=2.0, clock=clock))
     provider = site.provider(http={"budget_reserve": 0.5})
-    started = time.monotonic()
+    started = clock.monotonic()
 
     for _ in range(30):
         provider.list("site")
 
     assert site.account.counters["429"] == 0
     assert site.account.counters["requests"] == 31, "30 lists and the schema"
-    assert time.monotonic() - started >= 1.0, "the last ten calls of the period were spread out"
+    assert clock.monotonic() - started >= 1.0, "the last ten calls of the period were spread out"
     assert provider.stats.budget_remaining is not None
 
 
 def test_a_spent_budget_that_refills_too_late_is_a_clear_rate_limit_error(
-    xurrent_site: Callable[..., XurrentSite],
+    xurrent_site: Callable[..., XurrentSite], clock: FakeClock
 ) -> None:
-    site = xurrent_site(limits=Limits(hourly=3, period=3600))
+    site = xurrent_site(limits=Limits(hourly=3, period=3600, clock=clock))
     provider = site.provider(http={"max_wait_seconds": 1})
 
     with pytest.raises(RateLimited, match=r"hourly request budget \(3\) is spent"):
