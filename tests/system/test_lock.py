@@ -168,33 +168,41 @@ def test_a_lock_file_with_garbage_is_a_clear_message_and_is_left_alone(tmp_path,
     assert path.read_text() == content
 
 
+ROUNDS, CONTENDERS = 30, 4
+
+
 def _contend(root: str, barrier, outcomes) -> None:
-    barrier.wait()
-    try:
-        with environment_lock(Path(root), "dev", "apply"):
-            time.sleep(0.01)
-        outcomes.put("held")
-    except LockError as exc:
-        outcomes.put("garbage" if "unreadable" in str(exc) else "locked")
+    """One contender: ROUNDS races, each started by all contenders together at the barrier.
+
+    A round ends for everyone before the next starts: the holder releases before it comes back
+    to the barrier, so each race starts from no lock file, as with fresh processes.
+    """
+    for _ in range(ROUNDS):
+        barrier.wait(10)
+        try:
+            with environment_lock(Path(root), "dev", "apply"):
+                time.sleep(0.01)
+            outcomes.put("held")
+        except LockError as exc:
+            outcomes.put("garbage" if "unreadable" in str(exc) else "locked")
 
 
 def test_contenders_that_lose_the_race_are_told_who_holds_the_lock(tmp_path):
     context = multiprocessing.get_context("fork")
-    seen: list[str] = []
-    for _ in range(30):
-        barrier = context.Barrier(4)
-        outcomes = context.Queue()
-        processes = [
-            context.Process(target=_contend, args=(str(tmp_path), barrier, outcomes))
-            for _ in range(4)
-        ]
-        for process in processes:
-            process.start()
-        for process in processes:
-            process.join(10)
-        seen += [outcomes.get(timeout=5) for _ in processes]
+    barrier = context.Barrier(CONTENDERS)
+    outcomes = context.Queue()
+    processes = [
+        context.Process(target=_contend, args=(str(tmp_path), barrier, outcomes))
+        for _ in range(CONTENDERS)
+    ]
+    for process in processes:
+        process.start()
+    seen = [outcomes.get(timeout=10) for _ in range(ROUNDS * CONTENDERS)]
+    for process in processes:
+        process.join(10)
 
     assert "garbage" not in seen, seen.count("garbage")
+    assert seen.count("held") >= ROUNDS, "every round had a holder: the races really ran"
 
 
 # -- two applies ------------------------------------------------------------------------------
