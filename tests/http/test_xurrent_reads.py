@@ -182,18 +182,3 @@ def test_reference_data_is_listed_by_primary_email_but_never_written(
     with pytest.raises(WriteRejected, match="reference data"):
         provider.create("person", {"name": "X", "primary_email": "x@y.example"}, None)
     assert site.account.counters["requests"] == 2, "the schema and the list, no write"
-
-
-def test_the_fake_enforces_first_at_most_100_and_valid_cursors(
-    xurrent_site: Callable[..., XurrentSite],
-) -> None:
-    site = xurrent_site()
-    too_many = site.account.execute("{ teams(first: 101) { nodes { id } } }", None)
-    no_first = site.account.execute("{ teams { nodes { id } } }", None)
-    bad_cursor = site.account.execute('{ teams(first: 5, after: "nope") { nodes { id } } }', None)
-    unknown = site.account.execute("{ teams(first: 5) { nodes { createdBy } } }", None)
-
-    assert "between 1 and 100" in too_many["errors"][0]["message"]
-    assert "first" in no_first["errors"][0]["message"]
-    assert "Invalid cursor" in bad_cursor["errors"][0]["message"]
-    assert "Cannot query field 'createdBy'" in unknown["errors"][0]["message"]
