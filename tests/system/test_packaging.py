@@ -64,6 +64,7 @@ def test_syncset_runs_next_to_unrelated_top_level_packages_of_the_same_names(
         (decoys / name).mkdir(parents=True)
         (decoys / name / "__init__.py").write_text("raise SyntaxError('not syncset')\n")
     env = {"PYTHONPATH": str(decoys), "PATH": "/usr/bin:/bin", "SYNCSET_ROOT": str(PROJECT_ROOT)}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"  # no __pycache__ written into the checkout
     version = subprocess.run(
         [sys.executable, "-m", "syncset", "--version"], capture_output=True, text=True, env=env
     )
