@@ -14,6 +14,7 @@ import re
 import shutil
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from ci_helpers import (
@@ -31,6 +32,9 @@ from ruamel.yaml import YAML
 from syncset.ci.comment import COMMENT_LIMIT, MARKER
 from syncset.plan.model import load_plan
 
+if TYPE_CHECKING:
+    from conftest import CliRunner
+
 PLAN, APPLY, DRIFT = "syncset-plan.yml", "syncset-apply.yml", "syncset-drift.yml"
 GITHUB = {
     "github.server_url": "https://github.com",
@@ -41,15 +45,20 @@ GITHUB = {
 
 
 @pytest.fixture
-def pull_request(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str]:
-    """The example repository on a branch made by ``syncset promote dev qa``; returns the base."""
+def pull_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: CliRunner
+) -> tuple[Path, str]:
+    """The example repository on a branch made by ``syncset promote dev qa``; returns the base.
+
+    The promotion is the developer's step before the pull request, not a workflow step: it runs
+    in-process (the workflow steps under test run as the runner runs them, in bash).
+    """
     monkeypatch.delenv("SYNCSET_ROOT", raising=False)
     root = example_repo(tmp_path / "repo")
     base = git(root, "rev-parse", "HEAD")
-    promote = run_step(
-        {"jobs": {"local": {}}}, "local", {"run": "syncset promote dev qa\n"}, root, {}
-    )
-    assert promote.code == 0, promote.stderr
+    monkeypatch.chdir(root)
+    promote = cli("promote", "dev", "qa")
+    assert promote.code == 0, promote.err
     assert git(root, "branch", "--show-current").startswith("promote/dev-to-qa/")
     return root, base
 
