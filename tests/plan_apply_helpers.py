@@ -405,5 +405,5 @@ def check_golden(name: str, actual: str) -> None:
     expected = path.read_text(encoding="utf-8")
     assert actual == expected, (
         f"{name} differs from the golden file; if the change is intended, regenerate with "
-        "UPDATE_GOLDEN=1 pytest tests/test_render_golden.py and review the diff"
+        "UPDATE_GOLDEN=1 pytest tests/sandbox/test_render_golden.py and review the diff"
     )
