@@ -9,9 +9,12 @@ Everything a command writes to stdout and stderr passes the process's secret mas
 
 from __future__ import annotations
 
+import functools
 import sys
+from typing import Any
 
 import typer
+import typer.main
 
 # Importing a command module registers its commands on the app.
 from syncset.cli import (  # noqa: F401
@@ -36,6 +39,17 @@ from syncset.secrets import masked_std_streams
 __all__ = ["app", "main"]
 
 
+@functools.cache
+def _command() -> Any:
+    """The click command tree, built from :data:`app` once per process.
+
+    ``app(...)`` builds it anew on every call (20 ms, from every command's signature), which
+    the demo and the in-process tests paid for every command they ran. Calling the tree
+    directly is what ``app(...)`` does besides, since the app's pretty tracebacks are off.
+    """
+    return typer.main.get_command(app)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point."""
     with masked_std_streams():
@@ -45,7 +59,7 @@ def main(argv: list[str] | None = None) -> None:
 def _run(argv: list[str] | None) -> None:
     try:
         # Outside standalone mode click *returns* the code of a typer.Exit instead of raising.
-        code = app(args=argv, standalone_mode=False)
+        code = _command()(args=argv, standalone_mode=False)
     except SyncsetError as exc:
         console_err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
