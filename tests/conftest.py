@@ -32,6 +32,9 @@ if MEMORY.is_dir() and os.access(MEMORY, os.W_OK):
     # the tests kill lose nothing more for it (the page cache outlives them, as on a disk).
     # pytest's own variable for the root of its temporary folders; one set by hand wins.
     os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", str(MEMORY))
+# Hypothesis caches into .hypothesis/ of the working directory (read when it first writes).
+_scratch = Path(os.environ.get("PYTEST_DEBUG_TEMPROOT") or tempfile.gettempdir())
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(_scratch / "syncset-tests-hypothesis"))
 
 
 @dataclass
@@ -103,14 +106,6 @@ class Repo:
 
 LAYERS = ("unit", "sandbox", "system", "http")
 """The test layers, one folder each (tests/README.md): a test is marked with its folder's name."""
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Hypothesis caches into `.hypothesis/` of the working directory: not in the checkout."""
-    from hypothesis.configuration import set_hypothesis_home_dir
-
-    root = os.environ.get("PYTEST_DEBUG_TEMPROOT") or tempfile.gettempdir()
-    set_hypothesis_home_dir(Path(root) / "syncset-tests-hypothesis")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
