@@ -15,7 +15,6 @@ from typing import Any, ClassVar, Literal, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from syncset.providers.http.clock import SYSTEM_CLOCK, Clock
-
 from syncset.schemas.types import SLUG_PATTERN
 
 MARKER_SOURCE = "syncset"

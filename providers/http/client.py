@@ -27,8 +27,8 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt
 from syncset.errors import WriteRejected
 from syncset.providers.base import ApiStats
 from syncset.providers.http.auth import ApiKeyAuth, Auth, BearerAuth, ClientCredentials, NoAuth
-from syncset.providers.http.deadline import DeadlinePassed, deadline_client, ssl_verification
 from syncset.providers.http.clock import SYSTEM_CLOCK, Clock
+from syncset.providers.http.deadline import DeadlinePassed, deadline_client, ssl_verification
 from syncset.providers.http.errors import (
     AuthFailed,
     HttpError,

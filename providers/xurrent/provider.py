@@ -94,9 +94,8 @@ class XurrentProvider:
                 settings.client_secret.get_secret_value(),
                 settings.scope,
             )
-        self._http = HttpClient(
-            auth, settings.http, self._stats, headers={header: settings.account}
-        )
+        headers = {header: settings.account}
+        self._http = HttpClient(auth, settings.http, self._stats, headers, clock=context.clock)
         if settings.token is not None:
             self._http.redactor.add(settings.token.get_secret_value())
         self._schema = AccountSchema(
@@ -153,6 +152,7 @@ class XurrentProvider:
             self._settings.http.max_attempts,
             f"{kind} create",
             grace=self._settings.http.timeout_seconds,
+            clock=self._http.clock,
         )
 
     def update(

@@ -56,7 +56,6 @@ class XurrentSite:
         context = ProviderContext(root=self.tmp, environment="test", clock=_same_clock(self))
         provider = REGISTRY.open("xurrent", self.settings(**overrides), context)
         assert isinstance(provider, XurrentProvider)
-        _until_xurrent_passes_the_clock(provider, self.clock)
         self.opened.append(provider)
         return provider
 
@@ -67,20 +66,6 @@ def _same_clock(site: XurrentSite | RestSite) -> FakeClock:
         if part.clock is not site.clock:
             raise AssertionError(f"give {type(part).__name__}(..., clock=clock): one clock a test")
     return site.clock
-
-
-def _until_xurrent_passes_the_clock(provider: XurrentProvider, clock: FakeClock) -> None:
-    """Put the provider's HTTP client on ``clock``, as ``context.clock`` will once it is passed.
-
-    TEMPORARY (issue 11, branch speed): XurrentProvider still builds its HttpClient without
-    ``clock=context.clock`` and calls ``create_once`` without ``clock=``, because
-    providers/xurrent/ is being changed on another branch. When those two arguments are added,
-    delete this function and its call. Its ``create_once`` grace waits stay real until then.
-    """
-    http = provider._http
-    if http.clock is clock:
-        return
-    http.clock = http.limiter.clock = http.budget.clock = clock
 
 
 REST_API_KEY = "rk_live_0123456789abcdef"
