@@ -8,6 +8,7 @@ which are unique in the suite (``conftest`` is not: never import from it).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -18,17 +19,22 @@ from rest_server import RestAccount, RestHandler
 from serverkit import Limits, LoopbackServer, Tokens
 from xurrent_server import XurrentAccount, XurrentHandler
 
+from syncset import workflow
+from syncset.providers.base import ProviderContext
+
 
 @pytest.fixture
-def clock() -> FakeClock:
-    """The test's clock: the fake servers and the providers opened on them read it."""
-    return FakeClock()
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """The test's clock: the fake servers and the providers opened on them read it, those the
+    command line opens in-process included (through the context workflow gives a provider)."""
+    fake = FakeClock()
+    monkeypatch.setattr(workflow, "ProviderContext", functools.partial(ProviderContext, clock=fake))
+    return fake
 
 
 def _on_clock(options: dict[str, Any], clock: FakeClock) -> dict[str, Any]:
     """The account's options, with limits and tokens on ``clock`` unless the test gives its own.
 
-    A test that opens providers through the CLI (real time) may give them on the real clock;
     ``site.provider()`` refuses an account that is not on the site's clock.
     """
     options.setdefault("limits", Limits(clock=clock))

@@ -19,6 +19,7 @@ from typing import Any
 
 import git
 import pytest
+from fake_clock import FakeClock
 from fake_sites import CLIENT_SECRET, XurrentSite
 from ruamel.yaml import YAML
 from serverkit import Limits
@@ -108,10 +109,11 @@ def test_seed_story_dev_to_qa_with_people_mapped_over_graphql(
     story_repo: Path,
     cli: Callable[..., Any],
     xurrent_site: Callable[..., XurrentSite],
+    clock: FakeClock,
     qa_options: dict[str, Any],
 ) -> None:
-    dev = xurrent_site(limits=Limits(**BURST))
-    qa = xurrent_site(limits=Limits(**BURST), **qa_options)
+    dev = xurrent_site(limits=Limits(**BURST, clock=clock))
+    qa = xurrent_site(limits=Limits(**BURST, clock=clock), **qa_options)
     dev_people = seed_people(dev, story_repo / "docs/demo/wdc-people.yaml")
     qa_people = seed_people(qa, story_repo / "docs/demo/widget-europe-people.yaml")
     point_at(story_repo, "dev", dev, "DEV_CLIENT_SECRET")
