@@ -19,6 +19,7 @@ the account publishes, with graphql-core, before it reads or writes anything.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import re
@@ -108,12 +109,22 @@ def digest_of(sdl: str) -> str:
 
 
 def check_schema(sdl: str, marker_filter: bool, views: dict[str, str]) -> SchemaReport:
-    """Validate every operation of every kind against ``sdl`` (graphql-core)."""
+    """Validate every operation of every kind against ``sdl`` (graphql-core).
+
+    Memoised per process: environments on accounts of one deployment (``ci plan`` over dev, qa
+    and prod; an MSP's customer accounts) share a schema, and the check costs a few tenths of
+    a second. The reports are frozen, so sharing one is safe.
+    """
+    return _checked(sdl, marker_filter, tuple(sorted(views.items())))
+
+
+@functools.lru_cache(maxsize=8)
+def _checked(sdl: str, marker_filter: bool, views: tuple[tuple[str, str], ...]) -> SchemaReport:
     schema = _build(sdl)
     hour_type = schema.type_map.get("CalendarHour")
     hour_ids = bool(hour_type is not None and "id" in getattr(hour_type, "fields", {}))
     kinds = {
-        kind: _check_kind(schema, kind, hour_ids, marker_filter, views.get(kind))
+        kind: _check_kind(schema, kind, hour_ids, marker_filter, dict(views).get(kind))
         for kind in TYPE_MAPS
     }
     return SchemaReport(digest=digest_of(sdl), hour_ids=hour_ids, kinds=kinds)

@@ -25,10 +25,11 @@ from syncset.providers.http.client import (
     TimedOut,
 )
 
-BYTE_EVERY = 0.2
-TOTAL = 1.0
+BYTE_EVERY = 0.05
+TOTAL = 0.3
 BODY = b'{"data": {"ok": true}}' + b" " * 400
-"""About 85 s of trickling at one byte per 0.2 s."""
+"""About 24 s of trickling at one byte per 0.05 s: each byte comes well within the read timeout
+(0.3 s), so only the total deadline can stop it."""
 
 
 class Trickler(JsonHandler):
