@@ -103,6 +103,7 @@ def environment_lock(
     }
     deadline = time.monotonic() + timeout
     shown = lock_path(root, environment).relative_to(root).as_posix()
+    waiting = False
     while True:
         try:
             _create_with(path, body)
@@ -129,6 +130,12 @@ def environment_lock(
                     f"on {holder.get('host')}, {holder.get('command')}) since "
                     f"{holder.get('started_at')}: wait for it, or pass --lock-timeout SECONDS"
                 ) from None
+            if not waiting:
+                waiting = True
+                warn(
+                    f"{environment} is locked by {holder.get('owner')} (pid {holder.get('pid')}, "
+                    f"{holder.get('command')}): waiting up to {timeout:.0f} s for it"
+                )
             time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
             continue
         break

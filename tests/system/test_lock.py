@@ -12,6 +12,7 @@ import subprocess
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from plan_apply_helpers import (
@@ -266,6 +267,15 @@ def test_a_second_apply_is_refused_while_the_first_holds_the_lock(seed):
     assert second.stdout == ""
 
 
+def first_line(stream: Any, timeout: float) -> str:
+    """The next line of a process's stream, or "" when none comes within ``timeout``."""
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.append(stream.readline()), daemon=True)
+    reader.start()
+    reader.join(timeout)
+    return lines[0] if lines else ""
+
+
 def test_concurrent_applies_are_serialised_by_the_lock(seed):
     first = Waiting(seed.root)
     first.read_until(b"Only 'yes' will be accepted")
@@ -278,7 +288,8 @@ def test_concurrent_applies_are_serialised_by_the_lock(seed):
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(0.5)
+    notice = first_line(second.stderr, timeout=30)  # the second apply says it waits, then waits
+    assert "dev is locked by" in notice and "waiting up to 60 s for it" in notice, notice
     assert second.poll() is None, "the second apply must wait, not fail"
 
     assert first.answer("yes") == 0
