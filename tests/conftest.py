@@ -109,13 +109,16 @@ LAYERS = ("unit", "sandbox", "system", "http")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with its folder's layer, unless it says its own (a test of the sandbox
+    folder that starts a process is marked ``system`` where it stands, beside its fixtures)."""
     tests = Path(__file__).resolve().parent
     for item in items:
         relative = Path(str(item.path)).resolve().relative_to(tests)
         layer = relative.parts[0] if len(relative.parts) > 1 else ""
         if layer not in LAYERS:
             raise pytest.UsageError(f"{relative}: every test lives in one of tests/{LAYERS}")
-        item.add_marker(layer)
+        if not any(item.get_closest_marker(name) for name in LAYERS):
+            item.add_marker(layer)
 
 
 @pytest.fixture(autouse=True)

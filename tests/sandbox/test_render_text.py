@@ -7,6 +7,7 @@ import pty
 import select
 import subprocess
 
+import pytest
 from plan_apply_helpers import SYNCSET, environment, live, plan_of, record, syncset_environ
 
 from syncset.render import Format, render_plan
@@ -99,6 +100,7 @@ def run_in_terminal(root, *args, extra_env=None) -> str:
     return output.decode()
 
 
+@pytest.mark.system  # it starts a process: the system layer
 def test_the_plan_command_is_coloured_on_a_terminal_unless_no_color_is_set(repo):
     repo.write("environments/dev/team.yaml", "kind: team\nid: dev\nname: Dev\n")
 

@@ -164,6 +164,7 @@ def test_rollback_writes_its_own_journal(changed, cli):
     assert f'"of": "{applied.name}"' in text.splitlines()[0]
 
 
+@pytest.mark.system  # it starts a process: the system layer
 def test_a_rollback_of_a_killed_apply_disables_what_landed(seed, cli):
     result = run_syncset(
         seed.root,

@@ -146,6 +146,7 @@ def git(root, *args):
     ["'CI_' ~ 'TOKEN'", '"CI_\\x54OKEN"', "['CI', 'TOKEN'] | join('_')", "'NEKOT_IC' | reverse"],
     ids=["concatenation", "escaped-quote", "join", "reverse"],
 )
+@pytest.mark.system  # it starts a process: the system layer
 def test_ci_comment_masks_a_variable_whose_name_is_built_by_concatenation(
     repo, cli, monkeypatch, name
 ):

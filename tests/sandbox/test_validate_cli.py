@@ -140,6 +140,7 @@ def test_unknown_option_is_a_usage_error_not_a_traceback(repo: Repo, cli: CliRun
     assert "No such option: --strict" in result.err
 
 
+@pytest.mark.system  # it starts a process: the system layer
 def test_console_script_validates_and_fails_without_traceback(repo: Repo) -> None:
     """One run of the installed ``syncset`` script, as CI and users run it."""
     script = Path(sys.executable).with_name("syncset")

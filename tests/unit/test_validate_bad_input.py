@@ -202,6 +202,7 @@ def run_script(repo: Repo) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.system  # it starts a process: the system layer
 def test_pathological_flow_nesting_does_not_crash_the_process(repo: Repo) -> None:
     nested = "[" * 60_000 + "]" * 60_000
     repo.write(TEAM, f"kind: team\nid: a\nname: A\nremarks: {nested}\n")
@@ -228,6 +229,7 @@ def test_block_nesting_under_the_limit_is_a_problem_not_a_traceback(repo: Repo) 
     assert problem.startswith(f"{TEAM}:1:1: team/a: ")
 
 
+@pytest.mark.system  # it starts a process: the system layer
 def test_pathological_block_nesting_does_not_crash_the_process(repo: Repo) -> None:
     repo.write(TEAM, "kind: team\nid: a\nname: A\nremarks:\n  " + "- " * 60_000 + "x\n")
 
