@@ -8,8 +8,8 @@ budget pacing (:mod:`syncset.providers.http.limits`), counting calls into
 (:mod:`syncset.providers.http.errors`; classes re-exported here).
 
 Why writes are special: a POST that timed out or lost its connection may have been committed.
-Re-sending it blindly creates a duplicate, so this layer never retries a write after it may
-have reached the server; it raises :class:`OutcomeUnknown`, and :func:`create_once` looks the
+Re-sending it blindly creates a duplicate, so this layer never retries a write after it may have
+reached the server; it raises :class:`OutcomeUnknown`, and :meth:`HttpClient.create_once` looks the
 record up by its ownership marker before anything is sent again.
 """
 
@@ -19,15 +19,15 @@ import logging
 import random
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt
 
-from syncset.errors import WriteRejected
 from syncset.providers.base import ApiStats
 from syncset.providers.http.auth import ApiKeyAuth, Auth, BearerAuth, ClientCredentials, NoAuth
 from syncset.providers.http.clock import SYSTEM_CLOCK, Clock
+from syncset.providers.http.create import Record, create_once
 from syncset.providers.http.deadline import DeadlinePassed, deadline_client, ssl_verification
 from syncset.providers.http.errors import (
     AuthFailed,
@@ -66,11 +66,9 @@ __all__ = [
     "TimedOut",
     "Unreachable",
     "check_url",
-    "create_once",
 ]
 
 log = logging.getLogger("syncset.http")
-Record = TypeVar("Record")
 
 
 class BurstSettings(BaseModel):
@@ -236,6 +234,14 @@ class HttpClient:
             return body
         raise AuthFailed(f"{where} failed")  # pragma: no cover - the loop always returns/raises
 
+    def create_once(
+        self, send: Callable[[], Record], find: Callable[[], Record | None] | None, what: str
+    ) -> Record:
+        """:func:`~syncset.providers.http.create.create_once` with this client's attempts,
+        clock, and its timeout as the grace wait after a create that timed out."""
+        attempts, grace = self.settings.max_attempts, self.settings.timeout_seconds
+        return create_once(send, find, attempts, what, grace, self.clock)
+
     # -- internals ----------------------------------------------------------------------------
 
     def _count(self, kind: str | None) -> None:
@@ -356,45 +362,3 @@ def check_url(url: str) -> str:
     if parsed.scheme == "http" and parsed.host in ("127.0.0.1", "localhost", "::1"):
         return url
     raise ValueError(f"{_shown(url)}: use https:// (plain http is only allowed on loopback)")
-
-
-def create_once(
-    send: Callable[[], Record],
-    find: Callable[[], Record | None] | None,
-    attempts: int,
-    what: str,
-    grace: float = 0.0,
-    clock: Clock = SYSTEM_CLOCK,
-) -> Record:
-    """Send a create, and after an unknown outcome look it up by its marker before re-sending.
-
-    ``find`` is None when the create carries no marker: an unknown outcome is then reported,
-    never repeated. After a timeout the look-up waits ``grace`` seconds (on ``clock``) first,
-    since the server may still be writing. A re-send that the account refuses (a unique name
-    "already taken") is looked up once more, because the first send may have landed after the
-    look-up.
-    """
-    resent = False
-    for _ in range(attempts):
-        try:
-            return send()
-        except OutcomeUnknown as exc:
-            if find is None:
-                raise
-            if exc.pending:
-                # We stopped waiting, the server may not have: a look-up now could miss a
-                # record that is still being written, and the re-send would duplicate it.
-                clock.sleep(grace)
-        except WriteRejected:
-            found = find() if resent and find is not None else None
-            if found is None:
-                raise
-            return found
-        found = find()
-        if found is not None:
-            return found
-        resent = True
-    raise OutcomeUnknown(
-        f"{what}: no answer after {attempts} attempts, and not found by its ownership marker: "
-        "run apply again"
-    )

@@ -28,7 +28,6 @@ from syncset.providers.http.client import (
     PingReport,
     TimedOut,
     Unreachable,
-    create_once,
 )
 from syncset.providers.rest.settings import KindEndpoints, Pagination, RestSettings
 from syncset.schemas import CATALOG
@@ -119,13 +118,8 @@ class RestProvider:
         body = self._body(kind, fields, marker)
         url = self._url(endpoints.create or endpoints.list)
         find = (lambda: self.find_by_marker(kind, marker)) if marker else None
-        return create_once(
-            lambda: self._write(kind, "POST", url, body, idempotent=False),
-            find,
-            self._settings.http.max_attempts,
-            f"{kind} create",
-            grace=self._settings.http.timeout_seconds,
-            clock=self._http.clock,
+        return self._http.create_once(
+            lambda: self._write(kind, "POST", url, body, idempotent=False), find, f"{kind} create"
         )
 
     def update(

@@ -40,7 +40,6 @@ from syncset.providers.http.client import (
     RequestRefused,
     TimedOut,
     Unreachable,
-    create_once,
 )
 from syncset.providers.xurrent.inputs import appends_message, extra_after_replace, record_input
 from syncset.providers.xurrent.queries import (
@@ -146,13 +145,8 @@ class XurrentProvider:
         tm = self._writable(kind)
         payload = self._input(tm, fields, marker, None, creating=True)
         find = (lambda: self.find_by_marker(kind, marker)) if marker else None
-        return create_once(
-            lambda: self._mutate(tm, "Create", payload),
-            find,
-            self._settings.http.max_attempts,
-            f"{kind} create",
-            grace=self._settings.http.timeout_seconds,
-            clock=self._http.clock,
+        return self._http.create_once(
+            lambda: self._mutate(tm, "Create", payload), find, f"{kind} create"
         )
 
     def update(
