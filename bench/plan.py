@@ -106,7 +106,7 @@ class Generator:
         )
         refs = "".join(f"  - holiday-{(n * 3 + k) % self.count('holidays')}\n" for k in range(3))
         return (
-            f"kind: calendar\nid: calendar-{n}\nname: Office hours {n}\n"
+            f"kind: calendar\nid: calendar-{n}\nname: Office hours {n}{note}\n"
             f"holidays:\n{refs}hours:\n{hours}"
         )
 
@@ -165,7 +165,8 @@ class Generator:
         )
 
     def write(self, root: Path, changed: bool) -> int:
-        """Write every record; with ``changed``, one in 20 gets a new description or title."""
+        """Write every record; with ``changed``, one in 20 gets a new description, title or name
+        (calendars have only a name to change)."""
         folder = root / "environments" / "bench"
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "environment.yaml").write_text(ENVIRONMENT_YAML)

@@ -116,11 +116,24 @@ def _shown(folder: Path, path: Path) -> str:
     return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
 
 
+def _relative(root: Path, path: Path) -> str:
+    """``path`` as shown in messages: relative to the repository when inside it.
+
+    String slicing, not ``Path.relative_to``: it runs once per file of every command, and
+    pathlib's version costs more than reading a small file.
+    """
+    prefix = f"{root}{os.sep}"
+    text = str(path)
+    if text.startswith(prefix):
+        return text[len(prefix) :].replace(os.sep, "/")
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else text
+
+
 def read_documents(
     root: Path, path: Path, problems: list[Problem], digest: Any = None
 ) -> list[Document]:
     """Parse one file; a file that cannot be read adds its Problem and yields no documents."""
-    shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+    shown = _relative(root, path)
     try:
         text = read_text(path, shown, digest)
         data = parse_documents(text, shown)
