@@ -262,7 +262,7 @@ def test_a_pinned_schema_file_outside_the_repository_or_broken_is_a_clear_error(
 ) -> None:
     site = xurrent_site()
     (repo.root.parent / "outside.graphql").write_text(site.account.sdl, encoding="utf-8")
-    (repo.root / "broken.graphql").write_text("type Query {", encoding="utf-8")
+    (repo.root / "broken.graphql").write_text("schema {", encoding="utf-8")  # unterminated
     live_environment(repo, site, f"schema_file: {pinned}")
 
     result = cli("plan", "live")

@@ -2,7 +2,7 @@
 
 Sources, and nothing else (never the product's catalog or provider):
 * ``../shared/design/XURRENT_SCHEMA.md``: the described types, enums and child inputs
-  (hand-written in ``xurrent_schema.graphql`` beside this file); each root connection with its
+  (hand-written in ``xurrent_types.gql`` beside this file); each root connection with its
   arguments (``view`` only where listed, with the listed values), its filter fields, and the
   Create/Update inputs (``!`` = required) below; the conventions: ``source sourceID
   clientMutationId`` on every input, payload ``{ <type> errors { path message }
@@ -44,7 +44,7 @@ from graphql import GraphQLInputObjectType, GraphQLObjectType, build_schema, pri
 PAGE = "after: String, before: String, first: Int, last: Int"
 """Paging arguments of every connection (XURRENT_API.md "Reading")."""
 
-_HAND_WRITTEN = Path(__file__).with_name("xurrent_schema.graphql").read_text(encoding="utf-8")
+_HAND_WRITTEN = Path(__file__).with_name("xurrent_types.gql").read_text(encoding="utf-8")
 TYPES = "".join(
     line for line in _HAND_WRITTEN.splitlines(keepends=True) if not line.startswith("#")
 ).strip()
