@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from syncset.schemas import CATALOG
 from syncset.schemas.environment import EnvironmentConfig, Mappings
 
 RecordKey = tuple[str, str]
@@ -71,8 +72,6 @@ class Environment:
         """The reference-data kinds the records point at or mappings.yaml maps, in catalog
         order: the only reference data a plan or ``map`` needs to read from the account (each
         kind read costs requests, and a token may not be allowed to read every kind)."""
-        from syncset.schemas import CATALOG
-
         used = set(self.mappings.references)
         for record in self.records.values():
             used |= {

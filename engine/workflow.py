@@ -20,6 +20,7 @@ from typing import Generic, TypeVar
 from syncset.apply.journal import Journal
 from syncset.apply.lock import environment_lock
 from syncset.apply.run import Applier, ApplyReport, RecordResult
+from syncset.config.crosscheck import check_account_fields
 from syncset.config.validate import validate_environment
 from syncset.config.yamlio import gc_paused
 from syncset.errors import ConfigError, PlanFileError, RefusedError, SyncsetError
@@ -147,8 +148,6 @@ def kinds_for_plan(environment: Environment) -> list[str]:
 
 def _refuse_unsupported_fields(environment: Environment, provider: Provider) -> None:
     """YAML values for fields the account's schema lacks are errors before anything is read."""
-    from syncset.config.crosscheck import check_account_fields
-
     unsupported = unsupported_fields(provider)
     if unsupported:
         problems = check_account_fields(environment, unsupported, provider.describe())

@@ -14,6 +14,7 @@ from syncset.apply.rollback import Undo, Undone, execute_rollback, plan_rollback
 from syncset.cli.app import app, console, console_err
 from syncset.cli.options import IdOption, KindOption, SyncSetOption
 from syncset.config.load import find_root
+from syncset.config.validate import validate_environment
 from syncset.errors import PlanFileError, RefusedError
 from syncset.plan.model import Plan, Selection, load_plan
 from syncset.plan.selection import check_selection
@@ -128,8 +129,6 @@ def rollback(
         fields = f": {', '.join(step.fields)}" if step.action is Undo.RESTORE else ""
         console.print(f"  {step.action:>8} {step.ref}{fields}{note}", markup=False)
     confirm(f"Roll back {len(steps)} changes on {environment_name}?", auto_approve)
-    from syncset.config.validate import validate_environment
-
     env = validate_environment(root, environment_name)
     with (
         environment_lock(root, environment_name, "rollback", lock_timeout, _warn),

@@ -45,20 +45,18 @@ def compare(
     """Record by record: Exists (no) differences, Doesn't exist in DST, Only in DST."""
     if live:
         root = find_root()
+        src, dst = (validate_environment(root, name) for name in (source, destination))
         states = []
         secrets: dict[RecordKey, frozenset[str]] = {}
-        links: dict[str, str] = {}
-        for name in (source, destination):
-            environment = validate_environment(root, name)
-            links = environment.mappings.links  # the destination's, once the loop is done
+        for environment in (src, dst):
             for key, record in environment.records.items():
                 secrets[key] = secrets.get(key, frozenset()) | record.secrets
             with opened(environment) as provider:
                 states.append(read_live(provider))
         keep = None
         if sync_set:
-            members = closure(validate_environment(root, source), get_syncset(root, sync_set))
-            keep = members.records.__contains__
+            keep = closure(src, get_syncset(root, sync_set)).records.__contains__
+        links = dst.mappings.links
         comparison = compare_live(source, destination, states[0], states[1], keep, secrets, links)
     else:
         comparison = folder_comparison(source, destination, sync_set)

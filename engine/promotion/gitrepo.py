@@ -6,6 +6,8 @@ from pathlib import Path
 
 import git
 
+from syncset.errors import RepositoryError
+
 
 def open_repo(root: Path) -> git.Repo | None:
     """The git repository holding ``root``, or None when it is not under git."""
@@ -31,8 +33,6 @@ def head_commit(root: Path, folder: Path | None = None) -> str | None:
 
 def changed_files(root: Path, ref: str) -> set[str]:
     """Repository-relative paths changed since ``ref``: committed, staged, unstaged, untracked."""
-    from syncset.errors import RepositoryError
-
     repo = open_repo(root)
     if repo is None:
         raise RepositoryError(f"{root} is not a git repository: --changed-since needs git")

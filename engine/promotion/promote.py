@@ -19,7 +19,7 @@ from syncset.errors import ConfigError, RefusedError, RepositoryError, SyncsetEr
 from syncset.model import Environment, RecordKey
 from syncset.promotion.compare import Comparison, compare_folders
 from syncset.promotion.gitrepo import open_repo
-from syncset.safepath import confined
+from syncset.safepath import atomic_write_bytes, confined
 
 
 @dataclass
@@ -187,8 +187,6 @@ def _copy(root: Path, folder: Path, moves: dict[str, str]) -> dict[str, bytes | 
     Every destination is checked to stay inside the destination folder before anything is
     written, so a refusal leaves the tree as it was.
     """
-    from syncset.safepath import atomic_write_bytes
-
     paths = {destination: confined(folder, root / destination, root) for destination in moves}
     originals: dict[str, bytes | None] = {}
     for destination, source in moves.items():
@@ -200,8 +198,6 @@ def _copy(root: Path, folder: Path, moves: dict[str, str]) -> dict[str, bytes | 
 
 def _restore(root: Path, originals: dict[str, bytes | None]) -> None:
     """Put every destination back as it was, removing folders the copy created."""
-    from syncset.safepath import atomic_write_bytes
-
     for relative, content in originals.items():
         path = root / relative
         if content is not None:
