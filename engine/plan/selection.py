@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import difflib
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from syncset.errors import RepositoryError, SyncsetError
@@ -24,6 +25,36 @@ def check_selection(selection: Selection) -> None:
             raise SyncsetError(f"--id {ref}: expected KIND/ID, e.g. team/application-development")
 
 
+def refuse_empty_selectors(selection: Selection, keys: Iterable[RecordKey]) -> None:
+    """A --kind or --id that names nothing the plan could speak about is an error, not "no
+    changes": a typo must not read as "the account matches". The candidates are named, the
+    closest first, so the user sees what they may have meant."""
+    known = set(keys)
+    problems = [
+        _missing(f"--kind {kind}", kind, {k for k, _ in known})
+        for kind in selection.kinds
+        if not any(k == kind for k, _ in known)
+    ]
+    problems += [
+        _missing(f"--id {ref}", ref, {f"{k}/{i}" for k, i in known})
+        for ref in selection.ids
+        if tuple(ref.split("/", 1)) not in known
+    ]
+    if problems:
+        raise SyncsetError("; ".join(problems))
+
+
+def _missing(option: str, wanted: str, candidates: set[str], shown: int = 5) -> str:
+    """``--id team/nosuch: matches nothing (closest: team/ops, ...)``."""
+    if not candidates:
+        return f"{option}: matches nothing (the YAML and the account hold no records)"
+    closest = difflib.get_close_matches(wanted, sorted(candidates), n=shown, cutoff=0)
+    more = len(candidates) - len(closest)
+    tail = f", and {more} more" if more > 0 else ""
+    shown_names = ", ".join(closest) + tail
+    return f"{option}: matches nothing in the YAML or the account (closest: {shown_names})"
+
+
 def record_filter(root: Path, environment: Environment, selection: Selection) -> KeyFilter | None:
     """A predicate over ``(kind, id)``, or None when everything is selected."""
     if selection.everything:
@@ -35,6 +66,11 @@ def record_filter(root: Path, environment: Environment, selection: Selection) ->
         from syncset.config.syncsets import closure, get_syncset
 
         in_set = set(closure(environment, get_syncset(root, selection.sync_set)).records)
+        if not in_set:
+            raise SyncsetError(
+                f"--sync-set {selection.sync_set}: selects no record of {environment.name}; "
+                f"its roots are not in {environment.relative_folder}"
+            )
     changed: set[RecordKey] | None = None
     if selection.changed_since:
         changed = changed_records(root, environment, selection.changed_since)
@@ -93,4 +129,4 @@ def _keys_at(root: Path, ref: str, files: set[str]) -> set[RecordKey]:
     return keys
 
 
-__all__ = ["RepositoryError", "check_selection", "record_filter"]
+__all__ = ["RepositoryError", "check_selection", "record_filter", "refuse_empty_selectors"]
