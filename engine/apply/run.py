@@ -14,13 +14,14 @@ re-run after a failure or a kill matches what already landed by the same marker.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
-from syncset.apply.journal import Journal, before_image
+from syncset.apply.journal import Journal, before_image, read_journal
 from syncset.config.yamlio import Locator
 from syncset.errors import ProviderError, WriteRejected
 from syncset.model import Environment, RecordKey
@@ -62,9 +63,23 @@ class ApplyReport:
     environment: str
     results: list[RecordResult] = field(default_factory=list)
     journal: str | None = None
+    writes: dict[str, int] = field(default_factory=dict)
+    """The journal's writes by outcome (``applied``, ``failed``, ``unknown``), read back from
+    the journal file itself: what the summary reports as written."""
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for r in self.results if r.outcome is outcome)
+
+    def counts(self) -> str:
+        """The one summary of an apply: ``applied`` and ``failed`` count the writes the journal
+        holds (a record created and later updated in the same run is two writes); ``skipped``
+        and ``stale`` count the records that were not written, which the journal has no
+        line for."""
+        applied, failed = self.writes.get("applied", 0), self.writes.get("failed", 0)
+        unknown = self.writes.get("unknown", 0)
+        skipped, stale = self.count(Outcome.SKIPPED), self.count(Outcome.STALE)
+        text = f"{applied} applied, {failed} failed, {skipped} skipped, {stale} stale"
+        return text + (f", {unknown} unknown" if unknown else "")
 
     @property
     def status(self) -> ImportStatus:
@@ -77,6 +92,7 @@ class ApplyReport:
 
 
 WRITES = (Action.CREATE, Action.UPDATE, Action.ADOPT)
+PAST = {Action.CREATE: "created", Action.UPDATE: "updated", Action.ADOPT: "adopted"}
 REMOVALS = (Action.DISABLE, Action.DELETE)
 
 
@@ -103,6 +119,8 @@ class Applier:
         self._lock = threading.Lock()
         self._seq = 0
         self._results: dict[str, RecordResult] = {}
+        self._awaiting: set[str] = set()
+        """Updates whose only differences are deferred references: no write until the end."""
         self._live_ids: dict[RecordKey, str] = {
             key: match.live.live_id
             for key, match in resolution.matches.items()
@@ -123,7 +141,9 @@ class Applier:
             for wave in sorted(waves):
                 list(pool.map(self._write, waves[wave]))
         for change in writes:
-            if change.deferred and self._results[change.ref].outcome is Outcome.APPLIED:
+            if change.ref in self._awaiting or (
+                change.deferred and self._results[change.ref].outcome is Outcome.APPLIED
+            ):
                 self._set_deferred(change)
         for change in pending:
             if change.action in REMOVALS:
@@ -131,6 +151,7 @@ class Applier:
         report = ApplyReport(self.plan.environment, journal=str(self.journal.path))
         report.results = [self._results[c.ref] for c in pending if c.ref in self._results]
         self.journal.write("end", status=report.status)
+        report.writes = dict(Counter(entry.outcome for entry in read_journal(self.journal.path)[1]))
         return report
 
     def _finish(
@@ -183,8 +204,11 @@ class Applier:
         sent = {name: desired[name] for name in sorted(names)}
         marker = Marker(MARKER_SOURCE, change.id) if change.action is Action.ADOPT else None
         if not sent and marker is None:
-            # Only deferred references differ: the final pass sets them.
-            self._finish(change, Outcome.APPLIED, "", current.live_id)
+            # Only deferred references differ: the final pass sets them, and only its result
+            # is shown (no line claims a write before one is made).
+            with self._lock:
+                self._live_ids[key] = current.live_id
+                self._awaiting.add(change.ref)
             return
         self._update(change, spec, current, sent, marker)
 
@@ -242,16 +266,20 @@ class Applier:
             comparable = self.resolution.comparable(key) or {}
             names &= {top_field(d.field) for d in diff_fields(spec, desired, comparable)}
         sent = {name: desired[name] for name in sorted(names) if name in desired}
+        written = change.ref not in self._awaiting  # its first write was applied
         if not sent:
+            if not written:
+                self._finish(change, Outcome.APPLIED, "already as declared: nothing written")
             return
         blocked = self._blocked_by(spec, key, sent, set())
         if blocked:
-            self._finish(change, Outcome.SKIPPED, f"created, but {blocked}")
+            done = f"{PAST[change.action]}, but " if written else ""
+            self._finish(change, Outcome.SKIPPED, done + blocked.removeprefix("skipped: "))
             return
         live_id = self._live_ids[key]
         current = self.provider.get(change.kind, live_id)
         if current is None:
-            self._finish(change, Outcome.FAILED, "created, then not found to set its references")
+            self._finish(change, Outcome.FAILED, "not found to set its references")
             return
         deferred_change = change.model_copy(update={"action": Action.UPDATE})
         seq = self._intent(deferred_change, live_id, current, sent)

@@ -111,7 +111,7 @@ _STOPPED_STATE = {
 
 
 def _from_report(name: str, report: ApplyReport, saved: bool) -> EnvApply:
-    counts = ", ".join(f"{report.count(o)} {o.value}" for o in Outcome)
+    counts = report.counts()
     if report.count(Outcome.FAILED) or report.count(Outcome.SKIPPED):
         state = EnvState.FAILED
     elif report.count(Outcome.STALE):

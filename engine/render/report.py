@@ -15,8 +15,7 @@ def result_line(result: RecordResult) -> str:
 
 
 def report_summary(report: ApplyReport) -> str:
-    counts = ", ".join(f"{report.count(outcome)} {outcome.value}" for outcome in Outcome)
-    return f"Apply of {report.environment}: {report.status} ({counts})."
+    return f"Apply of {report.environment}: {report.status} ({report.counts()})."
 
 
 def report_markdown(report: ApplyReport, heading_level: int = 3) -> str:
@@ -24,8 +23,7 @@ def report_markdown(report: ApplyReport, heading_level: int = 3) -> str:
     lines = [
         f"{'#' * heading_level} syncset apply: `{report.environment}`",
         "",
-        f"{icon} **{report.status}**: "
-        + ", ".join(f"{report.count(o)} {o.value}" for o in Outcome),
+        f"{icon} **{report.status}**: {report.counts()}",
         "",
     ]
     problems = [r for r in report.results if r.outcome is not Outcome.APPLIED]
