@@ -131,6 +131,7 @@ def plan_environment(
                 git_commit=head_commit(root, environment.folder),
                 api_calls=provider.stats.calls,
                 api_budget_remaining=provider.stats.budget_remaining,
+                account_removal=provider.capabilities.removal,
             )
             _refuse_empty_desired_state(environment, plan)
         except BaseException:

@@ -36,6 +36,7 @@ from syncset.plan.model import (
 )
 from syncset.plan.order import Order, order_records, reference_edges
 from syncset.plan.resolve import Match, ReferenceUse, Resolution
+from syncset.plan.selection import refuse_empty_selectors
 from syncset.providers.base import LiveRecord
 from syncset.schemas import CATALOG, KindSpec
 from syncset.schemas.base import top_field
@@ -58,6 +59,7 @@ def build_plan(
     api_calls: int = 0,
     api_budget_remaining: int | None = None,
     now: datetime | None = None,
+    account_removal: str = "both",
 ) -> Plan:
     """The plan for ``resolution``; ``selected`` limits which records it speaks about.
 
@@ -76,12 +78,14 @@ def build_plan(
         for key in order.flat()
         if keep(key) and (match := resolution.matches[key])
     ]
+    only_live = [(live.kind, _live_id_for(live)) for live in resolution.unmatched_live]
+    refuse_empty_selectors(selection, list(resolution.matches) + only_live)
     removals = [
-        _only_in_account(live, policy)
+        _only_in_account(live, policy, account_removal)
         for live in resolution.unmatched_live
         if keep((live.kind, _live_id_for(live)))
     ]
-    removals.sort(key=lambda c: (-_kind_rank(c.kind), c.kind, c.id))
+    removals = _in_removal_order(removals, resolution.unmatched_live)
     all_changes = changes + removals
     references = [r for r in resolution.references.values() if _used_by_selected(r.used_by, keep)]
     unmapped = [r for r in references if r.state is MappingState.UNMAPPED]
@@ -223,6 +227,7 @@ def _desired_change(
     linked = match.how is MatchHow.LINK
     how = "linked in mappings.yaml" if linked else f"same {spec.natural_key[0]}"
     owner = f", taking it over from {live.marker.source!r}" if live.marker else ""
+    owner += _renamed_note(spec, differences)
     return _change(
         **common,
         **found,
@@ -233,6 +238,13 @@ def _desired_change(
         reason=f"exists without the ownership marker ({how}): it will be adopted{owner}"
         + _versioned_note(spec, differences),
     )
+
+
+def _renamed_note(spec: KindSpec, differences: list[Difference]) -> str:
+    """``, and renamed from 'CRM (production)' to 'CRM'``: a link binds a record whose natural
+    key differs, and adopting it writes the YAML's name; the plan says so in words."""
+    renames = [d for d in differences if d.field in spec.natural_key]
+    return "".join(f", and renamed from {d.before!r} to {d.after!r} ({d.field})" for d in renames)
 
 
 def _change(**values: Any) -> RecordChange:
@@ -250,7 +262,7 @@ def _field_change(difference: Difference) -> FieldChange:
     )
 
 
-def _only_in_account(live: LiveRecord, policy: str) -> RecordChange:
+def _only_in_account(live: LiveRecord, policy: str, account_removal: str) -> RecordChange:
     spec = CATALOG[live.kind]
     managed = live.owned_by()
     common = {
@@ -273,13 +285,28 @@ def _only_in_account(live: LiveRecord, policy: str) -> RecordChange:
         reason = "managed, no longer in YAML; kept (policies.only_in_account: keep)"
         code = Reason.KEPT_BY_POLICY
         return _change(**common, action=Action.NONE, reason=reason, reason_code=code)
-    action = Action.DELETE if policy == "delete" and spec.removal == "delete" else Action.DISABLE
+    deletable = spec.removal == "delete" and account_removal in ("delete", "both")
+    action = Action.DELETE if policy == "delete" and deletable else Action.DISABLE
     if action is Action.DISABLE and live.disabled:
         reason, code = "managed, already disabled", Reason.ALREADY_DISABLED
         return _change(**common, action=Action.NONE, reason=reason, reason_code=code)
     reason = f"managed, no longer in YAML: {action.value} (policies.only_in_account: {policy})"
     if policy == "delete" and action is Action.DISABLE:
-        reason += f"; {spec.name} records cannot be deleted, only disabled"
+        reason = (
+            f"managed, no longer in YAML: delete is not available for {spec.name} records "
+            f"({'this account' if spec.removal == 'delete' else 'the platform'} can only "
+            f"disable them), so it will be disabled instead (policies.only_in_account: {policy})"
+        )
+        code = Reason.DELETE_UNAVAILABLE
+        return _change(
+            **common,
+            action=action,
+            reason=reason,
+            reason_code=code,
+            changes=(
+                FieldChange.model_construct(field="disabled", before=live.disabled, after=True),
+            ),
+        )
     changes: tuple[FieldChange, ...] = ()
     if action is Action.DISABLE:
         changes = (FieldChange.model_construct(field="disabled", before=live.disabled, after=True),)
@@ -300,8 +327,30 @@ def slugify(text: str) -> str:
     return slug[:120].strip("-") or "record"
 
 
-def _kind_rank(kind: str) -> int:
-    return CATALOG.names().index(kind)
+def _in_removal_order(
+    removals: list[RecordChange], unmatched: list[LiveRecord]
+) -> list[RecordChange]:
+    """Removals in reverse topological order of the graph creates are ordered by
+    (``order.reference_edges`` / ``order_records``), built over the live records' references:
+    a record goes before the records it references (a team before its agile board), so that
+    nothing is left pointing at a record already removed."""
+    by_live_id = {live.live_id: live for live in unmatched}
+
+    def target_of(kind: str, value: Any) -> RecordKey | None:
+        target = by_live_id.get(str(value))
+        return None if target is None or target.kind != kind else (kind, target.live_id)
+
+    fields = {(live.kind, live.live_id): live.fields for live in unmatched}
+    wave = order_records(fields, reference_edges(fields, target_of)).wave_of()
+    kinds = CATALOG.names()
+
+    def position(change: RecordChange) -> tuple[int, int, str, str]:
+        # Later waves first; records of one wave do not depend on each other, so they keep
+        # the reverse catalog order they have always had.
+        depth = wave.get((change.kind, change.live_id or ""), 0)
+        return (-depth, -kinds.index(change.kind), change.kind, change.id)
+
+    return sorted(removals, key=position)
 
 
 def _summary(changes: list[RecordChange]) -> dict[str, dict[str, int]]:

@@ -53,6 +53,9 @@ class Reason(StrEnum):
     KEPT_BY_POLICY = "kept_by_policy"
     ALREADY_DISABLED = "already_disabled"
     REMOVED_BY_POLICY = "removed_by_policy"
+    DELETE_UNAVAILABLE = "delete_unavailable"
+    """The policy says delete, the kind can only be disabled: it is disabled, and the plan says
+    so (never a silent downgrade)."""
 
 
 class MappingState(StrEnum):

@@ -88,7 +88,10 @@ def plan_markdown(plan: Plan, heading_level: int = 3) -> str:
         head.append("")
     if plan.left_in_account:
         head += ["**Left in the account** (managed, no longer in YAML):", ""]
-        rows = [f"- `{c.kind}/{c.id}`: {_cell(c.reason)}" for c in plan.left_in_account]
+        rows = [
+            f"- `{c.kind}/{c.id}` {_cell(repr(c.name)) if c.name else ''}: {_cell(c.reason)}"
+            for c in plan.left_in_account
+        ]
         head += _capped(rows, HEAD_BUDGET // 4, "records left in the account")
         head.append("")
     footer = [f"**Plan**: {totals([c.action for c in plan.changes]) if pending else 'no changes'}."]

@@ -69,7 +69,8 @@ def plan_text(plan: Plan, *, color: bool = False, width: int = 100) -> str:
     if left:
         console.print(Text("Left in the account as they are:", style="bold"))
         for change in left:
-            console.print(f"  {change.kind}/{change.id}  ({change.reason})", markup=False)
+            name = f" {change.name!r}" if change.name else ""
+            console.print(f"  {change.kind}/{change.id}{name}  ({change.reason})", markup=False)
         console.print()
     console.print(
         Text.assemble(

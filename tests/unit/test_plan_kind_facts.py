@@ -45,7 +45,7 @@ def test_delete_on_a_kind_that_can_only_be_disabled_says_so():
 
     change = change_of(plan, "team/old")
     assert change.action is Action.DISABLE
-    assert "team records cannot be deleted, only disabled" in change.reason
+    assert "delete is not available for team records" in change.reason
 
 
 def test_a_changed_ui_extension_category_is_refused_at_plan_time_naming_both_values():

@@ -220,7 +220,7 @@ def test_a_managed_record_gone_from_the_yaml_follows_the_policy_and_the_kinds_re
     if action is Action.DISABLE:
         assert [(c.field, c.before, c.after) for c in change.changes] == [("disabled", False, True)]
     if policy == "delete" and action is Action.DISABLE:
-        assert "cannot be deleted, only disabled" in change.reason
+        assert "delete is not available" in change.reason
 
 
 def test_a_managed_record_already_disabled_is_not_disabled_again():
