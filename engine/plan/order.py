@@ -2,11 +2,11 @@
 
 Creates and updates run in *waves*: a record is written after every record it references.
 Removals are of records only in the account: the planner orders them with the same edges and
-waves over the live records' references, and runs them last, last wave first. The kinds' references have cycles (a team
-points at its agile board, whose columns point back at the team), so records in a cycle are
-ordered by deferring the references that are optional: the record is created without them and
-they are set by a later update. A cycle of required references cannot be broken; it gets one
-stable error message.
+waves over the live records' references, and runs them last, last wave first. The kinds'
+references have cycles (a team points at its agile board, whose columns point back at the team),
+so records in a cycle are ordered by deferring the references that are optional: the record is
+created without them and they are set by a later update. A cycle of required references cannot
+be broken; it gets one stable error message.
 """
 
 from __future__ import annotations
