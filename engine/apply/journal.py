@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -109,6 +110,18 @@ def read_journal(path: Path) -> tuple[dict[str, Any], list[JournalEntry]]:
             )
         )
     return events[0][1].model_dump(), entries
+
+
+def records_by_outcome(path: Path) -> dict[str, int]:
+    """Records by what the journal says of their writes: one failed (or unknown) write makes
+    the record ``failed`` (``unknown``), else ``applied``. The apply summary counts from this,
+    so it can never claim a write the journal does not hold."""
+    rank = {"applied": 0, "failed": 1, "unknown": 2}
+    worst: dict[str, str] = {}
+    for entry in read_journal(path)[1]:
+        if rank[entry.outcome] >= rank[worst.get(entry.ref, "applied")]:
+            worst[entry.ref] = entry.outcome
+    return dict(Counter(worst.values()))
 
 
 def _json_lines(path: Path, shown: str) -> list[tuple[int, dict[str, Any]]]:

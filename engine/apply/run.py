@@ -14,14 +14,13 @@ re-run after a failure or a kill matches what already landed by the same marker.
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
-from syncset.apply.journal import Journal, before_image, read_journal
+from syncset.apply.journal import Journal, before_image, records_by_outcome
 from syncset.config.yamlio import Locator
 from syncset.errors import ProviderError, WriteRejected
 from syncset.model import Environment, RecordKey
@@ -64,22 +63,10 @@ class ApplyReport:
     results: list[RecordResult] = field(default_factory=list)
     journal: str | None = None
     writes: dict[str, int] = field(default_factory=dict)
-    """The journal's writes by outcome (``applied``, ``failed``, ``unknown``), read back from
-    the journal file itself: what the summary reports as written."""
+    """Records by the outcome of their writes, read back from the journal file itself."""
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for r in self.results if r.outcome is outcome)
-
-    def counts(self) -> str:
-        """The one summary of an apply: ``applied`` and ``failed`` count the writes the journal
-        holds (a record created and later updated in the same run is two writes); ``skipped``
-        and ``stale`` count the records that were not written, which the journal has no
-        line for."""
-        applied, failed = self.writes.get("applied", 0), self.writes.get("failed", 0)
-        unknown = self.writes.get("unknown", 0)
-        skipped, stale = self.count(Outcome.SKIPPED), self.count(Outcome.STALE)
-        text = f"{applied} applied, {failed} failed, {skipped} skipped, {stale} stale"
-        return text + (f", {unknown} unknown" if unknown else "")
 
     @property
     def status(self) -> ImportStatus:
@@ -119,8 +106,7 @@ class Applier:
         self._lock = threading.Lock()
         self._seq = 0
         self._results: dict[str, RecordResult] = {}
-        self._awaiting: set[str] = set()
-        """Updates whose only differences are deferred references: no write until the end."""
+        self._awaiting: set[str] = set()  # updates whose only differences are deferred
         self._live_ids: dict[RecordKey, str] = {
             key: match.live.live_id
             for key, match in resolution.matches.items()
@@ -151,7 +137,7 @@ class Applier:
         report = ApplyReport(self.plan.environment, journal=str(self.journal.path))
         report.results = [self._results[c.ref] for c in pending if c.ref in self._results]
         self.journal.write("end", status=report.status)
-        report.writes = dict(Counter(entry.outcome for entry in read_journal(self.journal.path)[1]))
+        report.writes = records_by_outcome(self.journal.path)
         return report
 
     def _finish(

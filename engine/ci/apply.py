@@ -28,6 +28,7 @@ from pathlib import Path
 from syncset.apply.run import ApplyReport, Outcome, RecordResult
 from syncset.errors import PlanFileError
 from syncset.plan.model import Plan, Selection, load_plan
+from syncset.render.report import summary_counts
 from syncset.secrets import SECRETS
 from syncset.workflow import ApplySteps, Stopped, apply_environment, each_environment
 
@@ -111,7 +112,7 @@ _STOPPED_STATE = {
 
 
 def _from_report(name: str, report: ApplyReport, saved: bool) -> EnvApply:
-    counts = report.counts()
+    counts = summary_counts(report)
     if report.count(Outcome.FAILED) or report.count(Outcome.SKIPPED):
         state = EnvState.FAILED
     elif report.count(Outcome.STALE):

@@ -14,8 +14,19 @@ def result_line(result: RecordResult) -> str:
     return f"{head}: {result.message}" if result.message else head
 
 
+def summary_counts(report: ApplyReport) -> str:
+    """The one summary: ``applied``/``failed`` are records by their writes in the journal;
+    ``skipped``/``stale`` are records left unwritten or unfinished (a board created whose
+    columns could not be set is applied *and* skipped: both are true)."""
+    writes = report.writes
+    applied, failed, unknown = (writes.get(o, 0) for o in ("applied", "failed", "unknown"))
+    skipped, stale = report.count(Outcome.SKIPPED), report.count(Outcome.STALE)
+    text = f"{applied} applied, {failed} failed, {skipped} skipped, {stale} stale"
+    return text + (f", {unknown} unknown" if unknown else "")
+
+
 def report_summary(report: ApplyReport) -> str:
-    return f"Apply of {report.environment}: {report.status} ({report.counts()})."
+    return f"Apply of {report.environment}: {report.status} ({summary_counts(report)})."
 
 
 def report_markdown(report: ApplyReport, heading_level: int = 3) -> str:
@@ -23,7 +34,7 @@ def report_markdown(report: ApplyReport, heading_level: int = 3) -> str:
     lines = [
         f"{'#' * heading_level} syncset apply: `{report.environment}`",
         "",
-        f"{icon} **{report.status}**: {report.counts()}",
+        f"{icon} **{report.status}**: {summary_counts(report)}",
         "",
     ]
     problems = [r for r in report.results if r.outcome is not Outcome.APPLIED]
