@@ -64,6 +64,11 @@ class Comparison(BaseModel):
             counts[entry.status.value] = counts.get(entry.status.value, 0) + 1
         return dict(sorted(out.items()))
 
+    def restricted(self, keys: set[RecordKey]) -> Comparison:
+        """Only the entries of ``keys``: what one promotion's branch changes."""
+        kept = tuple(e for e in self.entries if (e.kind, e.id) in keys)
+        return self.model_copy(update={"entries": kept})
+
     def differing(self) -> list[CompareEntry]:
         changing = (CompareStatus.EXISTS_DIFFERENCES, CompareStatus.DOESNT_EXIST)
         return [e for e in self.entries if e.status in changing]
