@@ -55,23 +55,18 @@ def footer_counts(results: list[EnvPlan]) -> str:
 def plan_comment(
     results: list[EnvPlan], context: CommentContext, limit: int = COMMENT_LIMIT
 ) -> str:
-    """The comment body; never longer than ``limit`` characters."""
+    """The comment body; never longer than ``limit`` characters (measured, not estimated)."""
     where = _artifacts(context)
     head = _header(results, context)
-    foot = [
-        "---",
-        "",
-        f"**{footer_counts(results)}**",
-        "",
-        f"Plan JSON of each environment: {where}.",
-    ]
-    fixed = len("\n".join(head)) + len("\n".join(foot)) + 4
     variants = [list(_section_variants(r, where, limit)) for r in results]
     chosen = [0] * len(variants)
     sections = [v[0] for v in variants]
     omitted = 0
-    while fixed + sum(len(s) + 1 for s in sections) > limit:
+    while len(body := _assembled(head, sections, results, where, omitted)) > limit:
         shrinkable = [i for i, v in enumerate(variants) if chosen[i] < len(v) - 1]
+        if not sections:  # the table of environments alone is over the limit
+            cut = "\n\n✂️ Cut to stay under the limit: the job log has every plan.\n"
+            return body[: limit - len(cut)] + cut
         if not shrinkable:
             omitted += 1
             for kept in (sections, variants, chosen):
@@ -80,8 +75,16 @@ def plan_comment(
         index = max(shrinkable, key=lambda i: (len(sections[i]), -i))
         chosen[index] += 1
         sections[index] = variants[index][chosen[index]]
+    return body
+
+
+def _assembled(
+    head: list[str], sections: list[str], results: list[EnvPlan], where: str, omitted: int
+) -> str:
+    foot = ["---", ""]
     if omitted:
-        foot.insert(2, f"✂️ {omitted} environment sections were left out to stay under the limit.")
+        foot += [f"✂️ {omitted} environment sections were left out to stay under the limit.", ""]
+    foot += [f"**{footer_counts(results)}**", "", f"Plan JSON of each environment: {where}."]
     return "\n".join([*head, *sections, *foot]) + "\n"
 
 
@@ -129,9 +132,15 @@ def _section_variants(result: EnvPlan, where: str, limit: int) -> Iterator[str]:
     plan = result.plan
     name = f"`{result.environment}.plan.json`"
     text = plan_markdown(plan, heading_level=3)
-    if result.graph and len(text) + len(result.graph) < limit:
-        yield text + "\n" + _graph_block(result.graph)
-    yield text
+    graph_note = ""
+    if result.graph:
+        if len(text) + len(result.graph) < limit:
+            yield text + "\n" + _graph_block(result.graph)
+        graph_note = (
+            f"\n✂️ The dependency graph was left out to stay under {limit:,} characters: "
+            f"`syncset graph {result.environment}` draws it.\n"
+        )
+    yield text + graph_note
     first = _DETAILS.search(text)
     pending = plan.pending
     if first is not None:
@@ -145,10 +154,10 @@ def _section_variants(result: EnvPlan, where: str, limit: int) -> Iterator[str]:
                 f"this comment under {COMMENT_LIMIT:,} characters: {name} has them all "
                 f"({where}).\n\n"
             )
-            yield head + details + note + plan_line + "\n"
+            yield head + details + note + plan_line + "\n" + graph_note
     short = [heading, "", status_line(plan), "", f"**Plan**: {_plan_cell(result)}.", ""]
     short.append(f"✂️ Details cut to stay under {COMMENT_LIMIT:,} characters: see {name}.")
-    yield "\n".join(short) + "\n"
+    yield "\n".join(short) + "\n" + graph_note
 
 
 def _fewer(count: int) -> Iterator[int]:

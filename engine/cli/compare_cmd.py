@@ -13,7 +13,13 @@ from syncset.config.syncsets import closure, get_syncset
 from syncset.config.validate import records_in_context, validate_environment
 from syncset.model import RecordKey
 from syncset.plan.resolve import read_live
-from syncset.promotion.compare import Comparison, compare_folders, compare_live
+from syncset.promotion.compare import (
+    Comparison,
+    compare_folders,
+    compare_live,
+    context_differences,
+    reference_translation,
+)
 from syncset.render import Format
 from syncset.render.compare import render_comparison
 from syncset.workflow import opened
@@ -56,8 +62,17 @@ def compare(
         keep = None
         if sync_set:
             keep = closure(src, get_syncset(root, sync_set)).records.__contains__
-        links = dst.mappings.links
-        comparison = compare_live(source, destination, states[0], states[1], keep, secrets, links)
+        comparison = compare_live(
+            source,
+            destination,
+            states[0],
+            states[1],
+            keep,
+            secrets,
+            dst.mappings.links,
+            reference_translation(src, dst),
+            context_differences(src.records, records_in_context(root, source, dst)),
+        )
     else:
         comparison = folder_comparison(source, destination, sync_set)
     console.print(render_comparison(comparison, fmt), markup=False, end="")

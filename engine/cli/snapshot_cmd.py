@@ -54,5 +54,6 @@ def snapshot_command(
         console.print(f"  note: {note}", markup=False)
     console.print(
         f"snapshot of {environment}: {verb} {len(result.created)} new and "
-        f"{len(result.updated)} updated records; {result.unchanged} unchanged"
+        f"{len(result.updated)} updated records ({result.files} files); "
+        f"{result.unchanged} unchanged"
     )

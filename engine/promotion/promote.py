@@ -34,6 +34,8 @@ class Promotion:
     commit: str | None = None
     also_carried: list[RecordKey] = field(default_factory=list)
     """Records not selected but in the same file as a selected one."""
+    left_behind: int = 0
+    """Records of the source that differ from the destination but are not in this promotion."""
 
     def by_kind(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
@@ -84,6 +86,9 @@ def promote(
         if record.origin.path in set(promotion.files.values()) and key not in selected
     }
     promotion.also_carried = sorted(carried)
+    moved = set(selected) | carried
+    promotion.comparison = comparison.restricted(moved)
+    promotion.left_behind = len(differing - moved)
     originals = _copy(root, target.folder, promotion.files)
     try:
         validate_environment(root, destination)

@@ -33,6 +33,7 @@ from syncset.plan.build import slugify
 from syncset.plan.diff import diff_fields
 from syncset.plan.match import natural_key
 from syncset.plan.resolve import Resolution
+from syncset.promotion.yamledit import merge_into, yaml_safe
 from syncset.providers.base import MARKER_SOURCE, LiveRecord
 from syncset.safepath import atomic_write_text, confined
 from syncset.schemas import CATALOG, KindSpec, RefSpec
@@ -43,12 +44,18 @@ SERVER_FIELDS = frozenset({"id", "created_at", "updated_at", "position"})
 SLUG = re.compile(SLUG_PATTERN)
 
 
+Edit = tuple[int, str, dict[str, Any]]
+"""One record's update in a file: document index, record ref, the changed fields' values."""
+
+
 @dataclass
 class SnapshotResult:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: int = 0
     notes: list[str] = field(default_factory=list)
+    files: int = 0
+    """How many files are (or would be) written: one per new record, one per edited file."""
 
 
 def snapshot(
@@ -74,7 +81,7 @@ def snapshot(
     ids = _assign_ids(resolution, chosen)
     reverse = _reverse_mappings(environment)
     result = SnapshotResult()
-    edits: dict[str, list[tuple[int, dict[str, Any], frozenset[str]]]] = {}
+    edits: dict[str, list[Edit]] = {}
     new_files: dict[Path, str] = {}
     for live in chosen:
         spec = CATALOG[live.kind]
@@ -91,9 +98,8 @@ def snapshot(
                 result.unchanged += 1
                 continue
             edits.setdefault(record.origin.path, []).append(
-                (record.origin.document, {n: values.get(n) for n in changed}, record.secrets)
+                (record.origin.document, record.ref, {n: values.get(n) for n in changed})
             )
-            result.updated.append(record.ref)
         else:
             left_out = {n for n in spec.opt_in if f"{spec.name}.{n}" not in include}
             new_files[_record_file(environment, live.kind, key[1])] = _new_document(
@@ -101,10 +107,15 @@ def snapshot(
             )
             result.created.append(f"{live.kind}/{key[1]}")
     result.notes += _unusable_markers(chosen, ids)
+    for relative, changes in edits.items():
+        path = confined(environment.folder, environment.root / relative, environment.root)
+        written = _edit_file(path, relative, changes, write=not dry_run)
+        result.notes += written.notes
+        result.updated += written.changed
+        result.unchanged += len(changes) - len(written.changed)
+        result.files += bool(written.changed)
+    result.files += len(new_files)
     if not dry_run:
-        for relative, changes in edits.items():
-            path = confined(environment.folder, environment.root / relative, environment.root)
-            result.notes += _edit_file(path, relative, changes)
         for path, text in new_files.items():
             atomic_write_text(path, text)
     return result
@@ -246,35 +257,44 @@ def _new_document(
             continue
         body[name] = value
     stream = io.StringIO()
-    round_trip().dump(body, stream)
+    round_trip().dump(yaml_safe(body), stream)
     return stream.getvalue()
 
 
-def _edit_file(
-    path: Path, shown: str, changes: list[tuple[int, dict[str, Any], frozenset[str]]]
-) -> list[str]:
-    """Update documents of one file in place, keeping comments and formatting elsewhere."""
-    yaml = round_trip()
+@dataclass
+class FileEdit:
+    notes: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    """Refs of the records whose document really changed (a templated field is left alone)."""
+
+
+def _edit_file(path: Path, shown: str, changes: list[Edit], write: bool) -> FileEdit:
+    """Update documents of one file in place, keeping comments and formatting elsewhere: a
+    changed child is edited where it stands (syncset.promotion.yamledit), so the git diff shows
+    what changed in the account and nothing else."""
     try:
         documents = round_trip_documents(read_text(path, shown), shown)
     except YamlFileError as exc:
         raise ConfigError([exc.problem]) from None
-    notes = []
-    for index, values, _secrets in changes:
+    edit = FileEdit()
+    for index, ref, values in changes:
+        changed = False
         document = documents[index]
         for name, value in values.items():
             current = document.get(name)
             if isinstance(current, str) and "{{" in current:
-                notes.append(
-                    f"{path.name}: {document.get('kind')}/{document.get('id')}: {name} is "
-                    "templated; left as it is (the account differs from what it renders to)"
+                edit.notes.append(
+                    f"{path.name}: {ref}: {name} is templated; left as it is "
+                    "(the account differs from what it renders to)"
                 )
-                continue
-            if value is None or (name == "disabled" and not value and name not in document):
-                document.pop(name, None)
+            elif value is None or (name == "disabled" and not value and name not in document):
+                changed = document.pop(name, None) is not None or changed
             else:
-                document[name] = value
-    stream = io.StringIO()
-    yaml.dump_all(documents, stream)
-    atomic_write_text(path, stream.getvalue())
-    return notes
+                changed = merge_into(document, name, value) or changed
+        if changed:
+            edit.changed.append(ref)
+    if write and edit.changed:
+        stream = io.StringIO()
+        round_trip().dump_all(documents, stream)
+        atomic_write_text(path, stream.getvalue())
+    return edit

@@ -6,7 +6,7 @@ import json
 
 from syncset.promotion.compare import CompareEntry, CompareStatus, Comparison
 from syncset.render import Format
-from syncset.render.values import change_line
+from syncset.render.values import change_line, diff_lines
 
 WORDS = {
     CompareStatus.EXISTS_NO_DIFFERENCES: "Exists - no differences",
@@ -70,10 +70,13 @@ def _markdown(comparison: Comparison, heading_level: int) -> str:
     if changed:
         lines += ["<details><summary>Records</summary>", "", "```diff"]
         for entry in changed:
-            lines.append(_headline(entry))
+            headline = _headline(entry)
+            if entry.status is CompareStatus.EXISTS_DIFFERENCES:
+                headline = f"@@ {headline.removeprefix('~ ')} @@"
+            lines.append(headline)
             for change in entry.changes:
-                mark, text = change_line(change)
-                lines.append(f"{mark}   {text.replace('```', '~~~')}")
+                for mark, text in diff_lines(change):
+                    lines.append(f"{mark}   {text.replace('```', '~~~')}")
         lines += ["```", "", "</details>", ""]
     return "\n".join(lines) + "\n"
 

@@ -78,13 +78,20 @@ def _ref(key: RecordKey) -> str:
 
 
 def mermaid(graph: RecordGraph) -> str:
-    """``flowchart LR`` with one node per record; ids are positional, labels are ``kind/id``."""
+    """``flowchart LR`` with one node per record, grouped in a subgraph per kind (the kinds in
+    dependency order), so that many records without edges do not stack into one tall column;
+    node ids are positional, labels are ``kind/id``."""
     ids = {key: f"n{index}" for index, key in enumerate(graph.nodes)}
     lines = ["flowchart LR"]
     if not graph.nodes:
         lines.append('  empty["(no records)"]')
-    for key, node in ids.items():
-        lines.append(f'  {node}["{_mermaid_text(_ref(key))}"]')
+    by_kind: dict[str, list[RecordKey]] = {}
+    for key in graph.nodes:
+        by_kind.setdefault(key[0], []).append(key)
+    for kind, keys in by_kind.items():
+        lines.append(f'  subgraph kind_{kind}["{_mermaid_text(kind)}"]')
+        lines += [f'    {ids[key]}["{_mermaid_text(_ref(key))}"]' for key in keys]
+        lines.append("  end")
     for edge in graph.edges:
         arrow = "-->" if edge.required else "-.->"
         label = _mermaid_text(edge.path)

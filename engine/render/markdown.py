@@ -1,13 +1,17 @@
 """The pull-request view of a plan: status line, summary, removals and adoptions first, then a
 ``<details>`` section per kind. It never exceeds :data:`MAX_CHARS`: past that it says what was
 left out and points to the JSON plan, which always has everything.
+
+Changes are listed riskiest first (:func:`syncset.render.values.review_order`), as in the
+terminal view; each record is a ``diff`` block that GitHub colours: ``-``/``+`` line pairs for
+an update's old and new values, never ``~``, which no highlighter knows.
 """
 
 from __future__ import annotations
 
 from syncset.plan.model import Action, Plan, PlanStatus, RecordChange
 from syncset.render.text import COLUMNS
-from syncset.render.values import SYMBOLS, VERBS, change_line, totals
+from syncset.render.values import VERBS, diff_headline, diff_lines, review_order, totals
 
 MAX_CHARS = 60_000
 _RESERVE = 600
@@ -15,6 +19,8 @@ _RESERVE = 600
 HEAD_BUDGET = 20_000
 """At most this much for the lists above the details (unmapped values, removals, adoptions)."""
 USES_SHOWN = 10
+FENCE_STANDIN = "'''"
+"""What a value's own code fence becomes, so it cannot close the ``diff`` block."""
 
 
 def _capped(rows: list[str], budget: int, what: str) -> list[str]:
@@ -52,11 +58,10 @@ def _summary(plan: Plan) -> list[str]:
 
 
 def _record_block(change: RecordChange) -> list[str]:
-    lines = [f"{SYMBOLS[change.action]} {change.kind}/{change.id}: {VERBS[change.action]}"]
+    lines = [diff_headline(change)]
     for field in change.changes:
-        mark, text = change_line(field)
-        safe = text.replace("```", "'''")
-        lines.append(f"{mark}   {safe}")
+        for mark, text in diff_lines(field):
+            lines.append(f"{mark}   {text.replace('```', FENCE_STANDIN)}")
     return lines
 
 
@@ -79,7 +84,7 @@ def plan_markdown(plan: Plan, heading_level: int = 3) -> str:
             rows.append(f"| {value.kind} | `{_cell(value.value)}` | {uses} |")
         head += _capped(rows, HEAD_BUDGET // 2, "references")
         head.append("")
-    pending = plan.pending
+    pending = review_order(plan.pending)
     first = [c for c in pending if c.action in (Action.DISABLE, Action.DELETE, Action.ADOPT)]
     if first:
         head += ["**Removals and adoptions**:", ""]
@@ -97,14 +102,20 @@ def plan_markdown(plan: Plan, heading_level: int = 3) -> str:
     footer = [f"**Plan**: {totals([c.action for c in plan.changes]) if pending else 'no changes'}."]
     body = "\n".join(head)
     budget = MAX_CHARS - len(body) - len("\n".join(footer)) - _RESERVE
-    sections, left_out = _details(pending, budget)
-    if left_out:
-        footer.insert(
-            0,
-            f"⚠️ {left_out} changed records were left out to keep this comment under "
-            f"{MAX_CHARS:,} characters; the JSON plan (`syncset plan --out plan.json`) has all.",
-        )
-    return body + "\n" + sections + "\n".join(footer) + "\n"
+    while True:
+        sections, left_out = _details(pending, budget)
+        note = [_left_out_note(left_out), ""] if left_out else []
+        text = body + "\n" + sections + "\n".join([*note, *footer]) + "\n"
+        if len(text) <= MAX_CHARS or budget <= 0:
+            return text
+        budget -= len(text) - MAX_CHARS
+
+
+def _left_out_note(left_out: int) -> str:
+    return (
+        f"⚠️ {left_out} changed records were left out to keep this comment under "
+        f"{MAX_CHARS:,} characters; the JSON plan (`syncset plan --out plan.json`) has all."
+    )
 
 
 def _details(pending: list[RecordChange], budget: int) -> tuple[str, int]:

@@ -25,6 +25,13 @@ def promotion_markdown(
     lines.append("")
     if promotion.comparison is not None:
         lines.append(render_comparison(promotion.comparison, Format.MARKDOWN, heading_level=3))
+    if promotion.left_behind:
+        lines += [
+            "",
+            f"{promotion.left_behind} other records of `{promotion.source}` differ from "
+            f"`{promotion.destination}` and are not part of this promotion "
+            f"(`syncset compare {promotion.source} {promotion.destination}` lists them).",
+        ]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -1,4 +1,5 @@
-"""The terminal view of a plan: a summary table per kind, then each record that changes.
+"""The terminal view of a plan: a summary table per kind, then each record that changes,
+riskiest first (the order of every view: syncset.render.values.review_order).
 
 Symbols follow Terraform (``+`` create, ``~`` update, ``-`` remove; ``&`` adopt). Colour is
 rich markup; the console drops it when output is not a terminal or ``NO_COLOR`` is set.
@@ -13,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from syncset.plan.model import Plan, PlanStatus
-from syncset.render.values import SYMBOLS, VERBS, change_line, totals
+from syncset.render.values import SYMBOLS, change_line, review_order, totals, verb
 
 COLUMNS = (
     ("exists_no_differences", "no differences"),
@@ -53,11 +54,11 @@ def plan_text(plan: Plan, *, color: bool = False, width: int = 100) -> str:
             uses = ", ".join(f"{u.record}.{u.field}" for u in value.used_by)
             console.print(f"  {value.kind} {value.value}  used by {uses}", markup=False)
         console.print()
-    pending = plan.pending
+    pending = review_order(plan.pending)
     for change in pending:
         symbol = SYMBOLS[change.action]
         head = Text(f"{symbol} {change.kind}/{change.id}", style=f"bold {STYLES[symbol]}".strip())
-        head.append(f"  {VERBS[change.action]}", style="bold")
+        head.append(f"  {verb(change)}", style="bold")
         head.append(f"  ({change.reason})", style="dim")
         console.print(head)
         for field in change.changes:

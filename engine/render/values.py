@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from syncset.plan.model import Action, FieldChange
+from syncset.plan.model import Action, FieldChange, Reason, RecordChange
 
 SENSITIVE = "(sensitive value changed)"
 
@@ -28,6 +28,30 @@ VERBS = {
 }
 
 
+RISK = {
+    Action.DELETE: 0,
+    Action.DISABLE: 1,
+    Action.ADOPT: 2,
+    Action.UPDATE: 3,
+    Action.CREATE: 4,
+    Action.NONE: 5,
+}
+"""The order every view lists changes in, riskiest first: what a reviewer must not miss (a
+removal, an adoption of a record made by hand) comes before what only adds. Apply's own order
+is the dependency order of the plan's waves, which the JSON plan keeps."""
+
+
+def review_order(changes: list[RecordChange]) -> list[RecordChange]:
+    """``changes`` riskiest first, the plan's (dependency) order kept within each action."""
+    return sorted(changes, key=lambda change: RISK[change.action])
+
+
+def verb(change: RecordChange) -> str:
+    """What happens to a record, in words: ``update (renamed)`` when its natural key changes."""
+    renamed = change.action is Action.UPDATE and change.reason_code is Reason.RENAMED
+    return VERBS[change.action] + (" (renamed)" if renamed else "")
+
+
 def shown(value: Any, limit: int = 120) -> str:
     """A value as one line of JSON, cut at ``limit`` characters."""
     text = json.dumps(value, ensure_ascii=False, sort_keys=False, default=str)
@@ -43,6 +67,27 @@ def change_line(change: FieldChange) -> tuple[str, str]:
     if change.after is None:
         return "-", f"{change.field}: {shown(change.before)}"
     return "~", f"{change.field}: {shown(change.before)} → {shown(change.after)}"
+
+
+def diff_lines(change: FieldChange) -> list[tuple[str, str]]:
+    """One field change as lines of a ``diff`` block, which GitHub colours by their first
+    character: an update is a ``-`` line for the old value and a ``+`` line for the new one."""
+    if change.sensitive:
+        return [("!", f"{change.field}: {SENSITIVE}")]
+    lines = []
+    if change.before is not None:
+        lines.append(("-", f"{change.field}: {shown(change.before)}"))
+    if change.after is not None:
+        lines.append(("+", f"{change.field}: {shown(change.after)}"))
+    return lines
+
+
+def diff_headline(change: RecordChange) -> str:
+    """A record's first line in a ``diff`` block: ``+``/``-`` for what is created or removed,
+    a hunk header (``@@ … @@``, coloured apart) for what is updated or adopted."""
+    text = f"{change.kind}/{change.id}: {verb(change)}"
+    symbol = SYMBOLS[change.action]
+    return f"{symbol} {text}" if symbol in "+-" else f"@@ {text} @@"
 
 
 def totals(changes: list[Action]) -> str:

@@ -97,8 +97,9 @@ def test_markdown_has_a_summary_table_and_a_diff_of_the_records(folders, cli):
     )
     assert "| team | 0 | 1 | 0 | 1 |\n" in result.out
     assert (
-        "```diff\n~ holiday/christmas-day-2026: Exists - differences\n"
-        '~   name: "Xmas" → "Christmas Day"\n'
+        "```diff\n@@ holiday/christmas-day-2026: Exists - differences @@\n"
+        '-   name: "Xmas"\n'
+        '+   name: "Christmas Day"\n'
     ) in result.out
     assert result.out.rstrip().endswith("</details>")
 

@@ -69,7 +69,7 @@ def test_nodes_come_in_dependency_order(examples, cli):
 def test_a_sync_set_draws_only_its_closure(examples, cli):
     out = cli("graph", "dev", "--sync-set", "calendars").out
 
-    assert set(re.findall(r'\["([^"]+)"\]', out)) == {
+    assert set(re.findall(r'^\s+n\d+\["([^"]+)"\]', out, re.MULTILINE)) == {
         "calendar/app-dev-office-hours",
         "holiday/christmas-day-2026",
         "holiday/new-years-day-2027",
@@ -124,3 +124,22 @@ def test_the_graph_of_changes_styles_records_by_action_and_shows_what_they_need(
     ids = dict(re.findall(r'^\s+(n\d+)\["([^"]+)"\]$', out, re.MULTILINE))
     created = re.search(r"class (n\d+) create", out)
     assert created is not None and ids[created.group(1)] == "calendar/c"
+
+
+def test_mermaid_groups_the_nodes_in_a_subgraph_per_kind(examples, cli):
+    out = cli("graph", "dev").out
+
+    groups = re.findall(
+        r'^  subgraph kind_(\w+)\["(\w+)"\]\n((?:    .*\n)+)  end$', out, re.MULTILINE
+    )
+    assert {kind for kind, _, _ in groups} == {
+        "agile_board",
+        "calendar",
+        "holiday",
+        "product_backlog",
+        "scrum_workspace",
+        "team",
+    }
+    for kind, title, body in groups:
+        assert title == kind
+        assert all(label.startswith(f"{kind}/") for label in re.findall(r'\["([^"]+)"\]', body))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from promotion_helpers import account_row, account_rows
+from promotion_helpers import account_row, account_rows, edit_by_hand
 
 LINKED = """
 version: 1
@@ -183,16 +183,23 @@ def test_folder_compare_reads_both_folders_through_the_destinations_overrides(ov
     )
 
 
-def test_live_compare_shows_the_override_values_written_to_the_account(overridden, cli):
+def test_live_compare_expects_the_destinations_overrides_and_sees_a_hand_edit(overridden, cli):
     assert cli("apply", "dev", "--auto-approve").code == 0
     assert cli("apply", "qa", "--auto-approve").code == 0
 
-    entry = json.loads(cli("compare", "dev", "qa", "--live", "--format", "json").out)["entries"][0]
+    def entry():
+        return json.loads(cli("compare", "dev", "qa", "--live", "--format", "json").out)["entries"][
+            0
+        ]
 
-    assert entry["status"] == "exists_differences"
-    assert {c["field"]: (c["before"], c["after"]) for c in entry["changes"]} == {
-        "name": ("Application Development (QA)", "Application Development"),
-        "remarks": ("Managed by the QA team.", "Builds the expense application."),
+    # a promotion would change nothing: qa's name and remarks are qa's own overrides
+    assert entry()["status"] == "exists_no_differences"
+    edit_by_hand(
+        overridden.root, "qa", "team", "Application Development (QA)", remarks="Typed over."
+    )
+    assert entry()["status"] == "exists_differences"
+    assert {c["field"]: (c["before"], c["after"]) for c in entry()["changes"]} == {
+        "remarks": ("Typed over.", "Managed by the QA team."),
     }
 
 

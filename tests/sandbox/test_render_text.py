@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pty
+import re
 import select
 import subprocess
 
@@ -33,7 +34,7 @@ def mixed_plan():
     )
 
 
-def test_the_summary_table_comes_first_then_each_record_with_its_symbol():
+def test_the_summary_table_comes_first_then_each_record_riskiest_first_with_its_symbol():
     text = render_plan(mixed_plan(), Format.TEXT)
     lines = text.splitlines()
 
@@ -45,11 +46,11 @@ def test_the_summary_table_comes_first_then_each_record_with_its_symbol():
     assert lines[table_rows[0]].split() == ["flow", "1", "-", "-", "1", "-"]
     order = [line.split()[1] for line in lines if line[:2] in symbols]
     assert order == [
-        "team/adopted",
-        "team/created",
-        "team/updated",
         "flow/deleted",
         "team/gone",
+        "team/adopted",
+        "team/updated",
+        "team/created",
     ]
     assert "& team/adopted  adopt" in text
     assert "+ team/created  create" in text
@@ -118,3 +119,24 @@ def test_the_plan_command_is_not_coloured_when_piped(repo, cli):
 
     assert "+ team/dev" in result.out
     assert ANSI not in result.out
+
+
+def test_text_and_markdown_list_the_changes_in_one_order_riskiest_first():
+    plan = mixed_plan()
+
+    def order(text: str, pattern: str) -> list[str]:
+        return re.findall(pattern, text, flags=re.MULTILINE)
+
+    text = order(render_plan(plan, Format.TEXT), r"^[-+~&] (\S+)  ")
+    markdown = order(render_plan(plan, Format.MARKDOWN), r"^(?:[-+] |@@ )([a-z_]+/[a-z]+): ")
+    assert (
+        text
+        == markdown
+        == [
+            "flow/deleted",
+            "team/gone",
+            "team/adopted",
+            "team/updated",
+            "team/created",
+        ]
+    )

@@ -215,7 +215,7 @@ def test_dry_run_says_what_it_would_write_and_writes_nothing(hand_made, cli):
 
     assert result.code == 0, result.err
     assert "+ team/application-development" in result.out
-    assert "would write 7 new and 0 updated records" in result.out
+    assert "would write 7 new and 0 updated records (7 files)" in result.out
     assert files_of(hand_made.root) == before
 
 
@@ -325,7 +325,7 @@ def test_unchanged_records_are_left_byte_for_byte(applied, cli):
     result = cli("snapshot", "dev")
 
     assert result.code == 0, result.err
-    assert "wrote 0 new and 0 updated records; 7 unchanged" in result.out
+    assert "wrote 0 new and 0 updated records (0 files); 7 unchanged" in result.out
     assert files_of(applied.root) == before
 
 
@@ -380,7 +380,7 @@ def test_managed_records_missing_from_the_yaml_come_back_under_their_own_ids(app
     result = cli("snapshot", "dev")
 
     assert result.code == 0, result.err
-    assert "wrote 7 new and 0 updated records" in result.out
+    assert "wrote 7 new and 0 updated records (7 files)" in result.out
     written = sorted(
         p.relative_to(applied.root / DEV).as_posix()
         for p in applied.root.joinpath(DEV).glob("*/*.yaml")

@@ -18,6 +18,7 @@ from syncset.plan.model import (
     Status,
     load_plan,
 )
+from syncset.render.markdown import MAX_CHARS, plan_markdown
 
 TEAM = "kind: team\nid: {id}\nname: {name}\n"
 
@@ -199,3 +200,42 @@ def test_a_comment_under_the_limit_is_not_cut():
 
     assert "✂️" not in comment
     assert "record-0009" in comment
+
+
+@pytest.mark.parametrize("records", [700, 760, 820, 900, 1000, 1500])
+def test_a_cut_plan_is_never_over_its_stated_limit_and_says_so_in_its_own_paragraph(records):
+    plan = big_plan("qa", records)
+    plan = plan.model_copy(
+        update={
+            "changes": tuple(
+                c.model_copy(update={"changes": (FieldChange(field="x", after="é" * (i % 97)),)})
+                for i, c in enumerate(plan.changes)
+            )
+        }
+    )
+
+    text = plan_markdown(plan)
+
+    assert len(text) <= MAX_CHARS
+    assert "\n\n⚠️ " in text
+    assert "has all.\n\n**Plan**: " in text
+
+
+def test_a_graph_that_does_not_fit_is_named_as_left_out_not_dropped_silently():
+    graph = "flowchart LR\n" + "".join(f'  n{i}["team/t{i}"]\n' for i in range(5_000))
+    results = [EnvPlan("qa", "changed", plan=big_plan("qa", 10), graph=graph)]
+
+    comment = plan_comment(results, CommentContext("abc"), limit=20_000)
+
+    assert "```mermaid" not in comment
+    assert "The dependency graph was left out to stay under 20,000 characters" in comment
+    assert "`syncset graph qa` draws it." in comment
+
+
+def test_left_out_sections_are_named_in_a_paragraph_of_their_own():
+    results = [EnvPlan(f"env-{i}", "changed", plan=big_plan(f"env-{i}", 4)) for i in range(40)]
+
+    comment = plan_comment(results, CommentContext("abc"), limit=6_000)
+
+    assert len(comment) <= 6_000
+    assert "\n\n✂️ " in comment and "under the limit.\n\n**40 environments" in comment

@@ -438,3 +438,27 @@ def test_pr_body_is_prepared_when_the_destination_maps_every_value(seed, cli, tm
     body = body_file.read_text(encoding="utf-8")
     assert "✅ **Prepared**: every reference is mapped (0 automatically).\n" in body
     assert "Being Prepared" not in body
+
+
+def test_pr_body_compares_exactly_the_records_the_branch_changes(seed, cli, tmp_path):
+    seed.write(
+        "environments/dev/teams/service-desk.yaml",
+        """
+        kind: team
+        id: service-desk
+        name: Service Desk
+        """,
+    )
+    seed.commit("dev: a team outside the scrum sync set")
+    body_file = tmp_path / "pr.md"
+
+    result = cli("promote", "dev", "qa", "--sync-set", "scrum", "--pr-body", str(body_file))
+
+    assert result.code == 0, result.err
+    body = body_file.read_text(encoding="utf-8")
+    promoted = re.findall(r"`([a-z0-9-]+)`", body.split("**Records promoted**:")[1].split("###")[0])
+    compared = re.findall(r"^[+~] ([a-z_]+/[a-z0-9-]+):", body, flags=re.MULTILINE)
+    assert len(promoted) == 7
+    assert sorted(ref.split("/")[1] for ref in compared) == sorted(promoted)
+    assert "team/service-desk" not in body
+    assert "1 other records of `dev` differ from `qa` and are not part of this promotion" in body

@@ -141,6 +141,18 @@ def _map_and_apply_qa(s: Story) -> None:
     s.seen["qa plan mapped"] = s.plan("plan qa mapped", "qa")
     s.ok("apply qa", "apply", "qa", "--auto-approve")
     s.run("plan qa again", "plan", "qa", "--detailed-exitcode")
+    s.run("compare dev qa live", "compare", "dev", "qa", "--live", "--sync-set", "scrum")
+    s.run(
+        "compare dev qa live json",
+        "compare",
+        "dev",
+        "qa",
+        "--live",
+        "--sync-set",
+        "scrum",
+        "-f",
+        "json",
+    )
 
 
 def _promote_to_prod(s: Story) -> None:
@@ -317,6 +329,17 @@ def test_qa_plan_after_apply_shows_no_differences(story: Story) -> None:
 
     assert again.code == 0, again.out
     assert "Plan: no changes." in again.out
+
+
+def test_live_compare_after_the_promotion_sees_mapped_people_as_no_difference(story: Story) -> None:
+    compared = json.loads(story.steps["compare dev qa live json"].out)
+
+    statuses = {f"{e['kind']}/{e['id']}": e["status"] for e in compared["entries"]}
+    assert len(statuses) == 7
+    assert set(statuses.values()) == {"exists_no_differences"}, story.steps[
+        "compare dev qa live"
+    ].out
+    assert story.steps["compare dev qa live"].out.endswith("0 records would change in qa.\n")
 
 
 # -- prod: nothing reused from qa ------------------------------------------------------------

@@ -82,3 +82,33 @@ def test_two_source_records_of_one_name_are_ambiguous_not_collapsed():
             "2 records of dev are 'Ops' and none carries the marker",
         )
     }
+
+
+def person(live_id: str, email: str) -> LiveRecord:
+    return LiveRecord("person", live_id, {"primary_email": email, "name": email}, None)
+
+
+def test_a_reference_is_compared_after_the_mapping_a_promotion_would_use():
+    def led_by(live_id: str, manager: str) -> LiveRecord:
+        fields = {"name": "Ops", "manager": manager, "disabled": False}
+        return LiveRecord("team", live_id, fields, Marker("syncset", "ops"))
+
+    def compared(translate):
+        comparison = compare_live(
+            "dev",
+            "qa",
+            LiveState(
+                {"team": [led_by("D1", "DP")], "person": [person("DP", "rod@a.example")]}, "dev"
+            ),
+            LiveState(
+                {"team": [led_by("Q1", "QP")], "person": [person("QP", "ander@b.example")]}, "qa"
+            ),
+            translate=translate,
+        )
+        return [(e.status, [c.field for c in e.changes]) for e in comparison.entries]
+
+    mapped = {"rod@a.example": "ANDER@b.example"}
+    assert compared(lambda kind, value: mapped.get(value, value)) == [
+        (CompareStatus.EXISTS_NO_DIFFERENCES, [])
+    ]
+    assert compared(None) == [(CompareStatus.EXISTS_DIFFERENCES, ["manager"])]
