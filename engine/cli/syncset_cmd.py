@@ -81,7 +81,7 @@ def _csv(environment: object, kind: str, keys: frozenset[tuple[str, str]]) -> st
     records = environment.records  # type: ignore[attr-defined]
     for _, record_id in sorted(k for k in keys if k[0] == kind):
         fields = records[(kind, record_id)].fields
-        row = [record_id]
+        row: list[object] = [record_id]
         for name in spec.fields:
             value = fields.get(name)
             if name in records[(kind, record_id)].secrets:
