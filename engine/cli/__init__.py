@@ -10,6 +10,7 @@ Everything a command writes to stdout and stderr passes the process's secret mas
 from __future__ import annotations
 
 import functools
+import logging
 import sys
 from typing import Any
 
@@ -53,7 +54,23 @@ def _command() -> Any:
 def main(argv: list[str] | None = None) -> None:
     """Console entry point."""
     with masked_std_streams():
+        _tell_waits()
         _run(argv)
+
+
+class _StderrWarnings(logging.Handler):
+    """The HTTP layer's warnings (what it waits for, until when) on stderr, through the masked
+    console, so a command that goes quiet for minutes says why."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        console_err.print(f"warning: {record.getMessage()}", markup=False, highlight=False)
+
+
+def _tell_waits() -> None:
+    http_log = logging.getLogger("syncset.http")
+    if not any(isinstance(h, _StderrWarnings) for h in http_log.handlers):
+        handler = _StderrWarnings(logging.WARNING)
+        http_log.addHandler(handler)
 
 
 def _run(argv: list[str] | None) -> None:

@@ -24,6 +24,15 @@ console = Console(highlight=False, soft_wrap=True)
 console_err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+def terminal_style() -> tuple[bool, int]:
+    """Colour and width for stdout: colour only on a terminal that has it (``NO_COLOR`` and
+    ``TERM=dumb`` turn it off, as rich detects them); the terminal's width, or 100 for a file
+    or a pipe so saved output does not depend on who ran it."""
+    color = console.is_terminal and console.color_system is not None and not console.no_color
+    width = console.width if console.is_terminal else 100
+    return color, width
+
+
 def _print_version(value: bool) -> None:
     if value:
         console.print(f"syncset {__version__}", markup=False)

@@ -11,15 +11,18 @@ import typer
 from syncset.apply.journal import Journal, journal_environment, read_journal
 from syncset.apply.lock import environment_lock
 from syncset.apply.rollback import Undo, Undone, execute_rollback, plan_rollback
-from syncset.cli.app import app, console, console_err
+from syncset.cli.app import app, console, console_err, terminal_style
 from syncset.cli.options import IdOption, KindOption, SyncSetOption
+from syncset.cli.progress import ApplyProgress
 from syncset.config.load import find_root
 from syncset.config.validate import validate_environment
 from syncset.errors import PlanFileError, RefusedError
 from syncset.plan.model import Plan, Selection, load_plan
 from syncset.plan.selection import check_selection
 from syncset.render import Format, render_plan
-from syncset.render.report import report_summary, result_line
+from syncset.render.report import report_summary
+from syncset.render.text import plan_review
+from syncset.secrets import SECRETS
 from syncset.workflow import ApplySteps, Stopped, apply_environment, opened
 
 AutoApprove = Annotated[bool, typer.Option("--auto-approve", help="Apply without asking (for CI).")]
@@ -53,6 +56,9 @@ def apply(
     kind: KindOption = None,
     ids: IdOption = None,
     sync_set: SyncSetOption = None,
+    show_plan: Annotated[
+        bool, typer.Option("--show-plan", help="Print every change, not only the risky ones.")
+    ] = False,
 ) -> None:
     """Make the live account match: plan, confirm, apply in dependency order."""
     root = find_root()
@@ -66,14 +72,22 @@ def apply(
         selection = Selection(kinds=tuple(kind or ()), ids=tuple(ids or ()), sync_set=sync_set)
     check_selection(selection)
 
+    color, width = terminal_style()
+    progress = ApplyProgress()
+
     def show(plan: Plan) -> None:
         if saved is None:
-            console.print(render_plan(plan, Format.TEXT), markup=False, end="")
+            if show_plan:
+                render = render_plan(plan, Format.TEXT, color=color, width=width)
+            else:
+                render = SECRETS.mask(plan_review(plan, color=color, width=width))
+            console.print(render, markup=False, highlight=False, end="")
 
     def ask(plan: Plan) -> None:
         if saved is None:
             confirm(f"Apply {len(plan.pending)} changes to {environment}?", auto_approve)
         console.print(f"In progress: applying {len(plan.pending)} changes to {plan.environment}")
+        progress.start(len(plan.pending))
 
     steps = ApplySteps(
         parallelism=parallelism,
@@ -82,9 +96,10 @@ def apply(
         show=show,
         confirm=ask,
         warn=_warn,
-        progress=lambda result: console.print(result_line(result), markup=False),
+        progress=progress.record,
     )
-    attempt = apply_environment(root, environment, saved, selection, steps)
+    with progress:
+        attempt = apply_environment(root, environment, saved, selection, steps)
     if attempt.stopped is Stopped.STALE_PLAN:
         raise PlanFileError(attempt.message)
     if attempt.stopped is Stopped.BEING_PREPARED:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from syncset.cli.app import app, console
+from syncset.cli.app import app, console, terminal_style
 from syncset.cli.options import FormatOption, IdOption, KindOption, SyncSetOption
 from syncset.config.load import find_root
 from syncset.plan.model import Selection
@@ -49,8 +49,9 @@ def plan(
         result = run.plan
         if out is not None:
             result.save(out)
+        color, width = terminal_style()
         console.print(
-            render_plan(result, fmt, color=console.is_terminal and not console.no_color),
+            render_plan(result, fmt, color=color, width=width),
             markup=False,
             highlight=False,
             end="",

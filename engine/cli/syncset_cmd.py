@@ -1,4 +1,4 @@
-"""``syncset syncset show NAME``: a sync set's records and the references they need mapped."""
+"""``syncset syncsets show NAME``: a sync set's records and the references they need mapped."""
 
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ from syncset.safepath import atomic_write_text
 from syncset.schemas import CATALOG
 
 syncset_app = typer.Typer(help="Sync sets: a root kind plus all it needs.", no_args_is_help=True)
-app.add_typer(syncset_app, name="syncset")
+app.add_typer(syncset_app, name="syncsets")
+# The first spelling, ``syncset syncset show``, read as a stutter (issue 17); scripts may use it.
+app.add_typer(syncset_app, name="syncset", hidden=True)
 
 
 @syncset_app.command("list")
@@ -79,11 +81,19 @@ def _csv(environment: object, kind: str, keys: frozenset[tuple[str, str]]) -> st
     records = environment.records  # type: ignore[attr-defined]
     for _, record_id in sorted(k for k in keys if k[0] == kind):
         fields = records[(kind, record_id)].fields
-        row = [record_id]
+        row: list[object] = [record_id]
         for name in spec.fields:
             value = fields.get(name)
             if name in records[(kind, record_id)].secrets:
                 value = "(sensitive)"
-            row.append(json.dumps(value) if isinstance(value, list | dict) else value)
+            row.append(_cell(value))
         writer.writerow(row)
     return out.getvalue()
+
+
+def _cell(value: object) -> object:
+    """JSON spelling for what Python would print its own way: ``true``, not ``False``, like the
+    lists and maps in the same file."""
+    if isinstance(value, bool | list | dict):
+        return json.dumps(value)
+    return value

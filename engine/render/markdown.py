@@ -99,7 +99,10 @@ def plan_markdown(plan: Plan, heading_level: int = 3) -> str:
         ]
         head += _capped(rows, HEAD_BUDGET // 4, "records left in the account")
         head.append("")
-    footer = [f"**Plan**: {totals([c.action for c in plan.changes]) if pending else 'no changes'}."]
+    footer = [
+        f"**Plan**: {totals([c.action for c in plan.changes]) if pending else 'no changes'}."
+        f" API calls: {_api_calls(plan)}."
+    ]
     body = "\n".join(head)
     budget = MAX_CHARS - len(body) - len("\n".join(footer)) - _RESERVE
     while True:
@@ -141,3 +144,10 @@ def _details(pending: list[RecordChange], budget: int) -> tuple[str, int]:
         used += len(section)
         out.append(section)
     return "".join(out), left_out
+
+
+def _api_calls(plan: Plan) -> str:
+    """The same count the text plan ends with, so a reviewer sees what an apply will cost."""
+    if plan.api_budget_remaining is None:
+        return str(plan.api_calls)
+    return f"{plan.api_calls}, budget left: {plan.api_budget_remaining}"

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from syncset.plan.model import Plan, PlanStatus
+from syncset.plan.model import Action, Plan, PlanStatus, Reason, RecordChange
 from syncset.render.values import SYMBOLS, change_line, review_order, totals, verb
 
 COLUMNS = (
@@ -32,13 +32,7 @@ def status_words(plan: Plan) -> str:
 
 def plan_text(plan: Plan, *, color: bool = False, width: int = 100) -> str:
     out = StringIO()
-    console = Console(
-        file=out,
-        width=width,
-        color_system="standard" if color else None,
-        highlight=False,
-        soft_wrap=True,
-    )
+    console = _console(out, color, width)
     console.print(
         Text.assemble(
             ("Plan for ", "bold"),
@@ -89,6 +83,56 @@ def plan_text(plan: Plan, *, color: bool = False, width: int = 100) -> str:
     if not pending and plan.status is PlanStatus.PREPARED:
         console.print("The account matches the configuration.")
     return out.getvalue()
+
+
+RISKY_ACTIONS = (Action.DISABLE, Action.DELETE)
+
+
+def risky_changes(plan: Plan) -> list[RecordChange]:
+    """What a reviewer must not miss before saying yes: removals, disables and renames."""
+    return [
+        c
+        for c in plan.pending
+        if c.action in RISKY_ACTIONS or c.reason_code is Reason.RENAMED or _disables(c)
+    ]
+
+
+def _disables(change: RecordChange) -> bool:
+    return any(f.field == "disabled" and f.after is True for f in change.changes)
+
+
+def plan_review(plan: Plan, *, color: bool = False, width: int = 100) -> str:
+    """What apply shows before it asks: the summary and the risky changes, not every field of
+    every record (a 2,000-record plan is 11,810 lines; ``--show-plan`` prints them)."""
+    out = StringIO()
+    console = _console(out, color, width)
+    console.print(Text.assemble(("Plan for ", "bold"), (plan.environment, "bold")))
+    console.print(_summary_table(plan))
+    risky = risky_changes(plan)
+    if risky:
+        console.print(Text(f"Risky changes ({len(risky)}):", style="bold red"))
+    for change in review_order(risky):
+        console.print(
+            f"  {SYMBOLS[change.action]} {change.ref}  {verb(change)}  ({change.reason})",
+            markup=False,
+            style=STYLES[SYMBOLS[change.action]],
+        )
+    console.print(
+        f"Plan: {totals([c.action for c in plan.changes])}. API calls: {plan.api_calls}."
+        " (--show-plan prints every change.)",
+        markup=False,
+    )
+    return out.getvalue()
+
+
+def _console(out: StringIO, color: bool, width: int) -> Console:
+    return Console(
+        file=out,
+        width=width,
+        color_system="standard" if color else None,
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def _summary_table(plan: Plan) -> Table:

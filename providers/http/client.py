@@ -41,7 +41,14 @@ from syncset.providers.http.errors import (
     TimedOut,
     Unreachable,
 )
-from syncset.providers.http.limits import Allowance, Budget, BurstLimiter, retry_after
+from syncset.providers.http.limits import (
+    NOTICEABLE,
+    Allowance,
+    Budget,
+    BurstLimiter,
+    retry_after,
+    until,
+)
 from syncset.providers.http.ping import KindCheck, PingReport
 
 __all__ = [
@@ -264,7 +271,15 @@ class HttpClient:
                 f"{where}: the account asks to wait {wait:.0f}s (HTTP 429), longer than "
                 f"http.max_wait_seconds ({self.settings.max_wait_seconds:.0f}): run again later"
             )
-        self.limiter.pause(max(wait, self.limiter.window))
+        pause = max(wait, self.limiter.window)
+        if pause >= NOTICEABLE:
+            log.warning(
+                "%s: the account asked to wait (HTTP 429, Retry-After): waiting %.0fs (until %s)",
+                where,
+                pause,
+                until(self.clock, pause),
+            )
+        self.limiter.pause(pause)
 
     def _unreachable(self, where: str, exc: Exception) -> HttpError:
         text = str(exc).lower()

@@ -8,6 +8,7 @@ account half-changed, so the client slows down before it runs out.
 
 from __future__ import annotations
 
+import datetime
 import email.utils
 import logging
 import math
@@ -110,7 +111,12 @@ class Budget:
     def pace(self) -> None:
         delay = max(self._delay(self.requests, "request"), self._delay(self.cost, "cost"))
         if delay > 0:
-            log.debug("budget low: pausing %.2fs", delay)
+            log.log(
+                logging.WARNING if delay >= NOTICEABLE else logging.DEBUG,
+                "waiting %.0fs for the account's API budget (until %s)",
+                delay,
+                until(self.clock, delay),
+            )
             self.clock.sleep(delay)
 
     def _delay(self, allowance: Allowance, what: str) -> float:
@@ -129,6 +135,16 @@ class Budget:
             allowance.remaining = None  # unknown until the next answer after the reset
             return until_reset + 0.05
         return min(until_reset / allowance.remaining, self._max_wait)
+
+
+NOTICEABLE = 2.0
+"""Waits at least this long are told to the person (a warning); shorter pacing stays quiet."""
+
+
+def until(clock: Clock, seconds: float) -> str:
+    """The wall-clock time a wait ends, in UTC, so a quiet command says when it goes on."""
+    end = datetime.datetime.fromtimestamp(clock.time() + seconds, tz=datetime.UTC)
+    return end.strftime("%H:%M:%S UTC")
 
 
 def retry_after(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -192,3 +193,40 @@ def test_a_spent_budget_that_refills_too_late_is_a_clear_rate_limit_error(
 
     assert site.account.counters["requests"] == 3
     assert isinstance(RateLimited("x"), ProviderError)
+
+
+def test_waiting_for_a_spent_budget_says_what_it_waits_for_and_until_when(
+    xurrent_site: Callable[..., XurrentSite], clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    site = xurrent_site(limits=Limits(hourly=3, period=30, clock=clock))
+    provider = site.provider(http={"max_wait_seconds": 60})
+
+    with caplog.at_level("WARNING", logger="syncset.http"):
+        for _ in range(4):
+            provider.list("site")
+
+    told = [r.getMessage() for r in caplog.records if "budget" in r.getMessage()]
+    assert told
+    for message in told:
+        assert re.fullmatch(
+            r"waiting \d+s for the account's API budget \(until \d\d:\d\d:\d\d UTC\)", message
+        )
+
+
+def test_waiting_out_a_retry_after_says_so_with_the_request_and_the_time(
+    xurrent_site: Callable[..., XurrentSite], clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    site = xurrent_site(limits=Limits(burst=20, window=5.0, clock=clock))
+    burst = {"burst": {"requests": 20, "per_seconds": 5.0}}
+    other, ours = site.provider(http=burst), site.provider(http=burst)
+    for _ in range(19):
+        other.list("site")
+
+    with caplog.at_level("WARNING", logger="syncset.http"):
+        for _ in range(3):
+            ours.list("site")
+
+    assert site.account.counters["429"] == 1
+    [told] = [r.getMessage() for r in caplog.records if "Retry-After" in r.getMessage()]
+    assert "HTTP 429" in told and re.search(r"waiting \d+s \(until \d\d:\d\d:\d\d UTC\)", told)
+    assert "Bearer" not in told and "token" not in told.lower()

@@ -2,7 +2,7 @@
 
 The closure follows references transitively, child collections included; reference data is
 never in it but listed as *references to map*, with every record and field that uses each value
-(the seed's "References" section). ``syncset syncset show`` prints it and ``--csv`` writes the
+(the seed's "References" section). ``syncset syncsets show`` prints it and ``--csv`` writes the
 seed's "Records" section.
 """
 
@@ -406,7 +406,7 @@ def test_syncsets_file_is_strict(repo):
 
 
 def test_show_prints_counts_records_and_references_with_their_uses(tree, cli):
-    result = cli("syncset", "show", "templates", "--env", "dev")
+    result = cli("syncsets", "show", "templates", "--env", "dev")
 
     assert result.code == 0, result.err
     assert result.out == (
@@ -425,7 +425,7 @@ def test_show_prints_counts_records_and_references_with_their_uses(tree, cli):
 
 
 def test_show_lists_every_field_that_uses_a_person(tree, cli):
-    result = cli("syncset", "show", "ws", "--env", "dev")
+    result = cli("syncsets", "show", "ws", "--env", "dev")
 
     line = next(x for x in result.out.splitlines() if "howard.tanner" in x)
     assert line.startswith("  person howard.tanner@wdc.example: ")
@@ -438,14 +438,14 @@ def test_show_lists_every_field_that_uses_a_person(tree, cli):
 
 
 def test_show_warns_about_a_selected_root_that_is_not_in_the_environment(tree, cli):
-    result = cli("syncset", "show", "gone", "--env", "dev")
+    result = cli("syncsets", "show", "gone", "--env", "dev")
 
     assert result.code == 0
     assert "warning: team/nobody is not in dev" in result.out
 
 
 def test_show_of_an_unknown_sync_set_is_an_error(tree, cli):
-    result = cli("syncset", "show", "nope", "--env", "dev")
+    result = cli("syncsets", "show", "nope", "--env", "dev")
 
     assert result.code == 1
     assert "unknown sync set 'nope'" in result.err
@@ -454,7 +454,7 @@ def test_show_of_an_unknown_sync_set_is_an_error(tree, cli):
 def test_csv_writes_one_file_per_kind_with_a_row_per_record(tree, cli, tmp_path):
     out = tmp_path / "records"
 
-    result = cli("syncset", "show", "ws", "--env", "dev", "--csv", str(out))
+    result = cli("syncsets", "show", "ws", "--env", "dev", "--csv", str(out))
 
     assert result.code == 0, result.err
     assert sorted(p.name for p in out.iterdir()) == sorted(
@@ -476,7 +476,7 @@ def test_csv_writes_one_file_per_kind_with_a_row_per_record(tree, cli, tmp_path)
 def test_csv_never_holds_a_secret_value(tree, cli, tmp_path):
     out = tmp_path / "records"
 
-    result = cli("syncset", "show", "flows", "--env", "dev", "--csv", str(out))
+    result = cli("syncsets", "show", "flows", "--env", "dev", "--csv", str(out))
 
     assert result.code == 0, result.err
     with (out / "connection.csv").open(encoding="utf-8", newline="") as handle:
@@ -486,7 +486,7 @@ def test_csv_never_holds_a_secret_value(tree, cli, tmp_path):
 
 
 def test_list_names_every_sync_set_with_its_root(tree, cli):
-    result = cli("syncset", "list")
+    result = cli("syncsets", "list")
 
     assert result.code == 0
     assert "scrum: Scrum workspaces [root scrum_workspace]\n" in result.out
@@ -515,3 +515,25 @@ def test_apply_with_a_sync_set_writes_only_its_records(tree, cli):
     assert result.code == 0, result.err
     written = {(row["kind"], row["source_id"]) for row in account_rows(tree.root, "dev")}
     assert written == {("calendar", "office-hours"), ("holiday", "xmas"), ("holiday", "nyd")}
+
+
+def test_the_old_syncset_spelling_still_works_but_is_hidden_from_help(tree, cli):
+    old = cli("syncset", "show", "templates", "--env", "dev")
+    new = cli("syncsets", "show", "templates", "--env", "dev")
+    shown = cli("--help")
+
+    assert old.code == 0, old.err
+    assert old.out == new.out
+    assert "syncsets" in shown.out
+    assert " syncset " not in shown.out.replace("syncset syncsets", "")
+
+
+def test_csv_writes_booleans_as_json_does(tree, cli, tmp_path):
+    out = tmp_path / "records"
+
+    result = cli("syncsets", "show", "ws", "--env", "dev", "--csv", str(out))
+
+    assert result.code == 0, result.err
+    with (out / "team.csv").open(encoding="utf-8", newline="") as handle:
+        teams = {row["id"]: row for row in csv.DictReader(handle)}
+    assert teams["app-dev"]["disabled"] == "false"

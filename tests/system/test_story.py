@@ -115,7 +115,7 @@ def _dev(s: Story) -> None:
     s.ok("load dev people", "sandbox", "load", "dev", "docs/demo/wdc-people.yaml")
     s.ok("apply dev", "apply", "dev", "--auto-approve")
     s.run("plan dev again", "plan", "dev", "--detailed-exitcode")
-    s.ok("show scrum", "syncset", "show", "scrum", "--env", "dev")
+    s.ok("show scrum", "syncsets", "show", "scrum", "--env", "dev")
 
 
 def _promote_to_qa(s: Story) -> None:

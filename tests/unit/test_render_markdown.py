@@ -38,7 +38,7 @@ def test_a_small_plan_lists_removals_and_adoptions_before_the_details():
     assert "- disable `team/gone`: managed, no longer in YAML" in markdown
     assert "<details><summary>team: 3 to change</summary>" in markdown
     assert markdown.rstrip().endswith(
-        "**Plan**: 1 to create, 0 to update, 1 to adopt, 1 to disable or delete."
+        "**Plan**: 1 to create, 0 to update, 1 to adopt, 1 to disable or delete. API calls: 0."
     )
 
 

@@ -1,0 +1,71 @@
+"""How an apply reports each finished record: a moving count on a terminal, a line per record
+elsewhere.
+
+A person at a terminal wants n/N, the failures so far and an ETA, not 2,000 scrolling lines; a
+CI log (or a pipe) wants the plain lines, which stay greppable. rich's Progress draws the bar;
+failed records are still printed as lines above it, since they are what one reads after.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import AbstractContextManager
+
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
+
+from syncset.apply.run import Outcome, RecordResult
+from syncset.cli.app import console
+from syncset.render.report import result_line
+
+
+def live_progress_wanted() -> bool:
+    """A terminal, and not a CI runner (they often fake a TTY and keep every redraw)."""
+    in_ci = os.environ.get("CI", "").lower() in ("true", "1") or bool(
+        os.environ.get("GITHUB_ACTIONS")
+    )
+    return console.is_terminal and not console.is_dumb_terminal and not in_ci
+
+
+class ApplyProgress(AbstractContextManager["ApplyProgress"]):
+    """The per-record hook of an apply; :meth:`start` is called once N is known."""
+
+    def __init__(self) -> None:
+        self._bar: Progress | None = None
+        self._task: TaskID | None = None
+        self._failed = 0
+
+    def start(self, total: int) -> None:
+        if not live_progress_wanted():
+            return
+        self._bar = Progress(
+            TextColumn("applying"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[failed]} failed"),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+        )
+        self._task = self._bar.add_task("apply", total=total, failed=0)
+        self._bar.start()
+
+    def record(self, result: RecordResult) -> None:
+        if self._bar is None or self._task is None:
+            console.print(result_line(result), markup=False)
+            return
+        if result.outcome is not Outcome.APPLIED:
+            self._failed += result.outcome is Outcome.FAILED
+            self._bar.console.print(result_line(result), markup=False)
+        self._bar.update(self._task, advance=1, failed=self._failed)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
