@@ -7,6 +7,7 @@ because a skipped lint would pass unseen.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -86,7 +87,8 @@ def test_plan_runs_on_pull_requests_touching_what_plans_depend_on():
     assert "environments/**" in paths
     for path in GLOBAL_PATHS:
         assert (path + "**" if path.endswith("/") else path) in paths
-    assert workflow["permissions"] == {"contents": "read", "pull-requests": "write"}
+    assert workflow["permissions"] == {}
+    assert workflow["jobs"]["plan"]["permissions"] == {"contents": "read", "pull-requests": "write"}
 
 
 def test_plan_updates_one_sticky_comment_found_by_its_marker():
@@ -111,7 +113,8 @@ def test_apply_runs_per_environment_behind_its_protection_rules_one_at_a_time():
         "cancel-in-progress": False,
     }
     assert job["strategy"]["matrix"]["environment"].startswith("${{ fromJSON(needs.changed")
-    assert workflow["permissions"]["contents"] == "read"
+    assert workflow["permissions"] == {}
+    assert job["permissions"] == {"contents": "read", "actions": "read", "pull-requests": "read"}
 
 
 def test_apply_fetches_the_artifact_the_plan_workflow_uploads():
@@ -155,3 +158,32 @@ def test_the_gitlab_pipeline_mirrors_the_workflows():
     assert pipeline["apply:prod"]["rules"][0]["when"] == "manual"
     assert "syncset ci apply" in " ".join(pipeline[".apply"]["script"])
     assert pipeline["drift"]["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "schedule"'}]
+
+
+def zizmor_findings(*files: Path) -> list[str]:
+    """zizmor's audits by name, offline (no GitHub API): one entry per finding."""
+    assert (BIN / "zizmor").exists(), "zizmor is missing: run `make setup`"
+    result = subprocess.run(
+        [str(BIN / "zizmor"), "--offline", "--no-progress", "--format", "json", *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode in (0, 11, 12, 13, 14), result.stderr
+    return [finding["ident"] for finding in json.loads(result.stdout)]
+
+
+def test_zizmor_finds_no_broad_permissions_and_no_persisted_credentials_where_nothing_pushes():
+    findings = zizmor_findings(*sorted(WORKFLOWS.glob("*.y*ml")))
+    assert "excessive-permissions" not in findings
+    # Only drift's job keeps git credentials: it pushes the opt-in drift branch.
+    assert findings.count("artipacked") <= 1
+
+
+def test_zizmor_here_does_report_broad_permissions(tmp_path):
+    broken = tmp_path / "broken.yml"
+    text = (WORKFLOWS / "syncset-plan.yml").read_text(encoding="utf-8")
+    job_permissions = "    permissions:\n      contents: read\n      pull-requests: write\n"
+    assert job_permissions in text
+    broken.write_text(text.replace(job_permissions, "    permissions: write-all\n"), "utf-8")
+    assert "excessive-permissions" in zizmor_findings(broken)
