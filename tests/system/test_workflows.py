@@ -192,3 +192,15 @@ def test_zizmor_here_does_report_broad_permissions(tmp_path):
     assert job_permissions in text
     broken.write_text(text.replace(job_permissions, "    permissions: write-all\n"), "utf-8")
     assert "excessive-permissions" in zizmor_findings(broken)
+
+
+def test_the_documented_pre_commit_config_is_a_local_hook_of_the_installed_tool():
+    """No syncset tag exists to pin a remote hook to (``rev: v0.1.0`` was not real)."""
+    text = (PROJECT_ROOT / "docs/ci.md").read_text(encoding="utf-8")
+    block = text.split("## pre-commit", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    [repo] = YAML(typ="safe").load(block)["repos"]
+    assert repo["repo"] == "local"
+    [hook] = repo["hooks"]
+    assert hook["language"] == "system" and hook["entry"] == "syncset validate"
+    assert re.search(hook["files"], "environments/dev/teams/a.yaml")
+    assert "rev: v0.1.0" not in text
