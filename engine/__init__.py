@@ -10,7 +10,10 @@ adapters to live accounts.
 
 from importlib.metadata import PackageNotFoundError, version
 
+DISTRIBUTION = "syncset-gitops"
+"""The name on PyPI (`syncset` there is another project); the import name stays ``syncset``."""
+
 try:
-    __version__ = version("syncset")
+    __version__ = version(DISTRIBUTION)
 except PackageNotFoundError:  # pragma: no cover - only when run from a bare source tree
     __version__ = "0+unknown"

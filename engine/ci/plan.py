@@ -2,8 +2,10 @@
 
 A pull request changes files; CI must plan exactly the environments those files affect, and after
 the merge apply exactly those. A file under ``environments/<env>/`` touches that environment; a
-file that every environment is built from (:data:`GLOBAL_PATHS`: the sync sets, the schemas, the
-engine and providers themselves) touches all of them, because any plan may change with it.
+file that every environment is built from (:data:`GLOBAL_PATHS`: the sync sets and the pin of
+the syncset version CI installs) touches all of them, because any plan may change with it. The
+tool's own sources are not among them: a configuration repository installs syncset from its pin,
+and a folder there named ``engine/`` is not syncset.
 
 Each environment is planned or applied on its own: one that fails (an unreachable account, an
 invalid file) is reported with its message and the others still run, so one comment or one apply
@@ -24,7 +26,10 @@ from syncset.plan.model import Plan
 from syncset.promotion.gitrepo import changed_files
 from syncset.workflow import PlanRun, each_environment, plan_environment
 
-GLOBAL_PATHS = ("syncsets.yaml", "pyproject.toml", "schemas/", "engine/", "providers/")
+PIN_FILE = ".syncset-version"
+"""The one file that pins the syncset distribution CI installs (``syncset-gitops==X.Y.Z``)."""
+
+GLOBAL_PATHS = ("syncsets.yaml", PIN_FILE)
 """Paths every environment's plan depends on: a change to any of them plans every environment."""
 
 

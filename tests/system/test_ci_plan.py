@@ -45,7 +45,7 @@ def test_a_change_in_one_folder_touches_only_that_environment(chain):
     ]
 
 
-@pytest.mark.parametrize("path", ["syncsets.yaml", "schemas/extra.py", "pyproject.toml"])
+@pytest.mark.parametrize("path", ["syncsets.yaml", ".syncset-version"])
 def test_what_every_environment_depends_on_touches_all_in_promotion_order(chain, path):
     chain.write(path, "# changed\n")
 
@@ -53,6 +53,16 @@ def test_what_every_environment_depends_on_touches_all_in_promotion_order(chain,
 
     assert [t.environment for t in touched] == ["dev", "qa", "prod"]
     assert f"`{path}` changed (every environment depends on it)" in touched[0].reason
+
+
+@pytest.mark.parametrize(
+    "path", ["engine/x.py", "providers/x.py", "schemas/x.py", "pyproject.toml"]
+)
+def test_folders_of_a_config_repository_that_syncset_does_not_read_touch_nothing(chain, path):
+    """In a configuration repository the tool comes from its pin, not from these folders."""
+    chain.write(path, "# changed\n")
+
+    assert touched_environments(chain.root, "HEAD") == []
 
 
 def test_a_change_outside_environments_plans_nothing_and_exits_0(chain, cli):
@@ -126,7 +136,7 @@ def test_graph_adds_the_mermaid_graph_of_what_changes(chain, cli):
 
 
 def test_changed_lists_the_environments_for_a_job_matrix(chain, cli):
-    chain.write("schemas/extra.py", "# changed\n")
+    chain.write(".syncset-version", "syncset-gitops==0.1.0\n")
 
     result = cli("ci", "changed", "--base", "HEAD", "--format", "json")
 

@@ -35,14 +35,14 @@ def test_every_package_folder_is_listed_for_the_wheel() -> None:
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Built from a copy of the sources, so the build leaves nothing in the checkout."""
     source = tmp_path_factory.mktemp("source")
-    for name in (*FOLDERS, "pyproject.toml", "README.md"):
+    for name in (*FOLDERS, "pyproject.toml", "README.md", "LICENSE"):
         copy = shutil.copytree if (PROJECT_ROOT / name).is_dir() else shutil.copy2
         copy(PROJECT_ROOT / name, source / name)
     out = tmp_path_factory.mktemp("wheel")
     # The PEP 517 hook that pip would call (without isolation: no download), minus pip's start.
     build = f"from setuptools import build_meta; build_meta.build_wheel({str(out)!r})"
     subprocess.run([sys.executable, "-c", build], cwd=source, check=True, capture_output=True)
-    (built,) = out.glob("syncset-*.whl")
+    (built,) = out.glob("syncset_gitops-*.whl")
     return built
 
 
@@ -53,6 +53,19 @@ def test_the_wheel_holds_only_the_syncset_package_and_its_metadata(wheel: Path) 
     modules = {name.removesuffix(".py").replace("/", ".") for name in names if name.endswith(".py")}
     assert {f"{package}.__init__" for package in _packages_on_disk()} <= modules
     assert {"syncset.__main__", "syncset.cli.__init__", "syncset.schemas.xurrent"} <= modules
+
+
+def test_the_wheel_is_syncset_gitops_with_its_types_and_licence(wheel: Path) -> None:
+    """``syncset`` on PyPI is another project; type checkers need py.typed (PEP 561)."""
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "syncset/py.typed" in names
+    [info] = {name.split("/", 1)[0] for name in names if ".dist-info/" in name}
+    assert info.startswith("syncset_gitops-")
+    assert any(n.startswith(f"{info}/licenses/LICENSE") for n in names)
+    metadata = zipfile.ZipFile(wheel).read(f"{info}/METADATA").decode()
+    assert "Name: syncset-gitops" in metadata and "License-Expression: Apache-2.0" in metadata
+    entry_points = zipfile.ZipFile(wheel).read(f"{info}/entry_points.txt").decode()
+    assert "syncset = syncset.cli:main" in entry_points
 
 
 def test_syncset_runs_next_to_unrelated_top_level_packages_of_the_same_names(

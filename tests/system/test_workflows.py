@@ -7,6 +7,7 @@ because a skipped lint would pass unseen.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -86,7 +87,8 @@ def test_plan_runs_on_pull_requests_touching_what_plans_depend_on():
     assert "environments/**" in paths
     for path in GLOBAL_PATHS:
         assert (path + "**" if path.endswith("/") else path) in paths
-    assert workflow["permissions"] == {"contents": "read", "pull-requests": "write"}
+    assert workflow["permissions"] == {}
+    assert workflow["jobs"]["plan"]["permissions"] == {"contents": "read", "pull-requests": "write"}
 
 
 def test_plan_updates_one_sticky_comment_found_by_its_marker():
@@ -111,7 +113,8 @@ def test_apply_runs_per_environment_behind_its_protection_rules_one_at_a_time():
         "cancel-in-progress": False,
     }
     assert job["strategy"]["matrix"]["environment"].startswith("${{ fromJSON(needs.changed")
-    assert workflow["permissions"]["contents"] == "read"
+    assert workflow["permissions"] == {}
+    assert job["permissions"] == {"contents": "read", "actions": "read", "pull-requests": "read"}
 
 
 def test_apply_fetches_the_artifact_the_plan_workflow_uploads():
@@ -155,3 +158,49 @@ def test_the_gitlab_pipeline_mirrors_the_workflows():
     assert pipeline["apply:prod"]["rules"][0]["when"] == "manual"
     assert "syncset ci apply" in " ".join(pipeline[".apply"]["script"])
     assert pipeline["drift"]["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "schedule"'}]
+
+
+def zizmor_findings(*files: Path) -> list[str]:
+    """zizmor's audits by name, offline (no GitHub API): one entry per finding."""
+    assert (BIN / "zizmor").exists(), "zizmor is missing: run `make setup`"
+    result = subprocess.run(
+        [str(BIN / "zizmor"), "--offline", "--no-progress", "--format", "json", *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode in (0, 11, 12, 13, 14), result.stderr
+    return [finding["ident"] for finding in json.loads(result.stdout)]
+
+
+def test_zizmor_reports_nothing_on_the_workflows():
+    """Actions pinned by commit, permissions per job, no credentials left in .git/config."""
+    assert zizmor_findings(*sorted(WORKFLOWS.glob("*.y*ml"))) == []
+
+
+def test_every_action_is_pinned_by_a_full_commit_with_its_version_in_a_comment():
+    for file in sorted(WORKFLOWS.glob("*.y*ml")):
+        for line in file.read_text(encoding="utf-8").splitlines():
+            if "uses:" in line:
+                assert re.search(r"uses: [\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$", line), line
+
+
+def test_zizmor_here_does_report_broad_permissions(tmp_path):
+    broken = tmp_path / "broken.yml"
+    text = (WORKFLOWS / "syncset-plan.yml").read_text(encoding="utf-8")
+    job_permissions = "    permissions:\n      contents: read\n      pull-requests: write\n"
+    assert job_permissions in text
+    broken.write_text(text.replace(job_permissions, "    permissions: write-all\n"), "utf-8")
+    assert "excessive-permissions" in zizmor_findings(broken)
+
+
+def test_the_documented_pre_commit_config_is_a_local_hook_of_the_installed_tool():
+    """No syncset tag exists to pin a remote hook to (``rev: v0.1.0`` was not real)."""
+    text = (PROJECT_ROOT / "docs/ci.md").read_text(encoding="utf-8")
+    block = text.split("## pre-commit", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    [repo] = YAML(typ="safe").load(block)["repos"]
+    assert repo["repo"] == "local"
+    [hook] = repo["hooks"]
+    assert hook["language"] == "system" and hook["entry"] == "syncset validate"
+    assert re.search(hook["files"], "environments/dev/teams/a.yaml")
+    assert "rev: v0.1.0" not in text
