@@ -115,7 +115,7 @@ def plan_environment(
     the command ends, and full collections over it cost a tenth of a large plan.
     """
     with gc_paused():
-        environment = environment or validate_environment(root, name, parse_cache=True)
+        environment = environment or validate_environment(root, name)
         provider = open_provider(environment)
         try:
             _refuse_unsupported_fields(environment, provider)
