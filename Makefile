@@ -41,9 +41,11 @@ format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# `make bench PLAN_BENCH=--with-100k` adds the 100,000-record plan (its set-up takes a long time).
+PLAN_BENCH ?=
 bench: setup
 	$(BIN)/python bench/validate.py
-	$(BIN)/python bench/plan.py
+	$(BIN)/python bench/plan.py $(PLAN_BENCH)
 
 clean:
 	rm -rf $(VENV) .syncset .pytest_cache .mypy_cache .ruff_cache

@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from syncset.config.yamlio import YamlFileError, gc_paused, parse_documents, read_text
+from syncset.config.parse_cache import ParseCache, content_key
+from syncset.config.yamlio import (
+    YamlFileError,
+    decode_text,
+    gc_paused,
+    parse_documents,
+    read_bytes,
+)
 from syncset.errors import Problem, RepositoryError
 from syncset.safepath import link_problem
 
@@ -130,13 +137,26 @@ def _relative(root: Path, path: Path) -> str:
 
 
 def read_documents(
-    root: Path, path: Path, problems: list[Problem], digest: Any = None
+    root: Path,
+    path: Path,
+    problems: list[Problem],
+    digest: Any = None,
+    cache: ParseCache | None = None,
 ) -> list[Document]:
-    """Parse one file; a file that cannot be read adds its Problem and yields no documents."""
+    """Parse one file; a file that cannot be read adds its Problem and yields no documents.
+
+    With a ``cache``, a file whose size, mtime and content hash are those stored is not parsed
+    again; a file that fails to read or parse is never stored (its Problem comes back each run).
+    """
     shown = _relative(root, path)
     try:
-        text = read_text(path, shown, digest)
-        data = parse_documents(text, shown)
+        raw, status = read_bytes(path, shown, digest)
+        key = content_key(raw, status) if cache is not None else None
+        data = cache.lookup(shown, key) if cache is not None and key is not None else None
+        if data is None:
+            data = parse_documents(decode_text(raw, shown), shown)
+            if cache is not None and key is not None:
+                cache.store(shown, key, data)
     except YamlFileError as exc:
         problems.append(exc.problem)
         return []
@@ -159,9 +179,17 @@ def read_single(
 
 
 def read_environment_files(
-    root: Path, folder: Path, problems: list[Problem], digest: Any = None
+    root: Path,
+    folder: Path,
+    problems: list[Problem],
+    digest: Any = None,
+    *,
+    parse_cache: bool = False,
 ) -> tuple[Document | None, Document | None, list[Document]]:
     """environment.yaml, mappings.yaml (None when absent) and every record document.
+
+    With ``parse_cache``, record files go through the environment's parse cache
+    (config/parse_cache.py).
 
     ``digest`` (a hashlib object) is fed every file read, in a fixed order: the environment's
     digest, which a saved plan records so that apply can refuse it when the folder changed.
@@ -176,7 +204,10 @@ def read_environment_files(
             mappings_path.is_symlink() and _outside_link(mappings_path, folder, problems)
         ):
             mappings = read_single(root, mappings_path, problems, digest)
+        cache = ParseCache(root, folder) if parse_cache else None
         documents: list[Document] = []
         for path in record_files(folder, problems):
-            documents.extend(read_documents(root, path, problems, digest))
+            documents.extend(read_documents(root, path, problems, digest, cache))
+        if cache is not None:
+            cache.save()
     return config, mappings, documents

@@ -31,14 +31,18 @@ from syncset.secrets import sensitive_paths
 
 
 def validate_environment(
-    root: Path, name: str, environ: dict[str, str] | None = None
+    root: Path, name: str, environ: dict[str, str] | None = None, *, parse_cache: bool = False
 ) -> Environment:
-    """Load and validate ``environments/<name>``; raises ConfigError listing every problem."""
+    """Load and validate ``environments/<name>``; raises ConfigError listing every problem.
+
+    ``parse_cache``: reuse and update ``.syncset/cache/`` (plan does; validate promises to
+    write nothing, so it does not).
+    """
     folder = environment_folder(root, name)
     check = Validator(root)
     digest = hashlib.sha256()
     config_doc, mappings_doc, documents = read_environment_files(
-        root, folder, check.problems, digest
+        root, folder, check.problems, digest, parse_cache=parse_cache
     )
     config = _environment_config(check, config_doc, name)
     renderer = Renderer(config.vars if config else {}, environ)

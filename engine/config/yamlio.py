@@ -10,6 +10,7 @@ also use the round-trip loader.
 from __future__ import annotations
 
 import gc
+import os
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -80,8 +81,16 @@ def read_text(path: Path, shown: str, digest: Any = None) -> str:
 
     ``digest`` (a hashlib object) is fed the file's name and bytes as they are read.
     """
+    data, _ = read_bytes(path, shown, digest)
+    return decode_text(data, shown)
+
+
+def read_bytes(path: Path, shown: str, digest: Any = None) -> tuple[bytes, os.stat_result]:
+    """A file's bytes and the ``stat`` taken before reading them (the parse cache keys on it);
+    an oversize or unreadable file is a positioned Problem."""
     try:
-        size = path.stat().st_size
+        status = path.stat()
+        size = status.st_size
         if size > MAX_FILE_BYTES:
             raise YamlFileError(
                 Problem(
@@ -97,6 +106,11 @@ def read_text(path: Path, shown: str, digest: Any = None) -> str:
             digest.update(shown.encode() + b"\0" + data + b"\0")
     except OSError as exc:
         raise YamlFileError(Problem(shown, 1, 1, f"cannot read file: {exc.strerror}")) from None
+    return data, status
+
+
+def decode_text(data: bytes, shown: str) -> str:
+    """UTF-8 (a BOM allowed); undecodable bytes are a Problem at their line and column."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
