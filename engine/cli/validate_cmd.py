@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +21,11 @@ from syncset.promotion.mapping import mapping_target_problems
 from syncset.workflow import opened
 
 
+class ValidateFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
 @app.command()
 def validate(
     environments: Annotated[
@@ -26,10 +33,12 @@ def validate(
     ] = None,
     online: Annotated[
         bool,
-        typer.Option(
-            "--online", help="Also read the accounts to check mapping targets (network)."
-        ),
+        typer.Option("--online", help="Also read the accounts to check mapping targets (network)."),
     ] = False,
+    output: Annotated[
+        ValidateFormat,
+        typer.Option("--format", "-f", help="text (terminal) or json (tools, editors)."),
+    ] = ValidateFormat.text,
 ) -> None:
     """Check schema, references and mappings from the files alone: no account, no network.
 
@@ -49,10 +58,35 @@ def validate(
         loaded.append(environment)
         if online:
             problems.extend(_mapping_targets(environment))
+    if output is ValidateFormat.json:
+        _print_json(loaded, problems, online)
     if problems:
         raise ConfigError(problems)
     console.print(_summary(loaded))
     console.print(_targets_note(loaded, online), markup=False)
+
+
+def _print_json(environments: list[Environment], problems: list[Problem], online: bool) -> None:
+    """The result for tools: problems with their positions, or the records per kind; exit 1
+    when there are problems (their text still goes to stderr)."""
+    mapped = any(env.mappings.references for env in environments)
+    report = {
+        "valid": not problems,
+        "problems": [_problem_json(problem) for problem in sorted(problems)],
+        "records": {
+            env.name: dict(sorted(Counter(kind for kind, _ in env.records).items()))
+            for env in environments
+        },
+        "mapping_targets": ("checked" if online else "not checked") if mapped else "none",
+    }
+    console.print(json.dumps(report, indent=2), markup=False)
+    if not problems:
+        raise typer.Exit(0)
+
+
+def _problem_json(problem: Problem) -> dict[str, object]:
+    fields = ("path", "line", "col", "subject", "field", "message")
+    return {name: getattr(problem, name) for name in fields}
 
 
 def _mapping_targets(environment: Environment) -> list[Problem]:

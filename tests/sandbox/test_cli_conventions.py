@@ -50,3 +50,72 @@ def test_every_command_the_readme_names_exists(cli: CliRunner, words: list[str])
     result = cli(*words, "--help")
 
     assert result.code == 0, result.err
+
+
+BROKEN_TEAM = """
+kind: team
+id: app-dev
+name: Application Development
+colour: blue
+"""
+
+
+def test_in_github_actions_a_problem_is_also_an_error_annotation_at_its_line(
+    repo, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo.write("environments/dev/team.yaml", BROKEN_TEAM)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+
+    result = cli("validate", "dev")
+
+    assert result.code == 1
+    assert re.search(
+        r"^::error file=environments/dev/team\.yaml,line=4,col=1::team/app-dev: colour: .+$",
+        result.err,
+        re.MULTILINE,
+    ), result.err
+
+
+def test_outside_github_actions_no_annotation_is_printed(repo, cli: CliRunner, monkeypatch):
+    repo.write("environments/dev/team.yaml", BROKEN_TEAM)
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+
+    result = cli("validate", "dev")
+
+    assert result.code == 1
+    assert "::error" not in result.err
+
+
+def test_validate_format_json_lists_problems_with_their_positions(repo, cli: CliRunner) -> None:
+    import json
+
+    repo.write("environments/dev/team.yaml", BROKEN_TEAM)
+
+    result = cli("validate", "dev", "--format", "json")
+
+    assert result.code == 1
+    report = json.loads(result.out)
+    assert report["valid"] is False
+    [problem] = report["problems"]
+    assert (problem["path"], problem["line"], problem["col"]) == (
+        "environments/dev/team.yaml",
+        4,
+        1,
+    )
+    assert problem["subject"] == "team/app-dev"
+
+
+def test_validate_format_json_counts_records_when_valid(repo, cli: CliRunner) -> None:
+    import json
+
+    repo.write("environments/dev/team.yaml", BROKEN_TEAM.replace("colour: blue\n", ""))
+
+    result = cli("validate", "dev", "--format", "json")
+
+    assert result.code == 0, result.err
+    assert json.loads(result.out) == {
+        "valid": True,
+        "problems": [],
+        "records": {"dev": {"team": 1}},
+        "mapping_targets": "none",
+    }
