@@ -119,3 +119,25 @@ def test_validate_format_json_counts_records_when_valid(repo, cli: CliRunner) ->
         "records": {"dev": {"team": 1}},
         "mapping_targets": "none",
     }
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+def test_show_renders_a_saved_plan_as_plan_printed_it(repo, cli: CliRunner, fmt: str) -> None:
+    repo.write("environments/dev/team.yaml", BROKEN_TEAM.replace("colour: blue\n", ""))
+    printed = cli("plan", "dev", "--out", "plan.json", "--format", fmt)
+    assert printed.code == 0, printed.err
+
+    shown = cli("show", "plan.json", "--format", fmt)
+
+    assert shown.code == 0, shown.err
+    assert shown.out == printed.out
+    assert "app-dev" in shown.out
+
+
+def test_show_refuses_a_file_that_is_not_a_plan_with_a_clear_error(repo, cli: CliRunner) -> None:
+    repo.write("plan.json", "{}")
+
+    result = cli("show", "plan.json")
+
+    assert result.code == 1
+    assert "plan.json: not a plan file" in result.err
