@@ -19,8 +19,9 @@ from pathlib import Path
 import git
 
 from syncset.cli import main
+from syncset.example import EXAMPLE_PATHS, copy_example
 
-COPIED = ("environments", "syncsets.yaml", "docs/demo")
+COPIED = EXAMPLE_PATHS
 
 STORY = [
     ("The dev account: Widget Data Center's people exist, made by hand.", None),
@@ -62,13 +63,8 @@ def scratch_repository(source: Path) -> Path:
     target = source / ".syncset" / "demo"
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
-    for name in COPIED:
-        origin = source / name
-        if origin.is_dir():
-            shutil.copytree(origin, target / name)
-        else:
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(origin, target / name)
+    # The example as committed: whatever the user did to the checkout's copy is left out.
+    copy_example(source, target, COPIED)
     (target / ".gitignore").write_text(".syncset/\n", encoding="utf-8")
     repo = git.Repo.init(target)
     repo.index.add([*COPIED, ".gitignore"])

@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from example_root import EXAMPLE_ROOT, PROJECT_ROOT
 from ruamel.yaml import YAML
 
 from syncset.apply.sandbox_load import load_into_sandbox
 from syncset.config.validate import validate_environment
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = PROJECT_ROOT / ".github" / "workflows"
 BIN = Path(sys.executable).parent
 """This virtualenv's scripts: syncset, actionlint, shellcheck."""
@@ -48,9 +48,9 @@ def git(root: Path, *args: str) -> str:
 def example_repo(root: Path) -> Path:
     """The example environments under git on ``main``; qa's sandbox holds the people it maps."""
     root.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(PROJECT_ROOT / "environments", root / "environments")
-    shutil.copytree(PROJECT_ROOT / "docs" / "demo", root / "docs" / "demo")
-    shutil.copy(PROJECT_ROOT / "syncsets.yaml", root / "syncsets.yaml")
+    shutil.copytree(EXAMPLE_ROOT / "environments", root / "environments")
+    shutil.copytree(EXAMPLE_ROOT / "docs" / "demo", root / "docs" / "demo")
+    shutil.copy(EXAMPLE_ROOT / "syncsets.yaml", root / "syncsets.yaml")
     (root / ".gitignore").write_text(".syncset/\nsyncset-out/\nsaved-plans/\n", encoding="utf-8")
     git(root, "init", "-q", "-b", "main")
     git(root, "config", "user.name", "CI Test")

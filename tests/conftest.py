@@ -9,6 +9,7 @@ is about the console script itself.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import textwrap
 from collections.abc import Callable, Iterator, Mapping
@@ -180,6 +181,11 @@ def cli(capsys: pytest.CaptureFixture[str]) -> CliRunner:
 
 
 @pytest.fixture
-def project_root() -> Path:
-    """The real checkout (for tests of the shipped example environments)."""
-    return PROJECT_ROOT
+def example(tmp_path: Path) -> Path:
+    """A copy of the shipped example (as committed) in ``tmp_path``: tests may apply it, and
+    the checkout's own ``environments/`` may be in any state a user left it."""
+    from example_root import EXAMPLE_ROOT
+
+    root = tmp_path / "example"
+    shutil.copytree(EXAMPLE_ROOT, root)
+    return root

@@ -21,9 +21,9 @@ from typing import Any
 
 import git
 import pytest
+from example_root import EXAMPLE_ROOT
 from plan_apply_helpers import account_file, rows
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 COPIED = ("environments", "syncsets.yaml", "docs/demo")
 """What the seed story needs from the checkout (as ``make demo`` copies it)."""
 
@@ -153,7 +153,7 @@ def seed_repository(root: Path, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
     """A git repository holding a copy of the checkout's examples (dev, qa, prod, sync sets)."""
     root.mkdir(parents=True, exist_ok=True)
     for name in COPIED:
-        origin = PROJECT_ROOT / name
+        origin = EXAMPLE_ROOT / name
         if origin.is_dir():
             shutil.copytree(origin, root / name)
         else:

@@ -33,8 +33,9 @@ from syncset.cli import (  # noqa: F401
     syncset_cmd,
     validate_cmd,
 )
+from syncset.cli.annotations import annotation, in_github_actions
 from syncset.cli.app import app, console_err
-from syncset.errors import SyncsetError
+from syncset.errors import ConfigError, SyncsetError
 from syncset.secrets import masked_std_streams
 
 __all__ = ["app", "main"]
@@ -79,6 +80,9 @@ def _run(argv: list[str] | None) -> None:
         code = _command()(args=argv, standalone_mode=False)
     except SyncsetError as exc:
         console_err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        if isinstance(exc, ConfigError) and in_github_actions():
+            for problem in exc.problems:
+                console_err.print(annotation(problem), markup=False, highlight=False)
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

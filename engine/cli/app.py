@@ -13,7 +13,10 @@ app = typer.Typer(
     name="syncset",
     help="GitOps for SaaS configuration: validate, plan, apply and promote typed YAML.",
     no_args_is_help=True,
-    add_completion=False,
+    # typer's --install-completion / --show-completion (bash, zsh, fish, PowerShell).
+    add_completion=True,
+    # Sub-commands inherit the help option names from the group's context.
+    context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )

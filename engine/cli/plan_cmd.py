@@ -10,7 +10,7 @@ import typer
 from syncset.cli.app import app, console, terminal_style
 from syncset.cli.options import FormatOption, IdOption, KindOption, SyncSetOption
 from syncset.config.load import find_root
-from syncset.plan.model import Selection
+from syncset.plan.model import Selection, load_plan
 from syncset.plan.selection import check_selection
 from syncset.render import Format, render_plan
 from syncset.workflow import plan_environment
@@ -59,3 +59,21 @@ def plan(
         )
     if detailed_exitcode and (result.has_changes or result.unmapped):
         raise typer.Exit(2)
+
+
+@app.command()
+def show(
+    plan_file: Annotated[
+        Path, typer.Argument(help="A plan saved with plan --out.", metavar="PLAN")
+    ],
+    fmt: FormatOption = Format.TEXT,
+) -> None:
+    """Render a saved plan (text, markdown or json) without reading any account."""
+    saved = load_plan(plan_file, str(plan_file))
+    console.print(
+        render_plan(saved, fmt, color=console.is_terminal and not console.no_color),
+        markup=False,
+        highlight=False,
+        end="",
+        soft_wrap=True,
+    )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +21,11 @@ from syncset.promotion.mapping import mapping_target_problems
 from syncset.workflow import opened
 
 
+class ValidateFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
 @app.command()
 def validate(
     environments: Annotated[
@@ -26,15 +33,17 @@ def validate(
     ] = None,
     online: Annotated[
         bool,
-        typer.Option(
-            "--online", help="Also read remote accounts to check mapping targets (network)."
-        ),
+        typer.Option("--online", help="Also read the accounts to check mapping targets (network)."),
     ] = False,
+    output: Annotated[
+        ValidateFormat,
+        typer.Option("--format", "-f", help="text (terminal) or json (tools, editors)."),
+    ] = ValidateFormat.text,
 ) -> None:
-    """Check schema, references and mappings; no network unless --online.
+    """Check schema, references and mappings from the files alone: no account, no network.
 
-    Mapping targets are checked against the account when it is reachable without a network
-    (the sandbox's file) or when --online is given.
+    Whether a mapping's target exists in the account (is this person there?) is the account's
+    business: plan checks it, and so does validate with --online. The summary says which.
     """
     root = find_root()
     names = environments or environment_names(root)
@@ -47,20 +56,58 @@ def validate(
             problems.extend(exc.problems)
             continue
         loaded.append(environment)
-        problems.extend(_mapping_targets(environment, online))
+        if online:
+            problems.extend(_mapping_targets(environment))
+    if output is ValidateFormat.json:
+        _print_json(loaded, problems, online)
     if problems:
         raise ConfigError(problems)
     console.print(_summary(loaded))
+    console.print(_targets_note(loaded, online), markup=False)
 
 
-def _mapping_targets(environment: Environment, online: bool) -> list[Problem]:
+def _print_json(environments: list[Environment], problems: list[Problem], online: bool) -> None:
+    """The result for tools: problems with their positions, or the records per kind; exit 1
+    when there are problems (their text still goes to stderr)."""
+    mapped = any(env.mappings.references for env in environments)
+    report = {
+        "valid": not problems,
+        "problems": [_problem_json(problem) for problem in sorted(problems)],
+        "records": {
+            env.name: dict(sorted(Counter(kind for kind, _ in env.records).items()))
+            for env in environments
+        },
+        "mapping_targets": ("checked" if online else "not checked") if mapped else "none",
+    }
+    console.print(json.dumps(report, indent=2), markup=False)
+    if not problems:
+        raise typer.Exit(0)
+
+
+def _problem_json(problem: Problem) -> dict[str, object]:
+    fields = ("path", "line", "col", "subject", "field", "message")
+    return {name: getattr(problem, name) for name in fields}
+
+
+def _mapping_targets(environment: Environment) -> list[Problem]:
     if not environment.mappings.references:
         return []
     with opened(environment) as provider:
-        if not (online or provider.capabilities.local):
-            return []
         live = read_live(provider, environment.reference_kinds_used())
     return mapping_target_problems(environment, live)
+
+
+def _targets_note(environments: list[Environment], online: bool) -> str:
+    """Say whether the accounts were read, so a green validate is not taken for a green plan."""
+    mapped = [env.name for env in environments if env.mappings.references]
+    if not mapped:
+        return "no mapping targets to check"
+    if online:
+        return f"mapping targets checked against the accounts of {', '.join(mapped)}"
+    return (
+        "mapping targets not checked against the accounts (plan checks them; "
+        "validate --online reads the accounts)"
+    )
 
 
 def _summary(environments: list[Environment]) -> Table:

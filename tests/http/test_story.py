@@ -19,12 +19,12 @@ from typing import Any
 
 import git
 import pytest
+from example_root import EXAMPLE_ROOT
 from fake_clock import FakeClock
 from fake_sites import CLIENT_SECRET, XurrentSite
 from ruamel.yaml import YAML
 from serverkit import Limits
 
-PROJECT = Path(__file__).resolve().parents[2]
 BURST = {"burst": 20, "window": 0.5}
 
 
@@ -75,8 +75,8 @@ def seed_people(site: XurrentSite, people_file: Path) -> dict[str, str]:
 def story_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "repo"
     for name in ("environments", "docs/demo"):
-        shutil.copytree(PROJECT / name, root / name)
-    shutil.copy2(PROJECT / "syncsets.yaml", root / "syncsets.yaml")
+        shutil.copytree(EXAMPLE_ROOT / name, root / name)
+    shutil.copy2(EXAMPLE_ROOT / "syncsets.yaml", root / "syncsets.yaml")
     (root / ".gitignore").write_text(".syncset/\n", encoding="utf-8")
     monkeypatch.chdir(root)
     monkeypatch.setenv("SYNCSET_ROOT", str(root))

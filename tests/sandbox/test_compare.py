@@ -12,7 +12,7 @@ import json
 import shutil
 
 import pytest
-from promotion_helpers import PROJECT_ROOT
+from example_root import EXAMPLE_ROOT
 
 DEV = "environments/dev"
 QA = "environments/qa"
@@ -21,8 +21,8 @@ QA = "environments/qa"
 @pytest.fixture
 def folders(repo):
     """The example dev folder, and a qa folder that holds part of it, some of it changed."""
-    shutil.copytree(PROJECT_ROOT / "environments", repo.root / "environments", dirs_exist_ok=True)
-    shutil.copy2(PROJECT_ROOT / "syncsets.yaml", repo.root / "syncsets.yaml")
+    shutil.copytree(EXAMPLE_ROOT / "environments", repo.root / "environments", dirs_exist_ok=True)
+    shutil.copy2(EXAMPLE_ROOT / "syncsets.yaml", repo.root / "syncsets.yaml")
     for name in (
         "calendars/app-dev-office-hours.yaml",
         "holidays/new-years-day-2027.yaml",
@@ -192,7 +192,7 @@ def accounts(folders, cli):
     folders.write(f"{QA}/teams/application-development.yaml", "")
     folders.write(f"{QA}/teams/qa-testers.yaml", "")
     folders.write(f"{QA}/agile_boards/expense-reporting.yaml", "")
-    folders.write("people.yaml", (PROJECT_ROOT / "docs/demo/wdc-people.yaml").read_text())
+    folders.write("people.yaml", (EXAMPLE_ROOT / "docs/demo/wdc-people.yaml").read_text())
     folders.write("hand.yaml", "kind: calendar\nid: x\nname: QA support hours\n")
     for args in (
         ("sandbox", "load", "dev", "people.yaml"),

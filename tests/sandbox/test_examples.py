@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from example_root import EXAMPLE_ROOT
 
 from syncset.config.load import environment_names
 from syncset.config.validate import validate_environment
@@ -27,41 +28,41 @@ RODNEY = "rodney.wilson@wdc.example"
 @pytest.fixture(scope="module")
 def dev() -> Environment:
     """The example dev environment, validated once for this module."""
-    return validate_environment(Path(__file__).resolve().parents[2], "dev", {})
+    return validate_environment(EXAMPLE_ROOT, "dev", {})
 
 
-def test_the_three_environments_exist(project_root: Path) -> None:
-    assert environment_names(project_root) == ["dev", "prod", "qa"]
+def test_the_three_environments_exist(example: Path) -> None:
+    assert environment_names(example) == ["dev", "prod", "qa"]
 
 
 @pytest.mark.parametrize("name", ["dev", "qa", "prod"])
-def test_example_environment_validates(project_root: Path, name: str) -> None:
-    env = validate_environment(project_root, name, {})
+def test_example_environment_validates(example: Path, name: str) -> None:
+    env = validate_environment(example, name, {})
 
     assert env.name == name
     assert env.account["provider"] == "sandbox"
     assert env.account["path"] == f".syncset/{name}.sqlite"
 
 
-def test_promotion_chain_is_dev_to_qa_to_prod(project_root: Path) -> None:
+def test_promotion_chain_is_dev_to_qa_to_prod(example: Path) -> None:
     chain = {
-        name: validate_environment(project_root, name, {}).config.promotes_from
+        name: validate_environment(example, name, {}).config.promotes_from
         for name in ("dev", "qa", "prod")
     }
 
     assert chain == {"dev": None, "qa": "dev", "prod": "qa"}
 
 
-def test_sandbox_accounts_are_git_ignored(project_root: Path) -> None:
-    ignored = (project_root / ".gitignore").read_text().split()
+def test_sandbox_accounts_are_git_ignored(example: Path) -> None:
+    ignored = (example / ".gitignore").read_text().split()
 
     assert ".syncset/" in ignored
 
 
-def test_qa_and_prod_have_a_mappings_skeleton(project_root: Path) -> None:
+def test_qa_and_prod_have_a_mappings_skeleton(example: Path) -> None:
     for name in ("qa", "prod"):
-        text = (project_root / "environments" / name / "mappings.yaml").read_text()
-        assert validate_environment(project_root, name, {}).mappings.version == 1
+        text = (example / "environments" / name / "mappings.yaml").read_text()
+        assert validate_environment(example, name, {}).mappings.version == 1
         assert RODNEY in text  # the example shows how to map Rodney Wilson
 
 
@@ -129,9 +130,9 @@ def test_no_example_record_holds_a_secret(dev: Environment) -> None:
 
 
 def test_validate_command_passes_on_the_examples(
-    project_root: Path, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+    example: Path, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("SYNCSET_ROOT", str(project_root))
+    monkeypatch.setenv("SYNCSET_ROOT", str(example))
 
     result = cli("validate")
 

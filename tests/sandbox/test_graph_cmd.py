@@ -11,10 +11,10 @@ from syncset.workflow import plan_environment
 
 
 @pytest.fixture
-def examples(project_root, monkeypatch):
+def examples(example, monkeypatch):
     """The shipped example environments (graph reads YAML only: no account is opened)."""
-    monkeypatch.setenv("SYNCSET_ROOT", str(project_root))
-    monkeypatch.chdir(project_root)
+    monkeypatch.setenv("SYNCSET_ROOT", str(example))
+    monkeypatch.chdir(example)
 
 
 def edges(text: str) -> set[tuple[str, str, str, str]]:

@@ -315,16 +315,39 @@ def test_suggest_keeps_a_comment_line_that_follows_the_last_mapping(qa, cli):
 # -- mapping targets checked against the account ---------------------------------------------
 
 
-def test_validate_reports_a_mapping_target_missing_from_the_sandbox_account(qa, cli):
+def test_validate_online_reports_a_mapping_target_missing_from_the_sandbox_account(qa, cli):
     qa.write(MAPPINGS, COMMENTED.replace(ANDER, "ander.alkin@widget.exampel"))
 
-    result = cli("validate", "qa")
+    result = cli("validate", "qa", "--online")
 
     assert result.code == 1
     assert (
         f"{MAPPINGS}:10:32: references.person: person 'ander.alkin@widget.exampel' does not "
         f"exist in the qa account: map {RODNEY} to a person that does (syncset map qa --suggest)"
     ) in result.err
+
+
+def test_validate_leaves_mapping_targets_to_plan_and_says_so(qa, cli):
+    qa.write(MAPPINGS, COMMENTED.replace(ANDER, "ander.alkin@widget.exampel"))
+
+    result = cli("validate", "qa")
+
+    assert result.code == 0, result.err
+    assert "mapping targets not checked against the accounts" in result.out
+
+
+def test_validate_needs_no_sandbox_file_even_one_that_must_exist(qa, cli):
+    """A teammate's fresh clone has no .syncset/: validate reads YAML only."""
+    qa.write(MAPPINGS, COMMENTED)
+    environment = qa.root / "environments/qa/environment.yaml"
+    text = environment.read_text(encoding="utf-8").replace("qa.sqlite", "absent.sqlite")
+    environment.write_text(text.replace("account:\n", "account:\n  create: false\n"), "utf-8")
+    before = qa.files()
+
+    result = cli("validate", "qa")
+
+    assert result.code == 0, result.err
+    assert qa.files() == before
 
 
 def test_plan_reports_a_mapping_target_missing_from_the_account_at_its_line(qa, cli):

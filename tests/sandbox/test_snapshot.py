@@ -13,12 +13,12 @@ import re
 import shutil
 
 import pytest
+from example_root import EXAMPLE_ROOT
 from promotion_helpers import (
     ANDER,
     FRANK,
     FRANK_EUROPE,
     HOWARD,
-    PROJECT_ROOT,
     account_row,
     edit_by_hand,
     files_of,
@@ -268,9 +268,9 @@ members:
 def applied(repo, cli):
     """The example dev folder, its team file edited with comments and its own key order,
     applied to the account."""
-    shutil.copytree(PROJECT_ROOT / "environments", repo.root / "environments", dirs_exist_ok=True)
+    shutil.copytree(EXAMPLE_ROOT / "environments", repo.root / "environments", dirs_exist_ok=True)
     repo.root.joinpath(TEAM_FILE).write_text(COMMENTED_TEAM, encoding="utf-8")
-    load_by_hand(repo, cli, (PROJECT_ROOT / "docs/demo/wdc-people.yaml").read_text())
+    load_by_hand(repo, cli, (EXAMPLE_ROOT / "docs/demo/wdc-people.yaml").read_text())
     result = cli("apply", "dev", "--auto-approve")
     assert result.code == 0, result.err
     return repo
@@ -362,7 +362,7 @@ def test_a_mapped_value_is_written_back_as_the_source_value(repo, cli):
         f"version: 1\nreferences:\n  person:\n    {FRANK}: {FRANK_EUROPE}\n",
     )
     load_by_hand(
-        repo, cli, (PROJECT_ROOT / "docs/demo/widget-europe-people.yaml").read_text(), "qa"
+        repo, cli, (EXAMPLE_ROOT / "docs/demo/widget-europe-people.yaml").read_text(), "qa"
     )
     assert cli("apply", "qa", "--auto-approve").code == 0
     frank = account_row(repo.root, "qa", "person", FRANK_EUROPE)["live_id"]
@@ -386,8 +386,8 @@ def test_managed_records_missing_from_the_yaml_come_back_under_their_own_ids(app
         for p in applied.root.joinpath(DEV).glob("*/*.yaml")
     )
     assert written == sorted(
-        p.relative_to(PROJECT_ROOT / DEV).as_posix()
-        for p in PROJECT_ROOT.joinpath(DEV).glob("*/*.yaml")
+        p.relative_to(EXAMPLE_ROOT / DEV).as_posix()
+        for p in EXAMPLE_ROOT.joinpath(DEV).glob("*/*.yaml")
     )
     board = applied.root.joinpath(DEV, "agile_boards/expense-reporting.yaml").read_text()
     assert "    team: application-development\n" in board
@@ -459,11 +459,11 @@ def test_a_hand_made_board_whose_column_names_a_team_is_snapshotted_with_the_tea
 
 
 def test_the_seeds_scrum_workspace_made_by_hand_is_adopted_through_a_snapshot(repo, cli):
-    documents = [(PROJECT_ROOT / "docs/demo/wdc-people.yaml").read_text(encoding="utf-8")]
-    for path in sorted(PROJECT_ROOT.joinpath(DEV).glob("*/*.yaml")):
+    documents = [(EXAMPLE_ROOT / "docs/demo/wdc-people.yaml").read_text(encoding="utf-8")]
+    for path in sorted(EXAMPLE_ROOT.joinpath(DEV).glob("*/*.yaml")):
         documents.append(path.read_text(encoding="utf-8").replace("{{ vars.company }}", "WDC"))
     load_by_hand(repo, cli, "---\n".join(documents))
-    shutil.copy2(PROJECT_ROOT / "syncsets.yaml", repo.root / "syncsets.yaml")
+    shutil.copy2(EXAMPLE_ROOT / "syncsets.yaml", repo.root / "syncsets.yaml")
 
     assert cli("snapshot", "dev", "--sync-set", "scrum").code == 0
 

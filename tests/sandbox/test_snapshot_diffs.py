@@ -11,7 +11,8 @@ import difflib
 import shutil
 
 import pytest
-from promotion_helpers import PROJECT_ROOT, account_row, edit_by_hand
+from example_root import EXAMPLE_ROOT
+from promotion_helpers import account_row, edit_by_hand
 from ruamel.yaml import YAML
 
 DEV = "environments/dev"
@@ -22,8 +23,8 @@ BOARD = f"{DEV}/agile_boards/expense-reporting.yaml"
 @pytest.fixture
 def applied(repo, cli):
     """The example dev folder applied to its account (the people made by hand first)."""
-    shutil.copytree(PROJECT_ROOT / "environments", repo.root / "environments", dirs_exist_ok=True)
-    people = repo.write("people.yaml", (PROJECT_ROOT / "docs/demo/wdc-people.yaml").read_text())
+    shutil.copytree(EXAMPLE_ROOT / "environments", repo.root / "environments", dirs_exist_ok=True)
+    people = repo.write("people.yaml", (EXAMPLE_ROOT / "docs/demo/wdc-people.yaml").read_text())
     assert cli("sandbox", "load", "dev", "people.yaml").code == 0
     people.unlink()
     result = cli("apply", "dev", "--auto-approve")

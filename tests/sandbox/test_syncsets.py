@@ -353,8 +353,8 @@ def test_a_reference_cycle_between_team_and_board_is_followed_once(tree):
 # -- syncsets.yaml ---------------------------------------------------------------------------
 
 
-def test_syncsets_file_of_the_repository_defines_the_seeds_sets(project_root):
-    sets = load_syncsets(project_root)
+def test_syncsets_file_of_the_repository_defines_the_seeds_sets(example):
+    sets = load_syncsets(example)
 
     assert sets["scrum"].root == "scrum_workspace"
     assert sets["scrum"].records == []

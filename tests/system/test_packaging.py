@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from example_root import EXAMPLE_ROOT
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FOLDERS = {"engine": "syncset", "schemas": "syncset.schemas", "providers": "syncset.providers"}
@@ -76,7 +77,7 @@ def test_syncset_runs_next_to_unrelated_top_level_packages_of_the_same_names(
     for name in FOLDERS:
         (decoys / name).mkdir(parents=True)
         (decoys / name / "__init__.py").write_text("raise SyntaxError('not syncset')\n")
-    env = {"PYTHONPATH": str(decoys), "PATH": "/usr/bin:/bin", "SYNCSET_ROOT": str(PROJECT_ROOT)}
+    env = {"PYTHONPATH": str(decoys), "PATH": "/usr/bin:/bin", "SYNCSET_ROOT": str(EXAMPLE_ROOT)}
     env["PYTHONDONTWRITEBYTECODE"] = "1"  # no __pycache__ written into the checkout
     version = subprocess.run(
         [sys.executable, "-m", "syncset", "--version"], capture_output=True, text=True, env=env

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ci_helpers import BIN, PROJECT_ROOT, WORKFLOWS, git, load_workflow
+from ci_helpers import BIN, EXAMPLE_ROOT, PROJECT_ROOT, WORKFLOWS, git, load_workflow
 from ruamel.yaml import YAML
 
 from syncset.ci.comment import MARKER
@@ -139,7 +139,7 @@ def test_the_pre_commit_hook_runs_validate_on_environment_changes(cli, monkeypat
     assert hook["language"] == "python" and hook["pass_filenames"] is False
     assert re.search(hook["files"], "environments/qa/teams/a.yaml")
     assert not re.search(hook["files"], "docs/ci.md")
-    monkeypatch.setenv("SYNCSET_ROOT", str(PROJECT_ROOT))
+    monkeypatch.setenv("SYNCSET_ROOT", str(EXAMPLE_ROOT))
     command, *args = hook["entry"].split()
     assert command == "syncset"
     assert cli(*args).code == 0

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from example_root import EXAMPLE_ROOT
 from ruamel.yaml import YAML
 
 from syncset.config.schema_export import combined_schema, export_schemas, kind_schemas
@@ -22,7 +23,6 @@ from syncset.schemas import CATALOG
 if TYPE_CHECKING:
     from conftest import CliRunner, Repo
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DRAFT_2020 = "https://json-schema.org/draft/2020-12/schema"
 DATE_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$", re.I)
 DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
@@ -237,19 +237,19 @@ def test_sprint_length_is_a_positive_integer_in_the_schema(exported: dict[str, A
 
 def test_environment_and_mappings_schemas_accept_the_examples(exported: dict[str, Any]) -> None:
     loader = YAML(typ="safe", pure=False)
-    for path in sorted((PROJECT_ROOT / "environments").glob("*/environment.yaml")):
+    for path in sorted((EXAMPLE_ROOT / "environments").glob("*/environment.yaml")):
         assert check(exported["environment.schema.json"], loader.load(path), exported) == []
-    for path in sorted((PROJECT_ROOT / "environments").glob("*/mappings.yaml")):
+    for path in sorted((EXAMPLE_ROOT / "environments").glob("*/mappings.yaml")):
         assert check(exported["mappings.schema.json"], loader.load(path), exported) == []
 
 
 def example_records() -> list[Any]:
     loader = YAML(typ="safe", pure=False)
     params = []
-    for path in sorted((PROJECT_ROOT / "environments").rglob("*.yaml")):
+    for path in sorted((EXAMPLE_ROOT / "environments").rglob("*.yaml")):
         if path.name in ("environment.yaml", "mappings.yaml"):
             continue
-        shown = path.relative_to(PROJECT_ROOT).as_posix()
+        shown = path.relative_to(EXAMPLE_ROOT).as_posix()
         for index, document in enumerate(loader.load_all(path)):
             params.append(pytest.param(as_json(document), id=f"{shown}#{index}"))
     return params
