@@ -22,6 +22,7 @@ from syncset.schemas.types import (
     Slug,
     TimeOfDay,
     Timestamp,
+    TimeZone,
     WeekdayValue,
     end_of_day,
     known_values,
@@ -103,7 +104,7 @@ class Team(RecordModel):
     kind: Literal["team"]
     name: NonEmptyStr
     remarks: str | None = None
-    time_zone: str | None = Field(
+    time_zone: TimeZone | None = Field(
         default=None, description="The time zone of the work hours (Xurrent's TimeZone values)."
     )
     coordinator: Annotated[Email | None, Ref("person")] = None

@@ -504,3 +504,24 @@ def test_multi_document_file_positions_count_from_the_file_start(repo: Repo) -> 
         "environments/dev/all.yaml:8:10: team/b: manager: 'nobody' is not an e-mail address "
         "(expected name@domain.example)"
     ]
+
+
+def test_team_time_zone_must_be_in_the_iana_database_with_a_did_you_mean(repo: Repo) -> None:
+    repo.write(
+        TEAM, "kind: team\nid: application-development\nname: A\ntime_zone: Europe/Amsterdm\n"
+    )
+
+    assert repo.problems() == [
+        f"{TEAM}:4:12: team/application-development: time_zone: 'Europe/Amsterdm' is not a time "
+        "zone in the IANA database: did you mean 'Europe/Amsterdam'?"
+    ]
+
+
+def test_team_time_zone_in_the_iana_database_is_accepted(repo: Repo) -> None:
+    repo.write(
+        TEAM, "kind: team\nid: application-development\nname: A\ntime_zone: Europe/Amsterdam\n"
+    )
+
+    fields = repo.validate().records[("team", "application-development")].fields
+
+    assert fields["time_zone"] == "Europe/Amsterdam"
