@@ -101,6 +101,7 @@ class Team(RecordModel):
     """
 
     removed_fields: ClassVar[dict[str, str]] = {"description": "Xurrent calls it remarks"}
+    key_folds_case_and_spacing: ClassVar[bool] = True
     kind: Literal["team"]
     name: NonEmptyStr
     remarks: str | None = None
