@@ -204,6 +204,7 @@ def _record(
         check.add_pydantic(doc, exc, subject, spec, rendered, redirect, secrets)
         return None
     fields = normalise(spec, model)
+    _check_duplicate_children(check, doc, spec, fields, subject)
     leaked = [f for f in sensitive_paths(spec, fields) if f not in secrets]
     for path in leaked:
         check.add(
@@ -215,6 +216,25 @@ def _record(
         )
     secrets |= set(sensitive_paths(spec, fields))
     return Record(kind, str(data["id"]), fields, Origin(doc.path, doc.index), frozenset(secrets))
+
+
+def _check_duplicate_children(
+    check: Validator, doc: Document, spec: KindSpec, fields: dict[str, Any], subject: str
+) -> None:
+    """Two children with one key (two Monday 08:00 hours) cannot both exist in the account:
+    the plan would match only one of them."""
+    for name, child in spec.children.items():
+        first: dict[tuple[Any, ...], int] = {}
+        for index, item in enumerate(fields.get(name) or []):
+            key = tuple(item.get(k) for k in child.key)
+            if first.setdefault(key, index) != index:
+                check.add(
+                    doc,
+                    (name, index),
+                    f"duplicate {child.label}: {', '.join(map(str, key))} is already item "
+                    f"{first[key] + 1} of {name}; remove one",
+                    subject,
+                )
 
 
 def normalise(spec: KindSpec, model: BaseModel) -> dict[str, Any]:

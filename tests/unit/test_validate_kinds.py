@@ -525,3 +525,16 @@ def test_team_time_zone_in_the_iana_database_is_accepted(repo: Repo) -> None:
     fields = repo.validate().records[("team", "application-development")].fields
 
     assert fields["time_zone"] == "Europe/Amsterdam"
+
+
+def test_duplicate_calendar_hours_are_refused(repo: Repo) -> None:
+    write_calendar(
+        repo,
+        "  - {weekday: mon, time_from: '08:00', time_until: '17:00'}\n"
+        "  - {weekday: mon, time_from: '8:00', time_until: '12:00'}\n",
+    )
+
+    assert repo.problems() == [
+        f"{CAL}:6:5: calendar/office: hours[1]: duplicate calendar hours: mon, 08:00 is already "
+        "item 1 of hours; remove one"
+    ]
