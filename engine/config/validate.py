@@ -18,6 +18,7 @@ from syncset.config.crosscheck import check_mappings, check_references
 from syncset.config.load import (
     Document,
     environment_folder,
+    environment_names,
     read_environment_files,
 )
 from syncset.config.problems import Validator, data_path, quoted_safely, split_dotted
@@ -75,7 +76,20 @@ def _environment_config(
         check.add(
             doc, ("name",), f"name {config.name!r} does not match folder {name!r}", at_value=True
         )
+    _check_promotes_from(check, doc, config)
     return config
+
+
+def _check_promotes_from(check: Validator, doc: Document, config: EnvironmentConfig) -> None:
+    """``promotes_from`` must name another environment of this repository, or promote and
+    ci plan's ordering would follow a name that leads nowhere."""
+    source = config.promotes_from
+    known = [n for n in environment_names(check.root) if n != config.name]
+    if source is None or source in known:
+        return
+    close = difflib.get_close_matches(source, known, n=1)
+    hint = f"did you mean {close[0]!r}?" if close else f"environments: {', '.join(known) or 'none'}"
+    check.add(doc, ("promotes_from",), f"unknown environment {source!r}: {hint}", at_value=True)
 
 
 def _account_settings(
