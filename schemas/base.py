@@ -79,6 +79,9 @@ class RecordModel(StrictModel):
     unique_natural_key: ClassVar[bool] = True
     key_is_email: ClassVar[bool] = False
     """The natural key is an e-mail address: compared ignoring case, suggested by local part."""
+    key_folds_case_and_spacing: ClassVar[bool] = False
+    """The platform treats names that differ only in case or spacing as one (``Service Desk``
+    and ``service  desk``): validate rejects the second as a duplicate."""
     reference_data: ClassVar[bool] = False
     removal: ClassVar[Removal] = "disable"
     removal_note: ClassVar[str] = ""
@@ -141,6 +144,7 @@ class KindSpec:
     fields: tuple[str, ...] = ()
     required: frozenset[str] = frozenset()
     key_is_email: bool = False
+    key_folds_case_and_spacing: bool = False
     create_only: frozenset[str] = frozenset()
     opt_in: frozenset[str] = frozenset()
     removal_note: str = ""
@@ -150,6 +154,12 @@ class KindSpec:
     def key_value(self, value: Any) -> Any:
         """A natural-key value as it is compared: e-mail addresses ignore case."""
         return value.lower() if self.key_is_email and isinstance(value, str) else value
+
+    def unique_key_value(self, value: Any) -> Any:
+        """A natural-key value as uniqueness sees it: folded where the platform folds it."""
+        if self.key_folds_case_and_spacing and isinstance(value, str):
+            return " ".join(value.split()).casefold()
+        return self.key_value(value)
 
     def reference(self, path: str) -> RefSpec | None:
         """The reference declared at ``path`` (``field`` or ``child[].field``), if any."""
@@ -310,6 +320,7 @@ def build_spec(model: type[RecordModel]) -> KindSpec:
         model=model,
         natural_key=model.natural_key,
         unique_natural_key=model.unique_natural_key,
+        key_folds_case_and_spacing=model.key_folds_case_and_spacing,
         reference_data=model.reference_data,
         removal=model.removal,
         references=tuple(references),

@@ -6,7 +6,9 @@ that two spellings of the same value never show up as a difference in a plan.
 
 from __future__ import annotations
 
+import difflib
 import re
+import zoneinfo
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
@@ -38,6 +40,21 @@ def _check_email(value: str) -> str:
 
 Email = Annotated[str, AfterValidator(_check_email)]
 """An e-mail address, compared case-insensitively (stored lower-case)."""
+
+
+def _check_time_zone(value: str) -> str:
+    """The platform accepts IANA zone names only; the `tzdata` package ships the database so
+    the check is the same on machines without /usr/share/zoneinfo."""
+    known = zoneinfo.available_timezones()
+    if value in known:
+        return value
+    close = difflib.get_close_matches(value, sorted(known), n=1)
+    hint = f"did you mean {close[0]!r}?" if close else "use an IANA name such as 'Europe/Amsterdam'"
+    raise ValueError(f"{value!r} is not a time zone in the IANA database: {hint}")
+
+
+TimeZone = Annotated[str, AfterValidator(_check_time_zone)]
+"""An IANA time zone name (``Europe/Amsterdam``), checked against the tz database."""
 
 
 def _parse_time(value: Any) -> str:

@@ -22,6 +22,7 @@ from syncset.schemas.types import (
     Slug,
     TimeOfDay,
     Timestamp,
+    TimeZone,
     WeekdayValue,
     end_of_day,
     known_values,
@@ -100,10 +101,11 @@ class Team(RecordModel):
     """
 
     removed_fields: ClassVar[dict[str, str]] = {"description": "Xurrent calls it remarks"}
+    key_folds_case_and_spacing: ClassVar[bool] = True
     kind: Literal["team"]
     name: NonEmptyStr
     remarks: str | None = None
-    time_zone: str | None = Field(
+    time_zone: TimeZone | None = Field(
         default=None, description="The time zone of the work hours (Xurrent's TimeZone values)."
     )
     coordinator: Annotated[Email | None, Ref("person")] = None

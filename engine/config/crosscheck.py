@@ -60,14 +60,16 @@ def _check_unique_names(
         if not spec.unique_natural_key:
             continue
         value = tuple(record.fields.get(k) for k in spec.natural_key)
-        other = seen.setdefault((record.kind, value), record)
+        folded = tuple(spec.unique_key_value(v) for v in value)
+        other = seen.setdefault((record.kind, folded), record)
         if other is not record:
             doc = by_origin[(record.origin.path, record.origin.document)]
             check.add(
                 doc,
                 (spec.natural_key[0],),
                 f"{spec.natural_key[0]} {value[0]!r} is already used by {other.ref}: "
-                f"{spec.name} {spec.natural_key[0]}s are unique in the account",
+                f"{spec.name} {spec.natural_key[0]}s are unique in the account"
+                + (" (ignoring case and spacing)" if spec.key_folds_case_and_spacing else ""),
                 record.ref,
                 at_value=True,
             )

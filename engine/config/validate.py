@@ -18,6 +18,7 @@ from syncset.config.crosscheck import check_mappings, check_references
 from syncset.config.load import (
     Document,
     environment_folder,
+    environment_names,
     read_environment_files,
 )
 from syncset.config.problems import Validator, data_path, quoted_safely, split_dotted
@@ -75,7 +76,20 @@ def _environment_config(
         check.add(
             doc, ("name",), f"name {config.name!r} does not match folder {name!r}", at_value=True
         )
+    _check_promotes_from(check, doc, config)
     return config
+
+
+def _check_promotes_from(check: Validator, doc: Document, config: EnvironmentConfig) -> None:
+    """``promotes_from`` must name another environment of this repository, or promote and
+    ci plan's ordering would follow a name that leads nowhere."""
+    source = config.promotes_from
+    known = [n for n in environment_names(check.root) if n != config.name]
+    if source is None or source in known:
+        return
+    close = difflib.get_close_matches(source, known, n=1)
+    hint = f"did you mean {close[0]!r}?" if close else f"environments: {', '.join(known) or 'none'}"
+    check.add(doc, ("promotes_from",), f"unknown environment {source!r}: {hint}", at_value=True)
 
 
 def _account_settings(
@@ -204,6 +218,7 @@ def _record(
         check.add_pydantic(doc, exc, subject, spec, rendered, redirect, secrets)
         return None
     fields = normalise(spec, model)
+    _check_duplicate_children(check, doc, spec, fields, subject)
     leaked = [f for f in sensitive_paths(spec, fields) if f not in secrets]
     for path in leaked:
         check.add(
@@ -215,6 +230,25 @@ def _record(
         )
     secrets |= set(sensitive_paths(spec, fields))
     return Record(kind, str(data["id"]), fields, Origin(doc.path, doc.index), frozenset(secrets))
+
+
+def _check_duplicate_children(
+    check: Validator, doc: Document, spec: KindSpec, fields: dict[str, Any], subject: str
+) -> None:
+    """Two children with one key (two Monday 08:00 hours) cannot both exist in the account:
+    the plan would match only one of them."""
+    for name, child in spec.children.items():
+        first: dict[tuple[Any, ...], int] = {}
+        for index, item in enumerate(fields.get(name) or []):
+            key = tuple(item.get(k) for k in child.key)
+            if first.setdefault(key, index) != index:
+                check.add(
+                    doc,
+                    (name, index),
+                    f"duplicate {child.label}: {', '.join(map(str, key))} is already item "
+                    f"{first[key] + 1} of {name}; remove one",
+                    subject,
+                )
 
 
 def normalise(spec: KindSpec, model: BaseModel) -> dict[str, Any]:

@@ -137,11 +137,23 @@ def _syntax_problem(exc: YAMLError, shown: str, text: str) -> Problem:
             what += ": each key may appear once in a mapping; remove or rename one"
         elif "tab" in what or "\t" in current[: max(col, 1)] or _char_at(mark) == "\t":
             what = "tab character used for indentation: YAML indents with spaces only"
+        elif "unexpected ':'" in what:
+            what = f"invalid YAML: {what}: {_quote_hint(current, col)}"
         else:
             what = f"invalid YAML: {what}"
     else:
         what = f"invalid YAML: {exc}"
     return Problem(shown, line, col, what)
+
+
+def _quote_hint(line: str, col: int) -> str:
+    """In a flow map (``{time_from: 08:00}``) a ':' inside a value ends the key: say which
+    value to quote, as it is written."""
+    start = max(line.rfind(c, 0, col - 1) for c in " ,{[") + 1
+    ends = [i for i in (line.find(c, col - 1) for c in " ,}]") if i >= 0]
+    value = line[start : min(ends) if ends else len(line)]
+    example = f"'{value}'" if value else "'08:00'"
+    return f"a value with ':' in a flow map must be quoted: write {example}"
 
 
 def _char_at(mark: Any) -> str:

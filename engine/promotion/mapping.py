@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rapidfuzz import fuzz
+from rapidfuzz.utils import default_process
 from ruamel.yaml.comments import CommentedMap
 
 from syncset.config.load import MAPPINGS_FILE
@@ -132,7 +134,9 @@ def _score(kind: str, value: str, target: str, name: str) -> tuple[float, str]:
     if local == target_local:
         return 0.95, "same e-mail local part"
     guessed = re.sub(r"[._-]+", " ", local).strip()
-    ratio = difflib.SequenceMatcher(None, guessed, name.lower()).ratio()
+    # token_sort_ratio ignores word order: "tanner.howard" is "Howard Tanner" (1.00), where
+    # SequenceMatcher scored 0.46 and never suggested it.
+    ratio = fuzz.token_sort_ratio(guessed, name, processor=default_process) / 100
     return round(ratio, 2), f"name similar to {name}"
 
 

@@ -91,7 +91,7 @@ def configurations(draw: Callable[..., Any]) -> Config:
         config[("team", tid)] = {
             "name": name("Team", tid),
             "remarks": maybe(draw, f"Team {tid} remarks {version}"),
-            "time_zone": maybe(draw, "Amsterdam"),
+            "time_zone": maybe(draw, "Europe/Amsterdam"),
             "work_hours": draw(st.sampled_from([None, *calendars])),
             "manager": draw(st.sampled_from([None, *PEOPLE])),
             "members": draw(st.lists(st.sampled_from(PEOPLE), unique=True)),

@@ -44,6 +44,12 @@ CASES = [
         "invalid YAML: mapping values are not allowed",
     ),
     (
+        "unquoted-time-in-flow-map",
+        b"kind: team\nid: a\nname: A\nx: {time_from: 08:00}\n",
+        f"{TEAM}:4:18",
+        "found unexpected ':': a value with ':' in a flow map must be quoted: write '08:00'",
+    ),
+    (
         "tab-indented",
         b"kind: team\nid: a\nname: A\nmembers:\n\t- frank.watson@wdc.example\n",
         f"{TEAM}:5:1",

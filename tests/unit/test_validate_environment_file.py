@@ -15,6 +15,7 @@ ENV = "environments/dev/environment.yaml"
 
 
 def test_environment_file_is_read_into_config_and_account(repo: Repo) -> None:
+    repo.add_environment("sandbox-seed")
     repo.add_environment(
         "dev",
         extra="""
@@ -55,6 +56,17 @@ def test_name_must_match_the_folder(repo: Repo) -> None:
     )
 
     assert repo.problems() == [f"{ENV}:2:7: name: name 'prod' does not match folder 'dev'"]
+
+
+def test_promotes_from_an_unknown_environment_is_refused_with_a_did_you_mean(
+    repo: Repo,
+) -> None:
+    repo.add_environment("qa")
+    repo.add_environment("dev", extra="promotes_from: qaa\n")
+
+    assert repo.problems() == [
+        f"{ENV}:6:16: promotes_from: unknown environment 'qaa': did you mean 'qa'?"
+    ]
 
 
 def test_unknown_provider_is_refused(repo: Repo) -> None:

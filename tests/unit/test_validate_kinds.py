@@ -504,3 +504,37 @@ def test_multi_document_file_positions_count_from_the_file_start(repo: Repo) -> 
         "environments/dev/all.yaml:8:10: team/b: manager: 'nobody' is not an e-mail address "
         "(expected name@domain.example)"
     ]
+
+
+def test_team_time_zone_must_be_in_the_iana_database_with_a_did_you_mean(repo: Repo) -> None:
+    repo.write(
+        TEAM, "kind: team\nid: application-development\nname: A\ntime_zone: Europe/Amsterdm\n"
+    )
+
+    assert repo.problems() == [
+        f"{TEAM}:4:12: team/application-development: time_zone: 'Europe/Amsterdm' is not a time "
+        "zone in the IANA database: did you mean 'Europe/Amsterdam'?"
+    ]
+
+
+def test_team_time_zone_in_the_iana_database_is_accepted(repo: Repo) -> None:
+    repo.write(
+        TEAM, "kind: team\nid: application-development\nname: A\ntime_zone: Europe/Amsterdam\n"
+    )
+
+    fields = repo.validate().records[("team", "application-development")].fields
+
+    assert fields["time_zone"] == "Europe/Amsterdam"
+
+
+def test_duplicate_calendar_hours_are_refused(repo: Repo) -> None:
+    write_calendar(
+        repo,
+        "  - {weekday: mon, time_from: '08:00', time_until: '17:00'}\n"
+        "  - {weekday: mon, time_from: '8:00', time_until: '12:00'}\n",
+    )
+
+    assert repo.problems() == [
+        f"{CAL}:6:5: calendar/office: hours[1]: duplicate calendar hours: mon, 08:00 is already "
+        "item 1 of hours; remove one"
+    ]

@@ -207,7 +207,22 @@ def test_unique_name_clash_within_an_environment(repo: Repo) -> None:
     # Files are read in path order, so the later path is the one reported.
     assert repo.problems() == [
         f"{TEAM}:3:7: team/application-development: name: name 'Application Development' is "
-        "already used by team/app-dev: team names are unique in the account"
+        "already used by team/app-dev: team names are unique in the account (ignoring case and "
+        "spacing)"
+    ]
+
+
+def test_team_names_differing_only_in_case_or_spacing_are_duplicates(repo: Repo) -> None:
+    repo.write(TEAM, "kind: team\nid: application-development\nname: application  DEVELOPMENT\n")
+    repo.write(
+        "environments/dev/teams/app-dev.yaml",
+        "kind: team\nid: app-dev\nname: Application Development\n",
+    )
+
+    assert repo.problems() == [
+        f"{TEAM}:3:7: team/application-development: name: name 'application  DEVELOPMENT' is "
+        "already used by team/app-dev: team names are unique in the account (ignoring case and "
+        "spacing)"
     ]
 
 
