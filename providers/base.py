@@ -9,6 +9,7 @@ ids back to YAML ids; apply turns YAML ids into live ids). Providers declare wha
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Protocol
 
@@ -20,6 +21,8 @@ from syncset.schemas.types import SLUG_PATTERN
 MARKER_SOURCE = "syncset"
 _RECORD_ID = re.compile(SLUG_PATTERN)
 """The ``source`` value of the ownership marker on every record syncset manages."""
+MARKER_BATCH = 100
+"""Markers per list-by-marker query of :meth:`Provider.find_by_markers` (a URL stays short)."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,12 @@ class Provider(Protocol):
         """The record carrying ``marker``; used before re-sending a create of unknown outcome."""
         ...
 
+    def find_by_markers(self, kind: str, markers: Sequence[Marker]) -> MarkerHits:
+        """Every record carrying one of ``markers`` (all of them, so duplicates show), found
+        with one list-by-marker query per page, never one query per marker: apply re-checks a
+        batch of creates with it just before sending them."""
+        ...
+
     def get(self, kind: str, live_id: str) -> LiveRecord | None:
         """One record, for apply's re-check before a write."""
         ...
@@ -132,6 +141,20 @@ class Provider(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+MarkerHits = dict[Marker, list[LiveRecord]]
+"""What :meth:`Provider.find_by_markers` answers: each marker found → the records carrying it."""
+
+
+def carriers(records: Iterable[LiveRecord], markers: Sequence[Marker]) -> MarkerHits:
+    """``records`` grouped by the marker of ``markers`` they carry (the others left out)."""
+    wanted = set(markers)
+    found: MarkerHits = {}
+    for record in records:
+        if record.marker in wanted:
+            found.setdefault(record.marker, []).append(record)
+    return found
 
 
 def unsupported_fields(provider: Provider) -> dict[str, dict[str, str]]:

@@ -16,13 +16,22 @@ from __future__ import annotations
 import copy
 import itertools
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from syncset.errors import WriteRejected
-from syncset.providers.base import ApiStats, Capabilities, LiveRecord, Marker, ProviderContext
+from syncset.providers.base import (
+    ApiStats,
+    Capabilities,
+    LiveRecord,
+    Marker,
+    MarkerHits,
+    ProviderContext,
+    carriers,
+)
 from syncset.schemas import CATALOG, KindSpec
 from syncset.schemas.base import top_field
 
@@ -87,6 +96,12 @@ class MemoryProvider:
                 if record.kind == kind and record.marker == marker:
                     return copy.deepcopy(record)
         return None
+
+    def find_by_markers(self, kind: str, markers: Sequence[Marker]) -> MarkerHits:
+        self._stats.count(kind)
+        with self.account.lock:
+            of_kind = [r for r in self.account.records.values() if r.kind == kind]
+            return copy.deepcopy(carriers(of_kind, markers))
 
     def create(self, kind: str, fields: dict[str, Any], marker: Marker | None) -> LiveRecord:
         spec = CATALOG[kind]

@@ -9,6 +9,7 @@ locks, terminals).
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -25,6 +26,7 @@ from typing import Any
 from faults import ENVIRON
 
 from syncset.apply.journal import Journal
+from syncset.apply.lock import environment_lock, lock_path
 from syncset.apply.run import Applier, ApplyReport
 from syncset.config.validate import normalise, validate_environment
 from syncset.errors import ConfigError
@@ -287,12 +289,15 @@ def make_plan(root: Path, env: str = "dev", **selection: Any) -> Plan:
 def apply_plan(run: PlanRun, plan: Plan | None = None, parallelism: int = 4) -> ApplyReport:
     """What ``syncset apply`` does after confirming, without the console: journal + Applier."""
     plan = plan or run.plan
-    journal = Journal.start(run.environment.root, plan.environment, "apply")
-    try:
-        applier = Applier(run.environment, run.provider, run.resolution, plan, journal, parallelism)
-        return applier.run()
-    finally:
-        journal.close()
+    with environment_lock(run.environment.root, plan.environment, "apply"):
+        journal = Journal.start(run.environment.root, plan.environment, "apply")
+        try:
+            applier = Applier(
+                run.environment, run.provider, run.resolution, plan, journal, parallelism
+            )
+            return applier.run()
+        finally:
+            journal.close()
 
 
 def pending(plan: Plan) -> dict[str, str]:
@@ -407,3 +412,18 @@ def check_golden(name: str, actual: str) -> None:
         f"{name} differs from the golden file; if the change is intended, regenerate with "
         "UPDATE_GOLDEN=1 pytest tests/sandbox/test_render_golden.py and review the diff"
     )
+
+
+@contextmanager
+def lock_held_by(root: Path, body: dict[str, Any], env: str = "dev") -> Iterator[Path]:
+    """The environment's lock really held (an flock on its file), with ``body`` as the owner
+    record: what another syncset process holding it looks like from outside."""
+    path = lock_path(root, env)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.write(fd, json.dumps(body).encode())
+        yield path
+    finally:
+        os.close(fd)

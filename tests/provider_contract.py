@@ -79,6 +79,23 @@ class ProviderContract:
         assert found is not None and found.live_id == created.live_id
         assert not created.disabled
 
+    def test_markers_are_found_in_one_batch_with_one_query_per_page(self, subject: Subject) -> None:
+        p = subject.provider
+        one = p.create(subject.kind, subject.fields("One"), _marker("one"))
+        two = p.create(subject.kind, subject.fields("Two"), _marker("two"))
+        p.create(subject.kind, subject.fields("Three"), None)
+        asked = [_marker("one"), _marker("two"), _marker("none")]
+        calls = p.stats.calls
+
+        found = p.find_by_markers(subject.kind, asked)
+
+        assert {m.source_id: [r.live_id for r in rs] for m, rs in found.items()} == {
+            "one": [one.live_id],
+            "two": [two.live_id],
+        }
+        assert p.stats.calls - calls == 1, "one page of records: one query, not one per marker"
+        assert p.find_by_markers(subject.kind, []) == {}
+
     def test_live_ids_never_look_like_yaml_ids(self, subject: Subject) -> None:
         created = subject.provider.create(subject.kind, subject.fields("Beta"), _marker("beta"))
         assert created.live_id != "beta" and created.live_id

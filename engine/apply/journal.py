@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from typing import IO, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
+from syncset.apply.lock import holds_lock
 from syncset.errors import RefusedError, SyncsetError
 from syncset.providers.base import LiveRecord
 from syncset.safepath import confined, make_folders, open_new
@@ -35,16 +37,23 @@ def journal_dir(root: Path, environment: str) -> Path:
 
 
 class Journal:
-    """An append-only JSONL file, fsynced after every line."""
+    """An append-only JSONL file, fsynced after every line.
+
+    Written only under the environment's lock (:func:`start` checks), one line at a time: the
+    applier's threads write through one mutex, so lines never interleave.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._mutex = threading.Lock()
         make_folders(path.parent, private=True)
         fd = open_new(path, private=True, flags=os.O_APPEND)
         self._handle: IO[str] = os.fdopen(fd, "a", encoding="utf-8")
 
     @classmethod
     def start(cls, root: Path, environment: str, command: str, **details: Any) -> Journal:
+        if not holds_lock(root, environment):
+            raise RuntimeError(f"a journal of {environment} is written only under its lock")
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         journal = cls(confined(root, journal_dir(root, environment) / f"{stamp}.jsonl", root))
         journal.write(
@@ -60,9 +69,11 @@ class Journal:
     def write(self, event: str, **body: Any) -> None:
         line = {"event": event, "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), **body}
         line = SECRETS.mask_tree(line)
-        self._handle.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
+        text = json.dumps(line, ensure_ascii=False, default=str) + "\n"
+        with self._mutex:
+            self._handle.write(text)
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
 
     def close(self) -> None:
         self._handle.close()

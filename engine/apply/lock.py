@@ -1,17 +1,22 @@
 """One apply (or rollback) per environment at a time.
 
-The lock is a file under ``.syncset/locks/``, created atomically (written aside, then
-hard-linked into place), holding its owner, pid, host, start time and a TTL. A second apply
-reports who holds it and since when, and waits up to ``--lock-timeout`` seconds. A lock whose
-process is gone (same host) or whose TTL has passed is taken over with a warning. A lock file
-that cannot be read is never taken over silently: the message says how to remove it.
+The lock is an OS-level lock: ``fcntl.flock`` on ``.syncset/locks/<env>.lock``, held for the
+whole block. The kernel releases it when its process ends (killed, crashed, or a zombie not yet
+reaped), so there is no staleness to judge and no takeover race: two processes cannot hold it at
+once. The file also holds an *owner record* (owner, pid, host, command, start time), only for the
+message a second apply shows; it is never what decides.
 
-The lock guards one checkout. CI runners on different machines are serialised by the CI's
-concurrency group (see docs/ci.md), not by this file.
+``fcntl.flock`` from the standard library rather than the ``filelock`` package: it is the call
+``filelock``'s Unix lock makes, and the owner record and the inode check below are ours anyway.
+
+A lock file whose record is not a syncset owner record is never taken over silently: the
+message says how to remove it. The lock guards one checkout. CI runners on different machines
+are serialised by the CI's concurrency group, and creates by apply's marker re-check (docs/ci.md).
 """
 
 from __future__ import annotations
 
+import fcntl
 import getpass
 import json
 import os
@@ -25,23 +30,19 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from syncset.errors import LockError
-from syncset.safepath import confined, make_folders, open_new
+from syncset.safepath import PRIVATE_FILE_MODE, confined, make_folders
 
-DEFAULT_TTL_SECONDS = 6 * 3600
+_HELD: set[tuple[str, str]] = set()
+"""(repository root, environment) whose lock this process holds: the journal asks."""
 
 
 def lock_path(root: Path, environment: str) -> Path:
     return root / ".syncset" / "locks" / f"{environment}.lock"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def holds_lock(root: Path, environment: str) -> bool:
+    """Whether this process holds the environment's lock (journals are written only under it)."""
+    return (str(root.resolve()), environment) in _HELD
 
 
 class LockBody(BaseModel):
@@ -49,35 +50,67 @@ class LockBody(BaseModel):
 
     model_config = ConfigDict(strict=True, extra="ignore")
     owner: str = "unknown"
-    pid: int = Field(gt=0, lt=2**31)  # a pid_t: os.kill refuses larger numbers
+    pid: int = Field(gt=0, lt=2**31)
     host: str = ""
     command: str = ""
     started_at: str = ""
     started_epoch: float = 0.0
-    ttl_seconds: float = Field(default=DEFAULT_TTL_SECONDS, gt=0)
 
 
-def _read(path: Path) -> dict[str, object] | None:
-    """The lock's holder; {} when the file is gone, None when it is not a syncset lock."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return LockBody.model_validate(data).model_dump()
-    except FileNotFoundError:
+def _parse(text: str) -> dict[str, object] | None:
+    """The owner record; {} for an empty file (a lock just created), None for garbage."""
+    if not text:
         return {}
-    except (OSError, ValueError, UnicodeDecodeError, RecursionError):
+    try:
+        return LockBody.model_validate(json.loads(text)).model_dump()
+    except (ValueError, RecursionError):
         return None  # pydantic's ValidationError is a ValueError too
 
 
-def _stale(holder: dict[str, object]) -> str | None:
-    """Why a held lock may be taken over, or None when its holder may still be running."""
-    started = float(str(holder["started_epoch"]))
-    ttl = float(str(holder["ttl_seconds"]))
-    if time.time() > started + ttl:
-        return f"its TTL of {int(ttl)} s has passed"
-    pid = int(str(holder["pid"]))
-    if holder["host"] == socket.gethostname() and not _alive(pid):
-        return f"process {pid} on this host is gone"
-    return None
+def _read_fd(fd: int) -> str:
+    os.lseek(fd, 0, os.SEEK_SET)
+    data = os.read(fd, 65536)  # an owner record is a few hundred bytes
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "\x00"  # not JSON: garbage
+
+
+def _open(path: Path) -> int:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    os.fchmod(fd, PRIVATE_FILE_MODE)
+    return fd
+
+
+def _try_lock(path: Path) -> int | None:
+    """A descriptor of ``path`` holding its flock, or None when another process holds it.
+
+    After the flock is granted the path must still name the locked inode: a holder that
+    released (and removed the file) in between leaves us a lock on a file nobody else opens.
+    """
+    fd = _open(path)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    try:
+        same = os.stat(path, follow_symlinks=False).st_ino == os.fstat(fd).st_ino
+    except FileNotFoundError:
+        same = False
+    if not same:
+        os.close(fd)
+        return _try_lock(path)
+    return fd
+
+
+def _holder_text(path: Path) -> dict[str, object] | None:
+    try:
+        return _parse(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 @contextmanager
@@ -87,11 +120,64 @@ def environment_lock(
     command: str,
     timeout: float = 0.0,
     warn: Callable[[str], None] = lambda message: None,
-    ttl_seconds: int = DEFAULT_TTL_SECONDS,
 ) -> Iterator[None]:
     """Hold the environment's lock for the duration of the block."""
     path = confined(root, lock_path(root, environment), root)
     make_folders(path.parent, private=True)
+    shown = lock_path(root, environment).relative_to(root).as_posix()
+    fd = _acquire(path, environment, timeout, warn)
+    try:
+        _take(fd, path, shown, environment, command, warn)
+        key = (str(root.resolve()), environment)
+        _HELD.add(key)
+        try:
+            yield
+        finally:
+            _HELD.discard(key)
+            path.unlink(missing_ok=True)  # still under the flock: the inode check covers it
+    finally:
+        os.close(fd)  # releases the flock
+
+
+def _acquire(path: Path, environment: str, timeout: float, warn: Callable[[str], None]) -> int:
+    """Wait up to ``timeout`` for the flock; the message names the holder's owner record."""
+    deadline = time.monotonic() + timeout
+    waiting = False
+    while (fd := _try_lock(path)) is None:
+        holder = _holder_text(path) or {}
+        who = (
+            f"{holder.get('owner')} (pid {holder.get('pid')} on {holder.get('host')}, "
+            f"{holder.get('command')}) since {holder.get('started_at')}"
+            if holder
+            else "another process (its owner record is not written yet)"
+        )
+        if time.monotonic() >= deadline:
+            raise LockError(
+                f"{environment} is locked by {who}: wait for it, or pass --lock-timeout SECONDS"
+            )
+        if not waiting:
+            waiting = True
+            warn(f"{environment} is locked by {who}: waiting up to {timeout:.0f} s for it")
+        time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+    return fd
+
+
+def _take(
+    fd: int, path: Path, shown: str, environment: str, command: str, warn: Callable[[str], None]
+) -> None:
+    """Under the flock: refuse a file that is not a lock, note a dead holder, write ours."""
+    previous = _parse(_read_fd(fd))
+    if previous is None:
+        raise LockError(
+            f"lock file {shown} is unreadable (not a syncset lock): if no apply is "
+            f"running for {environment}, remove the file and run again"
+        )
+    if previous:
+        warn(
+            f"taking over the lock of {environment} held by {previous.get('owner')} "
+            f"(pid {previous.get('pid')} on {previous.get('host')}): its process is gone "
+            "(the operating system released its lock)"
+        )
     body = {
         "owner": _user(),
         "pid": os.getpid(),
@@ -99,69 +185,10 @@ def environment_lock(
         "command": command,
         "started_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "started_epoch": time.time(),
-        "ttl_seconds": ttl_seconds,
     }
-    deadline = time.monotonic() + timeout
-    shown = lock_path(root, environment).relative_to(root).as_posix()
-    waiting = False
-    while True:
-        try:
-            _create_with(path, body)
-        except FileExistsError:
-            holder = _read(path)
-            if holder is None:
-                raise LockError(
-                    f"lock file {shown} is unreadable (not a syncset lock): if no apply is "
-                    f"running for {environment}, remove the file and run again"
-                ) from None
-            if not holder:
-                continue  # removed between our open and our read
-            reason = _stale(holder)
-            if reason is not None:
-                warn(
-                    f"taking over the lock of {environment} held by {holder.get('owner')} "
-                    f"(pid {holder.get('pid')} on {holder.get('host')}): {reason}"
-                )
-                path.unlink(missing_ok=True)
-                continue
-            if time.monotonic() >= deadline:
-                raise LockError(
-                    f"{environment} is locked by {holder.get('owner')} (pid {holder.get('pid')} "
-                    f"on {holder.get('host')}, {holder.get('command')}) since "
-                    f"{holder.get('started_at')}: wait for it, or pass --lock-timeout SECONDS"
-                ) from None
-            if not waiting:
-                waiting = True
-                warn(
-                    f"{environment} is locked by {holder.get('owner')} (pid {holder.get('pid')}, "
-                    f"{holder.get('command')}): waiting up to {timeout:.0f} s for it"
-                )
-            time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
-            continue
-        break
-    try:
-        yield
-    finally:
-        holder = _read(path)
-        if holder and holder.get("pid") == os.getpid():
-            path.unlink(missing_ok=True)
-
-
-def _create_with(path: Path, body: dict[str, object]) -> None:
-    """Create ``path`` holding ``body``, or raise FileExistsError; never visible half-written.
-
-    The body is written to a temporary file first and hard-linked into place: ``link`` fails if
-    the path exists, like ``O_EXCL``, but a contender can never read an empty lock.
-    """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}")
-    try:
-        with os.fdopen(open_new(tmp, private=True), "w", encoding="utf-8") as handle:
-            json.dump(body, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.link(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, json.dumps(body).encode("utf-8"), 0)
+    os.fsync(fd)
 
 
 def _user() -> str:

@@ -16,11 +16,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any, Literal
 
 from syncset.apply.journal import Journal, before_image, records_by_outcome
+from syncset.apply.markers import Appeared, duplicated, recheck_markers
+from syncset.apply.report import ApplyReport, ImportStatus, Outcome, RecordResult
 from syncset.config.yamlio import Locator
 from syncset.errors import ProviderError, WriteRejected
 from syncset.model import Environment, RecordKey
@@ -32,52 +32,7 @@ from syncset.schemas import CATALOG, KindSpec
 from syncset.schemas.base import top_field
 from syncset.secrets import mask_paths
 
-
-class ImportStatus(StrEnum):
-    """How an apply ended, in the seeds' words (4me Account Sync's import statuses)."""
-
-    COMPLETED = "Completed"
-    FAILED = "Failed"
-
-
-class Outcome(StrEnum):
-    APPLIED = "applied"
-    FAILED = "failed"
-    SKIPPED = "skipped"
-    STALE = "stale"
-
-
-@dataclass
-class RecordResult:
-    change: RecordChange
-    outcome: Outcome
-    message: str = ""
-    live_id: str | None = None
-
-
-@dataclass
-class ApplyReport:
-    """What an apply did, record by record; ``status`` in the seeds' words."""
-
-    environment: str
-    results: list[RecordResult] = field(default_factory=list)
-    journal: str | None = None
-    writes: dict[str, int] = field(default_factory=dict)
-    """Records by the outcome of their writes, read back from the journal file itself."""
-
-    def count(self, outcome: Outcome) -> int:
-        return sum(1 for r in self.results if r.outcome is outcome)
-
-    @property
-    def status(self) -> ImportStatus:
-        bad = self.count(Outcome.FAILED) + self.count(Outcome.STALE) + self.count(Outcome.SKIPPED)
-        return ImportStatus.FAILED if bad else ImportStatus.COMPLETED
-
-    @property
-    def ok(self) -> bool:
-        return self.status is ImportStatus.COMPLETED
-
-
+__all__ = ["Applier", "ApplyReport", "ImportStatus", "Outcome", "RecordResult"]
 WRITES = (Action.CREATE, Action.UPDATE, Action.ADOPT)
 PAST = {Action.CREATE: "created", Action.UPDATE: "updated", Action.ADOPT: "adopted"}
 REMOVALS = (Action.DISABLE, Action.DELETE)
@@ -113,6 +68,7 @@ class Applier:
             if match.live is not None
         }
         self._reference_ids = resolution.reference_ids()
+        self._appeared: Appeared = {}
         self._locator = Locator(environment.root)
 
     # -- the run ------------------------------------------------------------------------------
@@ -125,7 +81,7 @@ class Applier:
             waves.setdefault(change.wave or 0, []).append(change)
         with ThreadPoolExecutor(max_workers=self.parallelism) as pool:
             for wave in sorted(waves):
-                list(pool.map(self._write, waves[wave]))
+                self._write_wave(pool, waves[wave])
         for change in writes:
             if change.ref in self._awaiting or (
                 change.deferred and self._results[change.ref].outcome is Outcome.APPLIED
@@ -139,6 +95,17 @@ class Applier:
         self.journal.write("end", status=report.status)
         report.writes = records_by_outcome(self.journal.path)
         return report
+
+    def _write_wave(self, pool: ThreadPoolExecutor, changes: list[RecordChange]) -> None:
+        """Updates, then creates in batches of one per worker, each batch's markers re-checked
+        just before it is sent: another runner's create since our read becomes an update (or a
+        reported duplicate), so what remains is a window of one create request per worker."""
+        list(pool.map(self._write, [c for c in changes if c.action is not Action.CREATE]))
+        creates = [c for c in changes if c.action is Action.CREATE]
+        for start in range(0, len(creates), self.parallelism):
+            batch = creates[start : start + self.parallelism]
+            self._appeared.update(recheck_markers(self.provider, batch))
+            list(pool.map(self._write, batch))
 
     def _finish(
         self,
@@ -162,6 +129,9 @@ class Applier:
         if match is None:
             self._finish(change, Outcome.STALE, "no longer declared in the YAML")
             return
+        if match.duplicates:
+            self._finish(change, Outcome.STALE, duplicated(match.duplicates))
+            return
         desired = self.resolution.desired[key]
         blocked = self._blocked_by(spec, key, desired, set(change.deferred))
         if blocked:
@@ -173,6 +143,9 @@ class Applier:
             return
         if change.action is Action.CREATE:
             sent = {k: v for k, v in desired.items() if k not in change.deferred}
+            if change.ref in self._appeared:
+                self._appeared_meanwhile(change, spec, sent, self._appeared[change.ref])
+                return
             self._create(change, spec, sent)
             return
         if live is None:
@@ -207,6 +180,29 @@ class Applier:
             self._finish(change, Outcome.APPLIED, "already in the account", live.live_id)
         else:
             self._finish(change, Outcome.STALE, "created in the account since planning")
+
+    def _appeared_meanwhile(
+        self,
+        change: RecordChange,
+        spec: KindSpec,
+        sent: dict[str, Any],
+        found: list[LiveRecord] | str,
+    ) -> None:
+        """The re-check found the marker (another runner created it since we read): update
+        that record instead (journalled as an update, so rollback restores, never removes,
+        what another run created), or report the duplicates, or fail when it could not look."""
+        if isinstance(found, str):
+            self._finish(
+                change, Outcome.FAILED, f"not created: its marker re-check failed: {found}"
+            )
+            return
+        if len(found) > 1:
+            self._finish(change, Outcome.STALE, duplicated(tuple(r.live_id for r in found)))
+            return
+        current = found[0]
+        changed = {k: v for k, v in sent.items() if k not in spec.create_only}
+        update = change.model_copy(update={"action": Action.UPDATE})
+        self._update(update, spec, current, changed, None)
 
     def _create(self, change: RecordChange, spec: KindSpec, sent: dict[str, Any]) -> None:
         marker = Marker(MARKER_SOURCE, change.id)

@@ -191,6 +191,8 @@ def _desired_change(
         "wave": wave,
         "changes": tuple(_field_change(d) for d in differences),
     }
+    if match.duplicates:
+        return _duplicate(common, match.duplicates)
     if live is None:
         reason = "not in the account: it will be created" + _versioned_note(spec, differences)
         if deferred:
@@ -245,6 +247,21 @@ def _renamed_note(spec: KindSpec, differences: list[Difference]) -> str:
     key differs, and adopting it writes the YAML's name; the plan says so in words."""
     renames = [d for d in differences if d.field in spec.natural_key]
     return "".join(f", and renamed from {d.before!r} to {d.after!r} ({d.field})" for d in renames)
+
+
+def _duplicate(common: dict[str, Any], live_ids: tuple[str, ...]) -> RecordChange:
+    """A record whose marker two or more live records carry: reported, never written."""
+    return _change(
+        **common,
+        status=Status.DUPLICATE,
+        action=Action.NONE,
+        managed=True,
+        live_id=live_ids[0],
+        reason_code=Reason.DUPLICATE_MARKER,
+        reason=f"{len(live_ids)} records of the account carry its ownership marker (live ids "
+        f"{', '.join(live_ids)}): apply leaves it alone until all but one are deleted, disabled "
+        "and unmarked, or merged in the account; then plan again",
+    )
 
 
 def _change(**values: Any) -> RecordChange:

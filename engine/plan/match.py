@@ -44,6 +44,9 @@ class KindMatch:
     """Wanted id → the link target that no live record has."""
     unmatched: list[LiveRecord] = field(default_factory=list)
     """Live records no wanted record took, in the account's order."""
+    duplicates: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Wanted id → the live ids of the two or more records carrying its marker (e.g. two
+    runners created it at once): none is chosen, and none counts as only in the account."""
 
 
 def natural_key(spec: KindSpec, fields: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -63,7 +66,10 @@ def match_kind(
     """
     wanted = sorted(wanted, key=lambda w: w.id)
     links = links or {}
-    by_marker = {r.marker.source_id: r for r in pool if r.owned_by(MARKER_SOURCE) and r.marker}
+    by_marker: dict[str, list[LiveRecord]] = {}
+    for owned in pool:
+        if owned.owned_by(MARKER_SOURCE) and owned.marker:
+            by_marker.setdefault(owned.marker.source_id, []).append(owned)
     by_key: dict[tuple[Any, ...], list[LiveRecord]] = {}
     by_first: dict[Any, list[LiveRecord]] = {}
     for candidate in pool:
@@ -74,12 +80,14 @@ def match_kind(
     taken: set[str] = set()
     # First pass: markers, so that a renamed record is never mistaken for a new one.
     for one in wanted:
-        owned = by_marker.get(one.id)
-        if owned is not None:
-            result.found[one.id] = (owned, MatchHow.MARKER)
-            taken.add(owned.live_id)
+        carriers = by_marker.get(one.id, [])
+        if len(carriers) > 1:
+            result.duplicates[one.id] = tuple(c.live_id for c in carriers)
+        elif carriers:
+            result.found[one.id] = (carriers[0], MatchHow.MARKER)
+        taken.update(c.live_id for c in carriers)
     for one in wanted:
-        if one.id in result.found:
+        if one.id in result.found or one.id in result.duplicates:
             continue
         link = links.get(one.id)
         if link is not None:

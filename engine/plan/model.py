@@ -35,6 +35,8 @@ class Status(StrEnum):
     EXISTS_DIFFERENCES = "exists_differences"
     DOESNT_EXIST = "doesnt_exist"
     ONLY_IN_ACCOUNT = "only_in_account"
+    DUPLICATE = "duplicate"
+    """Two or more live records carry the record's ownership marker: apply writes none."""
 
 
 class Reason(StrEnum):
@@ -56,6 +58,8 @@ class Reason(StrEnum):
     DELETE_UNAVAILABLE = "delete_unavailable"
     """The policy says delete, the kind can only be disabled: it is disabled, and the plan says
     so (never a silent downgrade)."""
+    DUPLICATE_MARKER = "duplicate_marker"
+    """Several live records carry the marker: one must be resolved in the account first."""
 
 
 class MappingState(StrEnum):
@@ -177,6 +181,11 @@ class Plan(_Frozen):
     @property
     def pending(self) -> list[RecordChange]:
         return [c for c in self.changes if c.action is not Action.NONE]
+
+    @property
+    def duplicates(self) -> list[RecordChange]:
+        """Records apply will not write: two or more live records carry their marker."""
+        return [c for c in self.changes if c.status is Status.DUPLICATE]
 
     @property
     def left_in_account(self) -> list[RecordChange]:

@@ -84,6 +84,8 @@ class Match:
     live: LiveRecord | None
     how: MatchHow | None
     note: str = ""
+    duplicates: tuple[str, ...] = ()
+    """Live ids of two or more records carrying this record's marker (then ``live`` is None)."""
 
 
 @dataclass
@@ -264,7 +266,8 @@ def _match_kind(
     matches = {}
     for record in records:
         live, how = result.found.get(record.id, (None, None))
-        matches[record.key] = Match(record, live, how)
+        twins = result.duplicates.get(record.id, ())
+        matches[record.key] = Match(record, live, how, duplicates=twins)
     return matches, result.unmatched
 
 

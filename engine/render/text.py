@@ -60,6 +60,11 @@ def plan_text(plan: Plan, *, color: bool = False, width: int = 100) -> str:
             console.print(Text(f"    {mark} {line}", style=STYLES[mark]))
     if pending:
         console.print()
+    if plan.duplicates:
+        console.print(Text("Duplicates in the account (not written until resolved):", style="bold"))
+        for change in plan.duplicates:
+            console.print(f"  ! {change.kind}/{change.id}  ({change.reason})", markup=False)
+        console.print()
     left = plan.left_in_account
     if left:
         console.print(Text("Left in the account as they are:", style="bold"))

@@ -10,7 +10,7 @@ sent again, and updates send absolute values, so repeating one is harmless.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar, Literal
 from urllib.parse import quote
 
@@ -18,7 +18,15 @@ import httpx
 from pydantic import BaseModel
 
 from syncset.errors import ProviderError, WriteRejected
-from syncset.providers.base import ApiStats, Capabilities, LiveRecord, Marker, ProviderContext
+from syncset.providers.base import (
+    ApiStats,
+    Capabilities,
+    LiveRecord,
+    Marker,
+    MarkerHits,
+    ProviderContext,
+    carriers,
+)
 from syncset.providers.http.client import (
     AuthFailed,
     HttpClient,
@@ -112,6 +120,20 @@ class RestProvider:
             if record.marker == marker:
                 return record
         return None
+
+    def find_by_markers(self, kind: str, markers: Sequence[Marker]) -> MarkerHits:
+        """One paged list, filtered by the marker query's parameters that name no single record
+        (``{source}``, not ``{source_id}``): a REST API filters one value per parameter."""
+        endpoints = self._endpoints(kind)
+        sources = {m.source for m in markers}
+        shared = {
+            k: v
+            for k, v in (endpoints.marker_query or {}).items()
+            if "{source_id}" not in v and (len(sources) == 1 or "{source}" not in v)
+        }
+        values = {"source": next(iter(sources), "")}
+        params = {k: v.format(**values) for k, v in shared.items()}
+        return carriers((self._live(kind, raw) for raw in self._pages(kind, params)), markers)
 
     def create(self, kind: str, fields: dict[str, Any], marker: Marker | None) -> LiveRecord:
         endpoints = self._writable(kind)

@@ -16,7 +16,7 @@ import json
 import secrets
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
@@ -25,7 +25,16 @@ from typing import Annotated, Any, ClassVar, Literal, ParamSpec, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from syncset.errors import ProviderError, WriteRejected
-from syncset.providers.base import ApiStats, Capabilities, LiveRecord, Marker, ProviderContext
+from syncset.providers.base import (
+    MARKER_BATCH,
+    ApiStats,
+    Capabilities,
+    LiveRecord,
+    Marker,
+    MarkerHits,
+    ProviderContext,
+    carriers,
+)
 from syncset.providers.sandbox.file import COLUMNS, live_record, open_reader, open_writer
 from syncset.safepath import check_repository_path, confined
 from syncset.schemas import CATALOG, KindSpec
@@ -137,6 +146,24 @@ class SandboxProvider:
             (kind, marker.source, marker.source_id),
         ).fetchone()
         return live_record(row, self.shown) if row else None
+
+    @_serialised
+    def find_by_markers(self, kind: str, markers: Sequence[Marker]) -> MarkerHits:
+        found: MarkerHits = {}
+        unique = sorted(set(markers), key=lambda m: (m.source, m.source_id))
+        for start in range(0, len(unique), MARKER_BATCH):
+            self._stats.count(kind)
+            if self._db is None:
+                break
+            batch = unique[start : start + MARKER_BATCH]
+            pairs = " OR ".join("(source = ? AND source_id = ?)" for _ in batch)
+            values = [v for m in batch for v in (m.source, m.source_id)]
+            rows = self._db.execute(
+                f"SELECT {COLUMNS} FROM records WHERE kind = ? AND ({pairs}) ORDER BY seq",
+                (kind, *values),
+            ).fetchall()
+            found.update(carriers((live_record(row, self.shown) for row in rows), batch))
+        return found
 
     @_serialised
     def create(self, kind: str, fields: dict[str, Any], marker: Marker | None) -> LiveRecord:

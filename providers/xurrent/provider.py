@@ -10,21 +10,21 @@ their parent and are paged through ``node(id:)`` only when they outgrow one page
 becomes :class:`syncset.errors.WriteRejected` naming the YAML field. The ownership marker is
 ``source``/``sourceID``, and removal is ``disabled: true`` (the API has no deletes).
 
-A create whose answer was lost may have landed: it is looked up by its marker before it is sent
-again, so a flaky connection never duplicates a record. An update is recomputed from the live
-record before it is sent again, which makes it safe to repeat.
+A create whose answer was lost is looked up by its marker before it is sent again (a flaky
+connection never duplicates a record); an update is recomputed from the live record first.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel
 
 from syncset.errors import ProviderError, WriteRejected
+from syncset.providers import base
 from syncset.providers.base import ApiStats, Capabilities, LiveRecord, Marker, ProviderContext
 from syncset.providers.http.client import (
     Auth,
@@ -133,13 +133,20 @@ class XurrentProvider:
         return self._record(tm, node) if node else None
 
     def find_by_marker(self, kind: str, marker: Marker) -> LiveRecord | None:
+        return next(iter(self.find_by_markers(kind, [marker]).get(marker, [])), None)
+
+    def find_by_markers(self, kind: str, markers: Sequence[Marker]) -> base.MarkerHits:
+        """``sourceID`` filters of MARKER_BATCH values (a filter takes a list), pages read."""
         tm = self._type(kind)
-        if self._settings.marker_filter:
-            query = list_query(tm, by_marker=True)
-            records = self._pages(tm, query, {"sourceID": marker.source_id})
-        else:
-            records = iter(self.list(kind))
-        return next((r for r in records if r.marker == marker), None)
+        if not self._settings.marker_filter:
+            return base.carriers(self.list(kind), markers)
+        ids, query = sorted({m.source_id for m in markers}), list_query(tm, True)
+        size = base.MARKER_BATCH
+        pages = (
+            self._pages(tm, query, {"sourceID": ids[i : i + size]})
+            for i in range(0, len(ids), size)
+        )
+        return base.carriers((record for page in pages for record in page), markers)
 
     def create(self, kind: str, fields: dict[str, Any], marker: Marker | None) -> LiveRecord:
         tm = self._writable(kind)

@@ -279,8 +279,8 @@ def list_query(tm: TypeMap, by_marker: bool = False) -> str:
         args.append(f"view: {tm.view}")
     variables = "$after: String"
     if by_marker:
-        args.append("filter: { sourceID: { values: [$sourceID] } }")
-        variables += ", $sourceID: String!"
+        args.append("filter: { sourceID: { values: $sourceID } }")
+        variables += ", $sourceID: [String!]!"
     return (
         f"query ({variables}) {{ {tm.connection}({', '.join(args)}) "
         f"{{ nodes {{ {tm.selection()} }} {PAGE_INFO} }} }}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import sqlite3
@@ -10,8 +9,7 @@ import time
 
 import pytest
 from ci_helpers import git, hand_edit
-
-from syncset.apply.lock import lock_path
+from plan_apply_helpers import lock_held_by
 
 TEAM = "kind: team\nid: {id}\nname: {name}\n"
 
@@ -139,13 +137,11 @@ def test_a_named_environment_without_a_saved_plan_is_skipped(merged, cli):
 
 
 def test_a_locked_environment_fails_and_the_others_still_run(merged, cli):
-    path = lock_path(merged.root, "qa")
-    path.parent.mkdir(parents=True, exist_ok=True)
     holder = {"owner": "someone", "pid": os.getpid(), "host": socket.gethostname()}
     holder |= {"command": "apply", "started_at": "now", "started_epoch": time.time()}
-    path.write_text(json.dumps(holder), encoding="utf-8")
 
-    result = cli("ci", "apply", "--base", "HEAD~1", "--auto-approve")
+    with lock_held_by(merged.root, holder, "qa"):
+        result = cli("ci", "apply", "--base", "HEAD~1", "--auto-approve")
 
     assert result.code == 1
     assert "qa: failed: qa is locked by someone" in result.out

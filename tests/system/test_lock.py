@@ -20,6 +20,7 @@ from plan_apply_helpers import (
     copy_seed,
     duplicates,
     load_people,
+    lock_held_by,
     make_plan,
     pending,
     run_syncset,
@@ -39,7 +40,6 @@ def holder(pid: int, **extra: object) -> dict[str, object]:
         "command": "apply",
         "started_at": "2026-11-20T10:00:00Z",
         "started_epoch": time.time(),
-        "ttl_seconds": 3600,
         **extra,
     }
 
@@ -70,7 +70,6 @@ def test_the_lock_file_names_its_holder_and_is_removed_afterwards(tmp_path):
     assert body["host"] == socket.gethostname()
     assert body["command"] == "apply"
     assert body["owner"] and body["started_at"].endswith("Z")
-    assert body["ttl_seconds"] > 0
     assert not path.exists()
 
 
@@ -82,9 +81,11 @@ def test_the_lock_is_released_when_the_apply_raises(tmp_path):
 
 
 def test_a_held_lock_is_refused_with_who_holds_it_and_since_when(tmp_path):
-    write_lock(tmp_path, holder(os.getpid()))
-
-    with pytest.raises(LockError) as caught, environment_lock(tmp_path, "dev", "apply"):
+    with (
+        lock_held_by(tmp_path, holder(os.getpid())),
+        pytest.raises(LockError) as caught,
+        environment_lock(tmp_path, "dev", "apply"),
+    ):
         pass
 
     assert str(caught.value) == (
@@ -94,10 +95,13 @@ def test_a_held_lock_is_refused_with_who_holds_it_and_since_when(tmp_path):
 
 
 def test_a_held_lock_is_waited_for_up_to_the_timeout(tmp_path):
-    write_lock(tmp_path, holder(os.getpid()))
     started = time.monotonic()
 
-    with pytest.raises(LockError), environment_lock(tmp_path, "dev", "apply", timeout=0.6):
+    with (
+        lock_held_by(tmp_path, holder(os.getpid())),
+        pytest.raises(LockError),
+        environment_lock(tmp_path, "dev", "apply", timeout=0.6),
+    ):
         pass
 
     assert time.monotonic() - started >= 0.6
@@ -134,28 +138,41 @@ def test_a_lock_left_by_a_dead_process_is_taken_over_with_a_warning(tmp_path):
 
     assert warnings == [
         f"taking over the lock of dev held by alice (pid {pid} on {socket.gethostname()}): "
-        f"process {pid} on this host is gone"
+        "its process is gone (the operating system released its lock)"
     ]
 
 
-def test_a_lock_past_its_ttl_is_taken_over_with_a_warning(tmp_path):
-    write_lock(tmp_path, holder(os.getpid(), started_epoch=time.time() - 7200, ttl_seconds=60))
-    warnings: list[str] = []
+def test_a_zombie_holders_lock_does_not_count_as_live(tmp_path):
+    pid = os.fork()
+    if pid == 0:  # the child takes the lock and ends without releasing it; nobody reaps it yet
+        with environment_lock(tmp_path, "dev", "apply"):
+            os._exit(0)
+    try:
+        deadline = time.monotonic() + 10
+        while os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
+            assert time.monotonic() < deadline, "the child did not end"
+            time.sleep(0.01)
+        warnings: list[str] = []
 
-    with environment_lock(tmp_path, "dev", "apply", warn=warnings.append):
+        with environment_lock(tmp_path, "dev", "apply", warn=warnings.append):
+            held = json.loads(lock_path(tmp_path, "dev").read_text())["pid"]
+    finally:
+        os.waitpid(pid, 0)
+
+    assert held == os.getpid()
+    assert len(warnings) == 1 and f"(pid {pid} on" in warnings[0]
+
+
+def test_a_lock_held_with_another_hosts_record_is_refused(tmp_path):
+    with (
+        lock_held_by(tmp_path, holder(dead_pid(), host="ci-runner-7")),
+        pytest.raises(LockError, match="locked by alice"),
+        environment_lock(tmp_path, "dev", "x"),
+    ):
         pass
 
-    assert len(warnings) == 1 and "its TTL of 60 s has passed" in warnings[0]
 
-
-def test_a_lock_held_on_another_host_is_not_taken_over_by_its_pid(tmp_path):
-    write_lock(tmp_path, holder(dead_pid(), host="ci-runner-7"))
-
-    with pytest.raises(LockError, match="locked by alice"), environment_lock(tmp_path, "dev", "x"):
-        pass
-
-
-@pytest.mark.parametrize("content", ["garbage\x00\xff", "[1, 2]", '{"owner": "x"}', ""])
+@pytest.mark.parametrize("content", ["garbage\x00\xff", "[1, 2]", '{"owner": "x"}'])
 def test_a_lock_file_with_garbage_is_a_clear_message_and_is_left_alone(tmp_path, content):
     path = write_lock(tmp_path, content)
 
@@ -204,6 +221,48 @@ def test_contenders_that_lose_the_race_are_told_who_holds_the_lock(tmp_path):
 
     assert "garbage" not in seen, seen.count("garbage")
     assert seen.count("held") >= ROUNDS, "every round had a holder: the races really ran"
+
+
+def _take_over(root: str, barrier, inside, most, outcomes) -> None:
+    """One contender for a lock left by a dead process: counts how many hold it at once."""
+    for _ in range(ROUNDS):
+        barrier.wait(10)
+        try:
+            with environment_lock(Path(root), "dev", "apply", timeout=5):
+                with inside.get_lock():
+                    inside.value += 1
+                    most.value = max(most.value, inside.value)
+                time.sleep(0.005)
+                with inside.get_lock():
+                    inside.value -= 1
+            outcomes.put("held")
+        except LockError:
+            outcomes.put("locked")
+        if barrier.wait(10) == 0:  # one contender leaves the next round a stale lock again
+            write_lock(Path(root), holder(DEAD_PID))
+
+
+DEAD_PID = dead_pid()
+
+
+def test_taking_over_a_dead_holders_lock_never_lets_two_processes_hold_it(tmp_path):
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(CONTENDERS)
+    inside, most = context.Value("i", 0), context.Value("i", 0)
+    outcomes = context.Queue()
+    write_lock(tmp_path, holder(DEAD_PID))
+    processes = [
+        context.Process(target=_take_over, args=(str(tmp_path), barrier, inside, most, outcomes))
+        for _ in range(CONTENDERS)
+    ]
+    for process in processes:
+        process.start()
+    seen = [outcomes.get(timeout=30) for _ in range(ROUNDS * CONTENDERS)]
+    for process in processes:
+        process.join(10)
+
+    assert seen.count("held") == ROUNDS * CONTENDERS, "each waited its turn"
+    assert most.value == 1
 
 
 # -- two applies ------------------------------------------------------------------------------
@@ -318,9 +377,8 @@ def test_apply_with_a_garbage_lock_file_is_refused_with_a_clear_message(seed, cl
 def test_rollback_takes_the_same_lock(seed, cli):
     assert cli("apply", "dev", "--auto-approve").code == 0
     (journal,) = (seed.root / ".syncset/journal/dev").glob("*.jsonl")
-    write_lock(seed.root, holder(os.getpid()))
-
-    result = cli("rollback", str(journal), "--auto-approve")
+    with lock_held_by(seed.root, holder(os.getpid())):
+        result = cli("rollback", str(journal), "--auto-approve")
 
     assert result.code == 1
     assert "dev is locked by alice" in result.err

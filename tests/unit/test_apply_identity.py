@@ -1,0 +1,96 @@
+"""Apply against an in-memory account that another runner writes to meanwhile."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from memory_provider import MemoryProvider
+from plan_apply_helpers import environment, live, record
+
+from syncset.apply.journal import Journal, read_journal
+from syncset.apply.lock import environment_lock
+from syncset.apply.run import Applier, ApplyReport, Outcome
+from syncset.plan.build import build_plan
+from syncset.plan.resolve import read_live, resolve
+from syncset.providers.base import Marker
+
+SOLUTION = {"name": "Expenses", "description": "Moves expense claims"}
+
+
+def env_at(root: Path):
+    env = environment(record("solution", "expenses", **SOLUTION))
+    return dataclasses.replace(env, root=root, folder=root / "environments" / "dev")
+
+
+def apply_after(tmp_path, account: MemoryProvider, meanwhile) -> ApplyReport:
+    """Read and plan the account, let ``meanwhile`` write to it, then apply that plan."""
+    env = env_at(tmp_path)
+    resolution = resolve(env, read_live(account))
+    plan = build_plan(resolution)
+    meanwhile()
+    with environment_lock(tmp_path, "dev", "apply"):
+        journal = Journal.start(tmp_path, "dev", "apply")
+        try:
+            return Applier(env, account, resolution, plan, journal).run()
+        finally:
+            journal.close()
+
+
+def solutions(account: MemoryProvider) -> list:
+    return [r for r in account.account.records.values() if r.kind == "solution"]
+
+
+def test_a_marker_another_runner_created_since_the_read_becomes_an_update(tmp_path):
+    account = MemoryProvider()
+    other = MemoryProvider(account.account)
+    theirs = {"name": "Expenses", "description": "Old words"}
+
+    report = apply_after(
+        tmp_path,
+        account,
+        lambda: other.create("solution", theirs, Marker("syncset", "expenses")),
+    )
+
+    (only,) = solutions(account)
+    assert only.fields["description"] == "Moves expense claims"
+    assert [r.outcome for r in report.results] == [Outcome.APPLIED]
+    _, entries = read_journal(Path(report.journal))
+    assert [(e.action, e.live_id) for e in entries] == [("update", only.live_id)]
+
+
+def test_a_marker_two_runners_created_meanwhile_is_reported_not_created(tmp_path):
+    account = MemoryProvider()
+    other = MemoryProvider(account.account)
+
+    def two_runners() -> None:
+        other.create("solution", {"name": "Expenses"}, Marker("syncset", "expenses"))
+        other.create("solution", {"name": "Expenses 2"}, Marker("syncset", "expenses"))
+
+    report = apply_after(tmp_path, account, two_runners)
+
+    assert len(solutions(account)) == 2
+    (result,) = report.results
+    assert result.outcome is Outcome.STALE
+    assert "2 records of the account carry its ownership marker" in result.message
+
+
+def test_a_saved_create_whose_marker_two_records_carry_now_is_not_written(tmp_path):
+    account = MemoryProvider()
+    twins = [
+        live("solution", "MEM-1", owner="expenses", name="Expenses"),
+        live("solution", "MEM-2", owner="expenses", name="Expenses 2"),
+    ]
+    env = env_at(tmp_path)
+    plan = build_plan(resolve(env, read_live(account)))
+    account.account.records.update({t.live_id: t for t in twins})
+    fresh = resolve(env, read_live(account))
+
+    with environment_lock(tmp_path, "dev", "apply"):
+        journal = Journal.start(tmp_path, "dev", "apply")
+        report = Applier(env, account, fresh, plan, journal).run()
+        journal.close()
+
+    assert len(solutions(account)) == 2
+    assert report.results[0].outcome is Outcome.STALE
+    assert "MEM-1, MEM-2" in report.results[0].message
