@@ -32,7 +32,7 @@ def check_references(
     ids_by_kind: dict[str, set[str]] = {}
     for kind, record_id in declared:
         ids_by_kind.setdefault(kind, set()).add(record_id)
-    for record in records.values():
+    for record in [*records.values(), *check.shadowed]:
         spec = CATALOG[record.kind]
         doc = by_origin[(record.origin.path, record.origin.document)]
         for path, target, value in spec.reference_values(record.fields, indexed=True):
@@ -55,14 +55,14 @@ def _check_unique_names(
     check: Validator, records: dict[RecordKey, Record], by_origin: dict[tuple[str, int], Document]
 ) -> None:
     seen: dict[tuple[str, tuple[Any, ...]], Record] = {}
-    for record in records.values():
+    for record in [*records.values(), *check.shadowed]:
         spec = CATALOG[record.kind]
         if not spec.unique_natural_key:
             continue
         value = tuple(record.fields.get(k) for k in spec.natural_key)
         folded = tuple(spec.unique_key_value(v) for v in value)
         other = seen.setdefault((record.kind, folded), record)
-        if other is not record:
+        if other is not record and other.key != record.key:  # a duplicate id says it already
             doc = by_origin[(record.origin.path, record.origin.document)]
             check.add(
                 doc,

@@ -21,6 +21,7 @@ from syncset.config.load import Document
 from syncset.config.templating import dotted
 from syncset.config.yamlio import KeyPath, Locator
 from syncset.errors import ConfigError, Problem
+from syncset.model import Record
 from syncset.schemas import KindSpec
 from syncset.secrets import SECRETS, within_secret, without_input
 
@@ -32,6 +33,9 @@ class Validator:
         self.root = root
         self.locator = Locator(root)
         self.problems: list[Problem] = []
+        self.shadowed: list[Record] = []
+        """Records refused as a duplicate id, still checked for their other problems (names,
+        references) so that one run reports every independent problem."""
 
     def add(
         self,

@@ -160,6 +160,7 @@ def _records(
                 record.ref,
                 at_value=True,
             )
+            check.shadowed.append(record)
             continue
         records[record.key] = record
         first_seen[record.key] = doc
@@ -208,9 +209,10 @@ def _record(
 
     try:
         rendered, secrets = renderer.render_tree(merged, skip_top=frozenset({"kind", "id"}))
-    except TemplateProblem as exc:
-        target = redirect(exc.path) or (doc, exc.path)
-        check.add(target[0], target[1], exc.message, subject, at_value=True)
+    except TemplateProblem as first:
+        for exc in _every_template_problem(renderer, merged, first):
+            target = redirect(exc.path) or (doc, exc.path)
+            check.add(target[0], target[1], exc.message, subject, at_value=True)
         return None
     try:
         model: BaseModel = spec.model.model_validate(rendered)
@@ -230,6 +232,24 @@ def _record(
         )
     secrets |= set(sensitive_paths(spec, fields))
     return Record(kind, str(data["id"]), fields, Origin(doc.path, doc.index), frozenset(secrets))
+
+
+def _every_template_problem(
+    renderer: Renderer, data: dict[str, Any], first: TemplateProblem
+) -> list[TemplateProblem]:
+    """Each field's template problem, not only the first one met: a record with two broken
+    templates shows both in one run. Rendered again field by field, only once one failed."""
+    if not first.path:  # about the whole document (too large, too deep): one problem
+        return [first]
+    found = []
+    for name, value in data.items():
+        if name in ("kind", "id"):
+            continue
+        try:
+            renderer.render_tree({name: value})
+        except TemplateProblem as exc:
+            found.append(exc)
+    return found or [first]
 
 
 def _check_duplicate_children(
