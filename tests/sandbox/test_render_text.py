@@ -140,3 +140,17 @@ def test_text_and_markdown_list_the_changes_in_one_order_riskiest_first():
             "team/created",
         ]
     )
+
+
+def test_a_rename_reads_as_one_in_text_and_markdown():
+    plan = plan_of(
+        environment(record("team", "ops", name="Operations")),
+        live("team", "SBX-1", owner="ops", name="Ops"),
+    )
+
+    text = render_plan(plan, Format.TEXT)
+    markdown = render_plan(plan, Format.MARKDOWN)
+
+    assert "~ team/ops  update (renamed)" in text
+    assert "@@ team/ops: update (renamed) @@\n" in markdown
+    assert '-   name: "Ops"\n+   name: "Operations"\n' in markdown
