@@ -13,6 +13,7 @@ from rich.table import Table
 
 from syncset.cli.app import app, console, schema_app
 from syncset.config.load import environment_names, find_root
+from syncset.config.syncsets import load_syncsets
 from syncset.config.validate import validate_environment
 from syncset.errors import ConfigError, Problem
 from syncset.model import Environment
@@ -40,7 +41,8 @@ def validate(
         typer.Option("--format", "-f", help="text (terminal) or json (tools, editors)."),
     ] = ValidateFormat.text,
 ) -> None:
-    """Check schema, references and mappings from the files alone: no account, no network.
+    """Check schema, references, mappings and syncsets.yaml from the files alone: no account,
+    no network.
 
     Whether a mapping's target exists in the account (is this person there?) is the account's
     business: plan checks it, and so does validate with --online. The summary says which.
@@ -49,6 +51,10 @@ def validate(
     names = environments or environment_names(root)
     loaded: list[Environment] = []
     problems = []
+    try:
+        load_syncsets(root)  # syncsets.yaml is configuration too: checked with the folders
+    except ConfigError as exc:
+        problems.extend(exc.problems)
     for name in names:
         try:
             environment = validate_environment(root, name)

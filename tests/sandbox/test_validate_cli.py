@@ -160,3 +160,26 @@ def test_console_script_validates_and_fails_without_traceback(repo: Repo) -> Non
     assert "Traceback" not in bad.stderr
     assert bad.stderr.startswith("error: environments/dev/bad.yaml:4:1: invalid YAML: ")
     assert bad.stderr.endswith("1 problem found; nothing was written.\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "sync_sets:\n  scrum:\n    root: scrum_workspace\n  bad: [\n",
+            "syncsets.yaml:5:1: invalid YAML",
+        ),
+        ("sync_sets:\n  people:\n    root: person\n", "syncsets.yaml:3:11: root 'person' is"),
+        ("sync_sets:\n  x:\n    rot: team\n", "syncsets.yaml:3:"),
+    ],
+)
+def test_a_malformed_syncsets_file_fails_validate_with_its_position(
+    repo: Repo, cli: CliRunner, text: str, expected: str
+) -> None:
+    repo.write("syncsets.yaml", text)
+
+    result = cli("validate")
+
+    assert result.code == 1
+    assert expected in result.err, result.err
+    assert "Traceback" not in result.err
