@@ -427,3 +427,11 @@ def lock_held_by(root: Path, body: dict[str, Any], env: str = "dev") -> Iterator
         yield path
     finally:
         os.close(fd)
+
+
+def edit(repo: Any, relative: str, old: str, new: str) -> None:
+    """Replace ``old`` (which must be there) with ``new`` in one file of the test repository."""
+    path = repo.root / relative
+    text = path.read_text()
+    assert old in text, (relative, old)
+    path.write_text(text.replace(old, new))

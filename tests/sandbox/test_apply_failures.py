@@ -8,6 +8,7 @@ from plan_apply_helpers import (
     copy_seed,
     counts_by_kind,
     duplicates,
+    edit,
     hand_create,
     hand_update,
     load_people,
@@ -33,13 +34,6 @@ def seed(repo):
 def applied(seed, cli):
     assert cli("apply", "dev", "--auto-approve").code == 0
     return seed
-
-
-def edit(repo, relative, old, new):
-    path = repo.root / relative
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new))
 
 
 @pytest.fixture

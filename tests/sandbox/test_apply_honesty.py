@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from plan_apply_helpers import copy_seed, hand_create, load_people, seed_people
+from plan_apply_helpers import copy_seed, edit, hand_create, load_people, seed_people
 
 from syncset.apply.journal import read_journal
 
@@ -17,13 +17,6 @@ def applied(repo, cli):
     load_people(repo.root, seed_people("wdc-people"))
     assert cli("apply", "dev", "--auto-approve").code == 0
     return repo
-
-
-def edit(repo, relative, old, new):
-    path = repo.root / relative
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new))
 
 
 def last_journal(root):

@@ -7,6 +7,7 @@ import io
 import pytest
 from plan_apply_helpers import (
     copy_seed,
+    edit,
     file_bytes,
     hand_create,
     hand_update,
@@ -29,13 +30,6 @@ def applied(repo, cli):
     load_people(repo.root, seed_people("wdc-people"))
     assert cli("apply", "dev", "--auto-approve").code == 0
     return repo
-
-
-def edit(repo, relative, old, new):
-    path = repo.root / relative
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new))
 
 
 @pytest.fixture

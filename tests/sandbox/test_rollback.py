@@ -9,6 +9,7 @@ import pytest
 from plan_apply_helpers import (
     comparable_state,
     copy_seed,
+    edit,
     hand_create,
     load_people,
     managed_rows,
@@ -24,13 +25,6 @@ id: old-team
 name: Old Team
 remarks: Will leave the YAML and be disabled by policy.
 """
-
-
-def edit(repo, relative, old, new):
-    path = repo.root / relative
-    text = path.read_text()
-    assert old in text, (relative, old)
-    path.write_text(text.replace(old, new))
 
 
 def journals(root, env="dev"):
