@@ -147,9 +147,8 @@ def reference_translation(source: Environment, destination: Environment) -> Tran
     through the destination's mappings, as its apply would."""
 
     def table(environment: Environment, reverse: bool) -> dict[tuple[str, Any], str]:
-        key = CATALOG.__getitem__
         return {
-            (kind, key(kind).key_value(target if reverse else written)): (
+            (kind, CATALOG[kind].key_value(target if reverse else written)): (
                 written if reverse else target
             )
             for kind, pairs in environment.mappings.references.items()
