@@ -92,6 +92,10 @@ class JournalEntry:
     sent: dict[str, Any] | None
     outcome: str
     """``applied``, ``failed``, or ``unknown`` (an intent without result: the run was killed)."""
+    after: dict[str, Any] | None = None
+    """The record as the write left it (its result line), what rollback checks staleness by."""
+    undoes: int | None = None
+    """In a rollback's journal: the seq of the apply's write this step undoes."""
 
 
 def read_journal(path: Path) -> tuple[dict[str, Any], list[JournalEntry]]:
@@ -118,6 +122,8 @@ def read_journal(path: Path) -> tuple[dict[str, Any], list[JournalEntry]]:
                 before=intent.before,
                 sent=intent.sent,
                 outcome=result.outcome if result else "unknown",
+                after=result.after if result else None,
+                undoes=intent.undoes,
             )
         )
     return events[0][1].model_dump(), entries
@@ -237,6 +243,7 @@ class IntentLine(_Line):
     live_id: str | None = None
     before: dict[str, Any] | None = None
     sent: dict[str, Any] | None = None
+    undoes: int | None = Field(default=None, ge=1)
 
     @model_validator(mode="after")
     def _known_kind(self) -> IntentLine:
@@ -251,6 +258,7 @@ class ResultLine(_Line):
     outcome: Literal["applied", "failed"]
     live_id: str | None = None
     message: str | None = None
+    after: dict[str, Any] | None = None
 
 
 class EndLine(_Line):

@@ -127,6 +127,7 @@ def execute_rollback(
             live_id=entry.live_id,
             before=None,
             sent=step.fields,
+            undoes=entry.seq,
         )
         try:
             _execute(provider, step)

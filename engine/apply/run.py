@@ -14,6 +14,7 @@ re-run after a failure or a kill matches what already landed by the same marker.
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
@@ -220,7 +221,7 @@ class Applier:
                 self._failed(change, seq, exc)
                 return
             created = found
-        self._applied(change, seq, created.live_id)
+        self._applied(change, seq, created.live_id, after=created)
 
     def _update(
         self,
@@ -232,11 +233,13 @@ class Applier:
     ) -> None:
         seq = self._intent(change, current.live_id, current, sent)
         try:
-            self.provider.update(change.kind, current.live_id, self._to_live(spec, sent), marker)
+            updated = self.provider.update(
+                change.kind, current.live_id, self._to_live(spec, sent), marker
+            )
         except ProviderError as exc:
             self._failed(change, seq, exc)
             return
-        self._applied(change, seq, current.live_id)
+        self._applied(change, seq, current.live_id, after=updated)
 
     def _set_deferred(self, change: RecordChange) -> None:
         """Set the references left out to break a cycle, now that their targets exist."""
@@ -266,11 +269,11 @@ class Applier:
         deferred_change = change.model_copy(update={"action": Action.UPDATE})
         seq = self._intent(deferred_change, live_id, current, sent)
         try:
-            self.provider.update(change.kind, live_id, self._to_live(spec, sent), None)
+            updated = self.provider.update(change.kind, live_id, self._to_live(spec, sent), None)
         except ProviderError as exc:
             self._failed(change, seq, exc)
             return
-        self._applied(change, seq, live_id, f"then set {', '.join(sorted(sent))}")
+        self._applied(change, seq, live_id, f"then set {', '.join(sorted(sent))}", updated)
 
     # -- removals -----------------------------------------------------------------------------
 
@@ -291,7 +294,10 @@ class Applier:
         except ProviderError as exc:
             self._failed(change, seq, exc)
             return
-        self._applied(change, seq, change.live_id)
+        assert current is not None
+        # remove() answers nothing: what it left is the record read before, disabled (or gone).
+        disabled = replace(current, disabled=True, fields={**current.fields, "disabled": True})
+        self._applied(change, seq, change.live_id, after=disabled if how == "disable" else None)
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -368,10 +374,19 @@ class Applier:
         declared = set(record.secrets) if record else set()
         return frozenset(declared | set(spec.sensitive))
 
-    def _applied(self, change: RecordChange, seq: int, live_id: str, message: str = "") -> None:
+    def _applied(
+        self,
+        change: RecordChange,
+        seq: int,
+        live_id: str,
+        message: str = "",
+        after: LiveRecord | None = None,
+    ) -> None:
+        """The result line carries the after-image: what rollback checks the record against."""
         with self._lock:
             self._live_ids[(change.kind, change.id)] = live_id
-        self.journal.write("result", seq=seq, outcome="applied", live_id=live_id)
+        image = before_image(after, self._secret_fields(change))
+        self.journal.write("result", seq=seq, outcome="applied", live_id=live_id, after=image)
         self._finish(change, Outcome.APPLIED, message, live_id)
 
     def _failed(self, change: RecordChange, seq: int, exc: ProviderError) -> None:

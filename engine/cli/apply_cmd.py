@@ -11,6 +11,7 @@ import typer
 from syncset.apply.journal import Journal, journal_environment, read_journal
 from syncset.apply.lock import environment_lock
 from syncset.apply.rollback import Undo, Undone, execute_rollback, plan_rollback
+from syncset.apply.rollback_check import latest_after, read_history, stale_reason
 from syncset.cli.app import app, console, console_err, terminal_style
 from syncset.cli.options import IdOption, KindOption, SyncSetOption
 from syncset.cli.progress import ApplyProgress
@@ -129,35 +130,72 @@ def rollback(
             "--env", help="The journal's environment, when it is not in .syncset/journal/ENV/."
         ),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Undo records changed since the apply too (hand edits)."),
+    ] = False,
 ) -> None:
-    """Restore what one apply changed, from its journal."""
+    """Restore what one apply changed, from its journal.
+
+    Records changed since the apply are refused (``--force`` undoes them anyway), records a
+    later apply wrote are always refused, and a second rollback of one journal undoes nothing.
+    """
     root = find_root()
     start, entries = read_journal(journal_file)
     environment_name = journal_environment(root, journal_file, start, journal_env)
-    steps = plan_rollback(entries)
+    history = read_history(root, environment_name, journal_file)
+    all_steps = plan_rollback(entries)
+    steps = [s for s in all_steps if s.entry.seq not in history.undone]
+    if all_steps and not steps:
+        done = history.undone[all_steps[0].entry.seq]
+        console.print(
+            f"Nothing to roll back: already rolled back on {done.at} by {done.journal}.",
+            markup=False,
+        )
+        return
     if not steps:
         console.print("Nothing to roll back: the journal has no applied writes.")
         return
     console.print(f"Rollback of {journal_file.name} on {environment_name}:")
-    for step in steps:
+    for step in all_steps:
+        if step.entry.seq in history.undone:
+            done = history.undone[step.entry.seq]
+            console.print(f"  {'done':>8} {step.ref} (rolled back by {done.journal})", markup=False)
+            continue
         note = f" ({step.note})" if step.note else ""
         fields = f": {', '.join(step.fields)}" if step.action is Undo.RESTORE else ""
         console.print(f"  {step.action:>8} {step.ref}{fields}{note}", markup=False)
     confirm(f"Roll back {len(steps)} changes on {environment_name}?", auto_approve)
     env = validate_environment(root, environment_name)
+    afters = latest_after(entries)
+    refused: list[tuple[str, str]] = []
     with (
         environment_lock(root, environment_name, "rollback", lock_timeout, _warn),
         opened(env) as provider,
     ):
+        allowed = []
+        for step in steps:
+            later = history.later.get(step.ref)
+            if later:
+                refused.append((step.ref, f"written by a later run, {later}: roll that back first"))
+                continue
+            reason = stale_reason(provider, step, afters.get(step.ref))
+            if reason and not force:
+                refused.append((step.ref, f"{reason}: use --force to undo it anyway"))
+                continue
+            allowed.append(step)
         journal = Journal.start(root, environment_name, "rollback", of=journal_file.name)
         try:
-            outcomes = execute_rollback(provider, steps, journal)
+            outcomes = execute_rollback(provider, allowed, journal)
         finally:
             journal.close()
     failed = [o for o in outcomes if o[1] is Undone.FAILED]
     for step, outcome, message in outcomes:
         shown = f"{outcome}: {message}" if message else outcome
         console.print(f"  {shown:>8} {step.ref}", markup=False)
-    console.print(f"Rollback: {'Failed' if failed else 'Completed'}.")
-    if failed:
+    for ref, reason in refused:
+        console.print(f"   refused {ref}: {reason}", markup=False)
+    status = "Failed" if failed else "Incomplete" if refused else "Completed"
+    console.print(f"Rollback: {status}.")
+    if failed or refused:
         raise typer.Exit(1)
