@@ -111,12 +111,13 @@ def stale_reason(
 
 
 def changed_fields(after: dict[str, Any], now: dict[str, Any]) -> list[str]:
-    """The after-image's fields that the account holds differently now. A masked (secret)
+    """The fields the account holds differently now than the after-image. A masked (secret)
     value cannot be compared and is left out; ``__marker__``/``__disabled__`` read as
     ``marker``/``disabled``."""
     now = json.loads(json.dumps(now, default=str))
     names = []
-    for name, value in after.items():
+    for name in after.keys() | now.keys():
+        value = after.get(name)
         if MASK in json.dumps(value, default=str) or name in ("created_at", "updated_at"):
             continue
         if now.get(name) != value:

@@ -146,8 +146,8 @@ def rollback(
     history = read_history(root, environment_name, journal_file)
     all_steps = plan_rollback(entries)
     steps = [s for s in all_steps if s.entry.seq not in history.undone]
-    if all_steps and not steps:
-        done = history.undone[all_steps[0].entry.seq]
+    if history.undone and all(s.action is Undo.KEEP for s in steps):
+        done = next(iter(history.undone.values()))
         console.print(
             f"Nothing to roll back: already rolled back on {done.at} by {done.journal}.",
             markup=False,

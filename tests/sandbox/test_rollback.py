@@ -11,6 +11,7 @@ from plan_apply_helpers import (
     copy_seed,
     edit,
     hand_create,
+    hand_update,
     load_people,
     managed_rows,
     row_of,
@@ -225,3 +226,66 @@ def test_rollback_of_two_adoptions_of_one_kind_restores_both(seed, cli):
     assert "Rollback: Completed." in undo.out
     after = comparable_state(seed.root)
     assert {live_id: after[live_id] for live_id in before} == before
+
+
+def test_a_hand_edit_since_the_apply_is_refused_then_forced(seed, cli):
+    assert cli("apply", "dev", "--auto-approve").code == 0
+    applied = journals(seed.root)[-1]
+    team = next(row for row in managed_rows(seed.root) if row["kind"] == "team")
+    hand_update(seed.root, team["kind"], team["data"]["name"], {"remarks": "Edited by hand"})
+
+    refused = cli("rollback", str(applied), "--auto-approve")
+
+    assert refused.code == 1
+    ref = f"{team['kind']}/{team['source_id']}"
+    assert f"   refused {ref}: changed since the apply: remarks: use --force" in refused.out
+    assert row_of(seed.root, team["kind"], team["data"]["name"])["disabled"] == 0
+    assert "Rollback: Incomplete." in refused.out
+
+    forced = cli("rollback", str(applied), "--auto-approve", "--force")
+
+    assert forced.code == 0, forced.out
+    assert row_of(seed.root, team["kind"], team["data"]["name"])["disabled"] == 1
+
+
+def test_a_second_rollback_of_one_journal_undoes_nothing(changed, cli):
+    assert cli("apply", "dev", "--auto-approve").code == 0
+    applied = journals(changed.root)[-1]
+    assert cli("rollback", str(applied), "--auto-approve").code == 0
+    undone = comparable_state(changed.root)
+    rollback = journals(changed.root)[-1].name
+
+    again = cli("rollback", str(applied), "--auto-approve")
+
+    assert again.code == 0
+    assert "Nothing to roll back: already rolled back on " in again.out
+    assert f" by {rollback}." in again.out
+    assert comparable_state(changed.root) == undone
+    assert journals(changed.root)[-1].name == rollback, "a no-op writes no journal"
+
+
+@pytest.mark.system  # it starts a process: the system layer
+def test_a_rollback_of_a_killed_apply_leaves_the_re_runs_records_alone(seed, cli):
+    result = run_syncset(
+        seed.root,
+        "apply",
+        "dev",
+        "--auto-approve",
+        "--parallelism",
+        "1",
+        faults="kill_after=3",
+    )
+    assert result.returncode == -signal.SIGKILL
+    killed = journals(seed.root)[-1]
+    landed = {row["live_id"] for row in managed_rows(seed.root)}
+    assert cli("apply", "dev", "--auto-approve").code == 0
+    rerun = journals(seed.root)[-1]
+    by_rerun = {r["live_id"]: r for r in managed_rows(seed.root) if r["live_id"] not in landed}
+    assert len(by_rerun) > 1
+
+    undo = cli("rollback", str(killed), "--auto-approve")
+
+    now = {row["live_id"]: row for row in managed_rows(seed.root)}
+    assert {live_id: now[live_id] for live_id in by_rerun} == by_rerun
+    assert f"written by a later run, {rerun.name}" in undo.out
+    assert undo.code == 1
