@@ -14,9 +14,9 @@ re-run after a failure or a kill matches what already landed by the same marker.
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any, Literal
 
 from syncset.apply.journal import Journal, before_image, records_by_outcome
