@@ -7,34 +7,25 @@ because a skipped lint would pass unseen.
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
-from ci_helpers import BIN, EXAMPLE_ROOT, PROJECT_ROOT, WORKFLOWS, git, load_workflow
+from ci_helpers import (
+    EXAMPLE_ROOT,
+    PROJECT_ROOT,
+    WORKFLOWS,
+    actionlint,
+    git,
+    load_workflow,
+    zizmor_findings,
+)
 from ruamel.yaml import YAML
 
 from syncset.ci.comment import MARKER
 from syncset.ci.plan import GLOBAL_PATHS
 
-ACTIONLINT = BIN / "actionlint"
 NAMES = ("syncset-plan.yml", "syncset-apply.yml", "syncset-drift.yml")
-
-
-def actionlint(cwd: Path, *files: Path) -> subprocess.CompletedProcess[str]:
-    assert ACTIONLINT.exists(), "actionlint is missing: run `make setup`"
-    assert (BIN / "shellcheck").exists(), "shellcheck is missing: run `make setup`"
-    return subprocess.run(
-        [str(ACTIONLINT), "-no-color", *map(str, files)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env={"PATH": f"{BIN}:/usr/bin:/bin"},
-        timeout=120,
-    )
 
 
 def test_the_workflows_pass_actionlint_with_shellcheck():
@@ -158,19 +149,6 @@ def test_the_gitlab_pipeline_mirrors_the_workflows():
     assert pipeline["apply:prod"]["rules"][0]["when"] == "manual"
     assert "syncset ci apply" in " ".join(pipeline[".apply"]["script"])
     assert pipeline["drift"]["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "schedule"'}]
-
-
-def zizmor_findings(*files: Path) -> list[str]:
-    """zizmor's audits by name, offline (no GitHub API): one entry per finding."""
-    assert (BIN / "zizmor").exists(), "zizmor is missing: run `make setup`"
-    result = subprocess.run(
-        [str(BIN / "zizmor"), "--offline", "--no-progress", "--format", "json", *map(str, files)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode in (0, 11, 12, 13, 14), result.stderr
-    return [finding["ident"] for finding in json.loads(result.stdout)]
 
 
 def test_zizmor_reports_nothing_on_the_workflows():
