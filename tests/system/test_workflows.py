@@ -8,6 +8,7 @@ because a skipped lint would pass unseen.
 from __future__ import annotations
 
 import re
+import subprocess
 from typing import Any
 
 import pytest
@@ -182,3 +183,35 @@ def test_the_documented_pre_commit_config_is_a_local_hook_of_the_installed_tool(
     assert hook["language"] == "system" and hook["entry"] == "syncset validate"
     assert re.search(hook["files"], "environments/dev/teams/a.yaml")
     assert "rev: v0.1.0" not in text
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_shipped_install_step_installs_the_pin_when_there_is_one(name, tmp_path):
+    """A configuration repository (with .syncset-version) gets the pinned release; this
+    repository, the tool itself, installs from its checkout."""
+    stand_in = tmp_path / "bin"
+    stand_in.mkdir()
+    (stand_in / "pip").write_text('#!/bin/sh\necho "$@" >> pip.log\n', encoding="utf-8")
+    (stand_in / "pip").chmod(0o755)
+    workflow = load_workflow(name)
+    installs = [
+        step["run"]
+        for job in workflow["jobs"].values()
+        for step in job["steps"]
+        if step.get("name") == "Install syncset"
+    ]
+    assert installs
+    for pinned in (False, True):
+        repo = tmp_path / f"repo-{pinned}"
+        repo.mkdir()
+        if pinned:
+            (repo / ".syncset-version").write_text("1.2.3\n", encoding="utf-8")
+        for script in installs:
+            subprocess.run(
+                ["bash", "-eo", "pipefail", "-c", script],
+                cwd=repo,
+                env={"PATH": f"{stand_in}:/usr/bin:/bin"},
+                check=True,
+            )
+        calls = set((repo / "pip.log").read_text(encoding="utf-8").splitlines())
+        assert calls == ({"install syncset-gitops==1.2.3"} if pinned else {"install ."})
