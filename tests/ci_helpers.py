@@ -32,6 +32,7 @@ BIN = Path(sys.executable).parent
 SYNCSET_STEP = re.compile(r"(^|[\s;|&(])syncset\s", re.MULTILINE)
 """A ``run:`` script that calls the syncset command (not merely names syncset-plan.yml)."""
 EXPRESSION = re.compile(r"\$\{\{\s*(.+?)\s*\}\}")
+ACTIONLINT = BIN / "actionlint"
 
 
 def git(root: Path, *args: str) -> str:
@@ -181,3 +182,29 @@ def run_gitlab_job(
         text=True,
         timeout=120,
     )
+
+
+def actionlint(cwd: Path, *files: Path) -> subprocess.CompletedProcess[str]:
+    assert ACTIONLINT.exists(), "actionlint is missing: run `make setup`"
+    assert (BIN / "shellcheck").exists(), "shellcheck is missing: run `make setup`"
+    return subprocess.run(
+        [str(ACTIONLINT), "-no-color", *map(str, files)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={"PATH": f"{BIN}:/usr/bin:/bin"},
+        timeout=120,
+    )
+
+
+def zizmor_findings(*files: Path) -> list[str]:
+    """zizmor's audits by name, offline (no GitHub API): one entry per finding."""
+    assert (BIN / "zizmor").exists(), "zizmor is missing: run `make setup`"
+    result = subprocess.run(
+        [str(BIN / "zizmor"), "--offline", "--no-progress", "--format", "json", *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode in (0, 11, 12, 13, 14), result.stderr
+    return [finding["ident"] for finding in json.loads(result.stdout)]

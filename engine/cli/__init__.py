@@ -24,6 +24,7 @@ from syncset.cli import (  # noqa: F401
     compare_cmd,
     drift_cmd,
     graph_cmd,
+    init_cmd,
     map_cmd,
     ping_cmd,
     plan_cmd,

@@ -69,6 +69,18 @@ def test_the_wheel_is_syncset_gitops_with_its_types_and_licence(wheel: Path) -> 
     assert "syncset = syncset.cli:main" in entry_points
 
 
+def test_the_wheel_ships_every_template_of_syncset_init(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    templates = PROJECT_ROOT / "engine" / "init" / "templates"
+    shipped = {
+        f"syncset/init/templates/{p.relative_to(templates).as_posix()}"
+        for p in templates.rglob("*")
+        if p.is_file()
+    }
+    assert len(shipped) >= 10
+    assert shipped <= names
+
+
 def test_syncset_runs_next_to_unrelated_top_level_packages_of_the_same_names(
     tmp_path: Path,
 ) -> None:

@@ -7,34 +7,26 @@ because a skipped lint would pass unseen.
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
-from ci_helpers import BIN, EXAMPLE_ROOT, PROJECT_ROOT, WORKFLOWS, git, load_workflow
+from ci_helpers import (
+    EXAMPLE_ROOT,
+    PROJECT_ROOT,
+    WORKFLOWS,
+    actionlint,
+    git,
+    load_workflow,
+    zizmor_findings,
+)
 from ruamel.yaml import YAML
 
 from syncset.ci.comment import MARKER
 from syncset.ci.plan import GLOBAL_PATHS
 
-ACTIONLINT = BIN / "actionlint"
 NAMES = ("syncset-plan.yml", "syncset-apply.yml", "syncset-drift.yml")
-
-
-def actionlint(cwd: Path, *files: Path) -> subprocess.CompletedProcess[str]:
-    assert ACTIONLINT.exists(), "actionlint is missing: run `make setup`"
-    assert (BIN / "shellcheck").exists(), "shellcheck is missing: run `make setup`"
-    return subprocess.run(
-        [str(ACTIONLINT), "-no-color", *map(str, files)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env={"PATH": f"{BIN}:/usr/bin:/bin"},
-        timeout=120,
-    )
 
 
 def test_the_workflows_pass_actionlint_with_shellcheck():
@@ -160,19 +152,6 @@ def test_the_gitlab_pipeline_mirrors_the_workflows():
     assert pipeline["drift"]["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "schedule"'}]
 
 
-def zizmor_findings(*files: Path) -> list[str]:
-    """zizmor's audits by name, offline (no GitHub API): one entry per finding."""
-    assert (BIN / "zizmor").exists(), "zizmor is missing: run `make setup`"
-    result = subprocess.run(
-        [str(BIN / "zizmor"), "--offline", "--no-progress", "--format", "json", *map(str, files)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode in (0, 11, 12, 13, 14), result.stderr
-    return [finding["ident"] for finding in json.loads(result.stdout)]
-
-
 def test_zizmor_reports_nothing_on_the_workflows():
     """Actions pinned by commit, permissions per job, no credentials left in .git/config."""
     assert zizmor_findings(*sorted(WORKFLOWS.glob("*.y*ml"))) == []
@@ -204,3 +183,35 @@ def test_the_documented_pre_commit_config_is_a_local_hook_of_the_installed_tool(
     assert hook["language"] == "system" and hook["entry"] == "syncset validate"
     assert re.search(hook["files"], "environments/dev/teams/a.yaml")
     assert "rev: v0.1.0" not in text
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_shipped_install_step_installs_the_pin_when_there_is_one(name, tmp_path):
+    """A configuration repository (with .syncset-version) gets the pinned release; this
+    repository, the tool itself, installs from its checkout."""
+    stand_in = tmp_path / "bin"
+    stand_in.mkdir()
+    (stand_in / "pip").write_text('#!/bin/sh\necho "$@" >> pip.log\n', encoding="utf-8")
+    (stand_in / "pip").chmod(0o755)
+    workflow = load_workflow(name)
+    installs = [
+        step["run"]
+        for job in workflow["jobs"].values()
+        for step in job["steps"]
+        if step.get("name") == "Install syncset"
+    ]
+    assert installs
+    for pinned in (False, True):
+        repo = tmp_path / f"repo-{pinned}"
+        repo.mkdir()
+        if pinned:
+            (repo / ".syncset-version").write_text("1.2.3\n", encoding="utf-8")
+        for script in installs:
+            subprocess.run(
+                ["bash", "-eo", "pipefail", "-c", script],
+                cwd=repo,
+                env={"PATH": f"{stand_in}:/usr/bin:/bin"},
+                check=True,
+            )
+        calls = set((repo / "pip.log").read_text(encoding="utf-8").splitlines())
+        assert calls == ({"install syncset-gitops==1.2.3"} if pinned else {"install ."})

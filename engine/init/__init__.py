@@ -1,0 +1,1 @@
+"""``syncset init``: scaffold a configuration repository (scaffold.py, templates/)."""
