@@ -9,10 +9,15 @@ covered by actionlint in test_workflows.py); each runs the exact ``run:`` text o
 
 from __future__ import annotations
 
+import contextlib
+import http.server
+import io
 import json
 import re
 import shutil
 import textwrap
+import threading
+import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,6 +38,8 @@ from syncset.ci.comment import COMMENT_LIMIT, MARKER
 from syncset.plan.model import load_plan
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from conftest import CliRunner
 
 PLAN, APPLY, DRIFT = "syncset-plan.yml", "syncset-apply.yml", "syncset-drift.yml"
@@ -187,15 +194,43 @@ def test_the_gitlab_jobs_run_their_scripts_on_the_same_story(pull_request):
     comment = (root / "syncset-out" / "comment.md").read_text(encoding="utf-8")
     assert "**1 environment, 1 with changes, 0 without, 0 failed**" in comment
 
+    reviewed = _artifacts_zip(root / "syncset-out")
+
     git(root, "checkout", "-q", "main")
     git(root, "merge", "-q", "--no-ff", "-", "-m", "Merge the promotion")
+    merged = git(root, "rev-parse", "HEAD").strip()
     planned = run_gitlab_job(pipeline, "plan:main", root, {"CI_COMMIT_BEFORE_SHA": base})
     assert planned.returncode == 0, planned.stderr
-    applied = run_gitlab_job(pipeline, "apply:qa", root, {})
+    (root / "syncset-out" / "qa.plan.json").unlink()  # plan:main's plan is not the one applied
+
+    with _fake_gitlab(merged, reviewed) as api_url:
+        gitlab = {
+            "CI_API_V4_URL": api_url,
+            "CI_PROJECT_ID": "7",
+            "CI_COMMIT_SHA": merged,
+            "CI_JOB_TOKEN": JOB_TOKEN,
+            "SYNCSET_GITLAB_TOKEN": API_TOKEN,
+        }
+        applied = run_gitlab_job(pipeline, "apply:qa", root, gitlab)
     assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "Applying the plan of merge request !12 (job 31)." in applied.stdout
+    assert API_TOKEN not in applied.stdout + applied.stderr
+    assert JOB_TOKEN not in applied.stdout + applied.stderr
+    assert sorted(p.name for p in (root / "saved-plans").iterdir()) == [
+        "outside.plan.json",
+        "qa.plan.json",
+    ]
+    assert not (root.parent / "outside.plan.json").exists()
     assert "| `qa` | ✅ completed | saved plan |" in (root / "syncset-out" / "apply.md").read_text(
         encoding="utf-8"
     )
+
+    # Without SYNCSET_GITLAB_TOKEN there is no merge request to take a plan from: plan afresh.
+    afresh = run_gitlab_job(pipeline, "apply:qa", root, {"CI_COMMIT_SHA": merged})
+    assert afresh.returncode == 0, afresh.stdout + afresh.stderr
+    assert "SYNCSET_GITLAB_TOKEN is not set" in afresh.stdout
+    assert "qa is planned at apply" in afresh.stdout
+    assert "saved plan" not in (root / "syncset-out" / "apply.md").read_text(encoding="utf-8")
 
     hand_edit(root, "qa", "team", "remarks", "Edited by hand")
     drift = run_gitlab_job(pipeline, "drift", root, job_url | {"SYNCSET_ENVIRONMENT": "qa"})
@@ -209,3 +244,68 @@ def test_the_gitlab_api_snippets_are_valid_python():
     assert len(snippets) == 2
     for snippet in snippets:
         compile(textwrap.dedent(snippet), "gitlab-ci.yml", "exec")
+
+
+API_TOKEN, JOB_TOKEN = "glpat-api-secret-1234", "job-token-secret-5678"
+
+
+def _artifacts_zip(out_dir: Path) -> bytes:
+    """The plan:merge-request job's artifacts as GitLab serves them, plus a hostile entry."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for file in sorted(out_dir.iterdir()):
+            archive.write(file, f"syncset-out/{file.name}")
+        archive.writestr("../outside.plan.json", "{}")
+    return buffer.getvalue()
+
+
+@contextlib.contextmanager
+def _fake_gitlab(merged_sha: str, artifacts: bytes) -> Iterator[str]:
+    """GitLab's REST API v4 for the apply job, from its documentation: the merge requests of a
+    commit, a merge request's pipelines (newest first), a pipeline's jobs, a job's artifacts
+    (a zip; CI_JOB_TOKEN is accepted there only)."""
+    api = {
+        f"/projects/7/repository/commits/{merged_sha}/merge_requests": [
+            {"iid": 12, "state": "merged", "merge_commit_sha": merged_sha}
+        ],
+        "/projects/7/merge_requests/12/pipelines": [
+            {"id": 502, "sha": "b" * 40, "status": "failed"},
+            {"id": 501, "sha": "a" * 40, "status": "success"},
+        ],
+        "/projects/7/pipelines/501/jobs": [
+            {"id": 30, "name": "validate", "status": "success"},
+            {"id": 31, "name": "plan:merge-request", "status": "success"},
+        ],
+    }
+
+    class GitLab(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            path = self.path.split("?", 1)[0].removeprefix("/api/v4")
+            if path == "/projects/7/jobs/31/artifacts":
+                ok = self.headers.get("JOB-TOKEN") == JOB_TOKEN
+                self._send(200 if ok else 401, artifacts if ok else b"{}", "application/zip")
+            elif self.headers.get("PRIVATE-TOKEN") != API_TOKEN:
+                self._send(401, b'{"message":"401 Unauthorized"}', "application/json")
+            elif path in api:
+                self._send(200, json.dumps(api[path]).encode(), "application/json")
+            else:
+                self._send(404, b'{"message":"404 Not found"}', "application/json")
+
+        def _send(self, status: int, body: bytes, kind: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), GitLab)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/api/v4"
+    finally:
+        server.shutdown()
+        server.server_close()
