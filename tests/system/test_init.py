@@ -138,3 +138,18 @@ def test_the_generated_pipelines_install_the_pinned_version(tmp_path):
     assert {"environments/**", "syncsets.yaml", PIN_FILE} <= set(
         plan_paths["on"]["pull_request"]["paths"]
     )
+
+
+def test_the_generated_gitlab_pipeline_is_the_shipped_one_but_its_install_step():
+    """engine/init/templates/gitlab-ci.yml is a copy of docs/ci/gitlab-ci.yml: only the first
+    comment line and the install step (the pin only, no checkout fallback) may differ."""
+    root = Path(syncset.__file__).resolve().parent.parent
+    shipped = (root / "docs/ci/gitlab-ci.yml").read_text("utf-8").splitlines()
+    generated = (root / "engine/init/templates/gitlab-ci.yml").read_text("utf-8").splitlines()
+    install = shipped.index("  before_script:") + 1
+    end = install + next(
+        i for i, line in enumerate(shipped[install:]) if not line.startswith(("    ", "      "))
+    )
+    assert shipped[1:install] == generated[1:install]
+    assert generated[install] == '    - pip install --quiet "syncset-gitops==$(cat .syncset-version)"'
+    assert shipped[end:] == generated[install + 1 :]
