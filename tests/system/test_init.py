@@ -151,5 +151,7 @@ def test_the_generated_gitlab_pipeline_is_the_shipped_one_but_its_install_step()
         i for i, line in enumerate(shipped[install:]) if not line.startswith(("    ", "      "))
     )
     assert shipped[1:install] == generated[1:install]
-    assert generated[install] == '    - pip install --quiet "syncset-gitops==$(cat .syncset-version)"'
+    assert (
+        generated[install] == '    - pip install --quiet "syncset-gitops==$(cat .syncset-version)"'
+    )
     assert shipped[end:] == generated[install + 1 :]
