@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from syncset.render import Format
+from syncset.formats import Format
 
 FormatOption = Annotated[
     Format, typer.Option("--format", "-f", help="text (terminal), markdown (PR comment) or json.")

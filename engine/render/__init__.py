@@ -8,16 +8,9 @@ reference value).
 
 from __future__ import annotations
 
-from enum import StrEnum
-
+from syncset.formats import Format
 from syncset.plan.model import Plan
 from syncset.secrets import SECRETS
-
-
-class Format(StrEnum):
-    TEXT = "text"
-    MARKDOWN = "markdown"
-    JSON = "json"
 
 
 def render_plan(plan: Plan, fmt: Format, *, color: bool = False, width: int = 100) -> str:
