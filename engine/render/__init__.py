@@ -8,7 +8,7 @@ reference value).
 
 from __future__ import annotations
 
-from syncset.formats import Format
+from syncset.formats import Format as Format  # re-exported: the CLI and renderers name it here
 from syncset.plan.model import Plan
 from syncset.secrets import SECRETS
 
