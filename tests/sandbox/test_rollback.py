@@ -159,18 +159,17 @@ def test_rollback_writes_its_own_journal(changed, cli):
     assert f'"of": "{applied.name}"' in text.splitlines()[0]
 
 
-@pytest.mark.system  # it starts a process: the system layer
-def test_a_rollback_of_a_killed_apply_disables_what_landed(seed, cli):
+def _killed_apply(root):
+    """An apply of dev killed (SIGKILL) after its third write, one write at a time."""
     result = run_syncset(
-        seed.root,
-        "apply",
-        "dev",
-        "--auto-approve",
-        "--parallelism",
-        "1",
-        faults="kill_after=3",
+        root, "apply", "dev", "--auto-approve", "--parallelism", "1", faults="kill_after=3"
     )
     assert result.returncode == -signal.SIGKILL
+
+
+@pytest.mark.system  # it starts a process: the system layer
+def test_a_rollback_of_a_killed_apply_disables_what_landed(seed, cli):
+    _killed_apply(seed.root)
     assert len(managed_rows(seed.root)) == 3
 
     undo = cli("rollback", str(journals(seed.root)[-1]), "--auto-approve")
@@ -266,16 +265,7 @@ def test_a_second_rollback_of_one_journal_undoes_nothing(changed, cli):
 
 @pytest.mark.system  # it starts a process: the system layer
 def test_a_rollback_of_a_killed_apply_leaves_the_re_runs_records_alone(seed, cli):
-    result = run_syncset(
-        seed.root,
-        "apply",
-        "dev",
-        "--auto-approve",
-        "--parallelism",
-        "1",
-        faults="kill_after=3",
-    )
-    assert result.returncode == -signal.SIGKILL
+    _killed_apply(seed.root)
     killed = journals(seed.root)[-1]
     landed = {row["live_id"] for row in managed_rows(seed.root)}
     assert cli("apply", "dev", "--auto-approve").code == 0
