@@ -42,6 +42,12 @@ class KindMatch:
     """Wanted id → how many live records fit its link or natural key (two or more)."""
     missing_links: dict[str, str] = field(default_factory=dict)
     """Wanted id → the link target that no live record has."""
+    managed_links: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Wanted id → (its link, the record id whose marker the link target carries): a link
+    binds only records no syncset configuration manages, never takes one from another id."""
+    ignored_links: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Wanted id → (its link, the live id of the other record it names): the wanted record is
+    bound by its marker already, so the link would be ignored; the caller reports it."""
     unmatched: list[LiveRecord] = field(default_factory=list)
     """Live records no wanted record took, in the account's order."""
     duplicates: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -91,9 +97,12 @@ def match_kind(
             continue
         link = links.get(one.id)
         if link is not None:
-            candidates = [c for c in by_first.get(link, []) if c.live_id not in taken]
+            named = [c for c in by_first.get(link, []) if c.live_id not in taken]
+            candidates = [c for c in named if not _managed_elsewhere(c, one.id)]
             how = MatchHow.LINK
-            if not candidates:
+            if named and not candidates and named[0].marker:
+                result.managed_links[one.id] = (link, named[0].marker.source_id)
+            elif not candidates:
                 result.missing_links[one.id] = link
         else:
             candidates = [
@@ -107,5 +116,19 @@ def match_kind(
         elif candidates:
             result.found[one.id] = (candidates[0], how)
             taken.add(candidates[0].live_id)
+    for wanted_id, link in links.items():
+        bound = result.found.get(wanted_id)
+        if bound is None or bound[1] is not MatchHow.MARKER:
+            continue
+        others = [c for c in by_first.get(link, []) if c.live_id != bound[0].live_id]
+        if others:
+            result.ignored_links[wanted_id] = (link, others[0].live_id)
     result.unmatched = [live for live in pool if live.live_id not in taken]
     return result
+
+
+def _managed_elsewhere(candidate: LiveRecord, wanted_id: str) -> bool:
+    """It carries the ownership marker of another record id than ``wanted_id``."""
+    marker = candidate.marker
+    owned = candidate.owned_by(MARKER_SOURCE) and marker is not None
+    return owned and marker is not None and marker.source_id != wanted_id

@@ -253,6 +253,20 @@ def _match_kind(
             f"link target {spec.name} {link!r} does not exist in the account: fix the link, or "
             "remove it to create the record",
         )
+    for record_id, (link, owner) in result.managed_links.items():
+        problems.in_mappings(
+            ("links", by_id[record_id].ref),
+            f"link target {spec.name} {link!r} is managed as {spec.name}/{owner} (it carries "
+            "that ownership marker): a link binds only a record syncset does not manage yet; "
+            "remove the link (to give a managed record a new id, re-key it: docs/apply.md)",
+        )
+    for record_id, (link, other) in result.ignored_links.items():
+        problems.in_mappings(
+            ("links", by_id[record_id].ref),
+            f"link ignored: {by_id[record_id].ref} is bound by its ownership marker already, "
+            f"but the link names another record ({spec.name} {link!r}, {other}); remove the "
+            "link, or the marker from the record that should not be managed",
+        )
     for record_id, count in result.ambiguous.items():
         record = by_id[record_id]
         shown = kind_links.get(record_id) or natural_key(spec, record.fields)[0]

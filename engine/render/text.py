@@ -13,8 +13,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from syncset.plan.model import Action, Plan, PlanStatus, Reason, RecordChange
-from syncset.render.values import SYMBOLS, change_line, review_order, totals, verb
+from syncset.plan.model import Action, Plan, PlanStatus, RecordChange
+from syncset.render.values import SYMBOLS, change_line, renamed, review_order, totals, verb
 
 COLUMNS = (
     ("exists_no_differences", "no differences"),
@@ -95,11 +95,7 @@ RISKY_ACTIONS = (Action.DISABLE, Action.DELETE)
 
 def risky_changes(plan: Plan) -> list[RecordChange]:
     """What a reviewer must not miss before saying yes: removals, disables and renames."""
-    return [
-        c
-        for c in plan.pending
-        if c.action in RISKY_ACTIONS or c.reason_code is Reason.RENAMED or _disables(c)
-    ]
+    return [c for c in plan.pending if c.action in RISKY_ACTIONS or renamed(c) or _disables(c)]
 
 
 def _disables(change: RecordChange) -> bool:

@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 from syncset.plan.model import Action, FieldChange, Reason, RecordChange
+from syncset.schemas import CATALOG
+from syncset.schemas.base import top_field
 
 SENSITIVE = "(sensitive value changed)"
 
@@ -46,10 +48,21 @@ def review_order(changes: list[RecordChange]) -> list[RecordChange]:
     return sorted(changes, key=lambda change: RISK[change.action])
 
 
+def renamed(change: RecordChange) -> bool:
+    """Its natural key changes: a record matched by its marker whose name the YAML changed, or
+    one a link binds by its old name, which adopting it renames in the same step."""
+    if change.action is Action.UPDATE:
+        return change.reason_code is Reason.RENAMED
+    if change.action is Action.ADOPT and change.kind in CATALOG:
+        key = CATALOG[change.kind].natural_key
+        return any(top_field(f.field) in key for f in change.changes)
+    return False
+
+
 def verb(change: RecordChange) -> str:
-    """What happens to a record, in words: ``update (renamed)`` when its natural key changes."""
-    renamed = change.action is Action.UPDATE and change.reason_code is Reason.RENAMED
-    return VERBS[change.action] + (" (renamed)" if renamed else "")
+    """What happens to a record, in words: ``update (renamed)`` or ``adopt (renamed)`` when its
+    natural key changes."""
+    return VERBS[change.action] + (" (renamed)" if renamed(change) else "")
 
 
 def shown(value: Any, limit: int = 120) -> str:

@@ -122,6 +122,52 @@ def test_a_link_to_a_record_missing_from_the_account_is_an_error_at_its_line(rep
     assert account_rows(repo.root, "dev", "request_template") == []
 
 
+def test_a_link_to_a_record_managed_under_another_id_is_an_error_not_a_takeover(repo, cli):
+    repo.write(
+        "environments/dev/expense.yaml",
+        "kind: request_template\nid: qa-expense\nsubject: Expense request (QA)\n",
+    )
+    assert cli("apply", "dev", "--auto-approve").code == 0
+    repo.write(
+        "environments/dev/expense.yaml",
+        "kind: request_template\nid: expense\nsubject: Expense request\n",
+    )
+    repo.write("environments/dev/mappings.yaml", LINKED)
+
+    planned = cli("plan", "dev")
+
+    assert planned.code == 1
+    assert (
+        "environments/dev/mappings.yaml:3:29: link target request_template "
+        "'Expense request (QA)' is managed as request_template/qa-expense"
+    ) in planned.err
+    [row] = account_rows(repo.root, "dev", "request_template")
+    assert row["source_id"] == "qa-expense"
+
+
+def test_a_link_of_a_record_its_marker_binds_to_another_one_is_an_error(templates, cli):
+    assert cli("apply", "dev", "--auto-approve").code == 0  # adopts "Expense request"
+    templates.write("environments/dev/mappings.yaml", LINKED)
+
+    planned = cli("plan", "dev")
+
+    assert planned.code == 1
+    assert (
+        "environments/dev/mappings.yaml:3:29: link ignored: request_template/expense is bound "
+        "by its ownership marker already, but the link names another record"
+    ) in planned.err
+
+
+def test_a_link_kept_after_the_adoption_it_made_is_no_error(templates, cli):
+    templates.write("environments/dev/mappings.yaml", LINKED)
+    assert cli("apply", "dev", "--auto-approve").code == 0  # adopts and renames the QA one
+
+    planned = cli("plan", "dev")
+
+    assert planned.code == 0, planned.err
+    assert "Plan: no changes." in planned.out
+
+
 # -- overrides -------------------------------------------------------------------------------
 
 

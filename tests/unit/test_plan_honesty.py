@@ -24,6 +24,28 @@ def test_a_linked_record_renamed_to_the_yamls_name_is_shown_as_a_rename(view):
     plan = plan_of(env, live("connection", "SBX-9", name="CRM (production)", type="http"))
 
     assert "renamed from 'CRM (production)' to 'CRM'" in render_plan(plan, view)
+    if view is not Format.JSON:
+        assert "adopt (renamed)" in render_plan(plan, view)
+
+
+def test_a_linked_rename_is_among_the_risky_changes_apply_shows_before_asking():
+    from syncset.render.text import plan_review
+
+    env = environment(
+        record("connection", "crm", name="CRM", type="http"),
+        links={"connection/crm": "CRM (production)"},
+    )
+    renamed = plan_of(env, live("connection", "SBX-9", name="CRM (production)", type="http"))
+    kept = plan_of(
+        environment(
+            record("connection", "crm", name="CRM", type="http"), links={"connection/crm": "CRM"}
+        ),
+        live("connection", "SBX-9", name="CRM", type="http"),
+    )
+
+    assert "Risky changes (1):" in plan_review(renamed)
+    assert "& connection/crm  adopt (renamed)" in plan_review(renamed)
+    assert "Risky changes" not in plan_review(kept), "an adopt under its own name is no rename"
 
 
 @pytest.mark.parametrize("view", ALL_VIEWS)
