@@ -21,6 +21,7 @@ from syncset.apply.journal import Journal
 from syncset.apply.lock import environment_lock
 from syncset.apply.run import Applier, ApplyReport, RecordResult
 from syncset.config.crosscheck import check_account_fields
+from syncset.config.parse_cache import cache_enabled
 from syncset.config.validate import validate_environment
 from syncset.config.yamlio import gc_paused
 from syncset.errors import ConfigError, PlanFileError, RefusedError, SyncsetError
@@ -108,14 +109,21 @@ def plan_environment(
     name: str,
     selection: Selection = Selection(),
     environment: Environment | None = None,
+    *,
+    parse_cache: bool | None = None,
 ) -> PlanRun:
     """Validate, read the live account, resolve and plan; the run holds the open provider.
 
-    The cyclic garbage collector stays paused throughout: everything built here lives until
-    the command ends, and full collections over it cost a tenth of a large plan.
+    The files go through the parse cache (``.syncset/cache/``) unless ``parse_cache`` is
+    False or ``SYNCSET_NO_CACHE`` is set: planning commands may write under ``.syncset/``,
+    ``validate`` never does. The cyclic garbage collector stays paused throughout: everything
+    built here lives until the command ends, and full collections over it cost a tenth of a
+    large plan.
     """
     with gc_paused():
-        environment = environment or validate_environment(root, name)
+        environment = environment or validate_environment(
+            root, name, parse_cache=cache_enabled(parse_cache)
+        )
         provider = open_provider(environment)
         try:
             _refuse_unsupported_fields(environment, provider)

@@ -159,11 +159,14 @@ def _without_volatile(value: Any) -> Any:
 
 
 def file_bytes(root: Path) -> dict[str, bytes]:
-    """Every file of the repository (the account and journals included) with its bytes."""
+    """Every file of the repository (the account and journals included) with its bytes, but
+    the parse cache (``.syncset/cache/``), which every planning command may refresh."""
     return {
         p.relative_to(root).as_posix(): p.read_bytes()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and ".git" not in p.relative_to(root).parts
+        if p.is_file()
+        and ".git" not in p.relative_to(root).parts
+        and not p.relative_to(root).as_posix().startswith(".syncset/cache/")
     }
 
 

@@ -35,6 +35,14 @@ def plan(
             help="Only records in files changed since this git ref, and what references them.",
         ),
     ] = None,
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache",
+            help="Parse every file again; do not read or write .syncset/cache/ "
+            "(also SYNCSET_NO_CACHE=1).",
+        ),
+    ] = False,
 ) -> None:
     """Compare an environment with its live account; exit 0 / 1 error / 2 changes."""
     root = find_root()
@@ -45,7 +53,9 @@ def plan(
         changed_since=changed_since,
     )
     check_selection(selection)
-    with plan_environment(root, environment, selection) as run:
+    with plan_environment(
+        root, environment, selection, parse_cache=False if no_cache else None
+    ) as run:
         result = run.plan
         if out is not None:
             result.save(out)

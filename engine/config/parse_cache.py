@@ -25,9 +25,21 @@ from pathlib import Path
 from typing import Any
 
 from syncset.errors import SyncsetError
-from syncset.safepath import atomic_write_bytes
+from syncset.safepath import atomic_write_bytes, confined
 
 CACHE_DIR = Path(".syncset") / "cache"
+NO_CACHE_VARIABLE = "SYNCSET_NO_CACHE"
+"""Set (to anything but empty or ``0``) to keep every command from using the cache."""
+
+
+def cache_enabled(asked: bool | None = None) -> bool:
+    """Whether a planning command uses the cache: ``asked`` (False from ``--no-cache``) or,
+    when it says nothing, on unless ``SYNCSET_NO_CACHE`` says otherwise."""
+    if asked is not None:
+        return asked
+    return os.environ.get(NO_CACHE_VARIABLE, "") in ("", "0")
+
+
 FORMAT = 1
 """Bumped when the entry layout or the parser's output changes: an older cache is ignored."""
 
@@ -61,8 +73,12 @@ class ParseCache:
 
     def __init__(self, root: Path, folder: Path) -> None:
         name = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:24]
-        self._path = root / CACHE_DIR / f"{name}.parse"
-        self._old = _load(self._path)
+        try:
+            # a .syncset/ linked out of the repository is neither read nor written through
+            self._path: Path | None = confined(root, root / CACHE_DIR / f"{name}.parse", root)
+        except SyncsetError:
+            self._path = None
+        self._old = _load(self._path) if self._path else {}
         self._new: dict[str, tuple[Key, list[Any]]] = {}
         self._changed = False
 
@@ -80,7 +96,7 @@ class ParseCache:
 
     def save(self) -> None:
         """Write the entries seen this run (a removed file's entry goes), if anything changed."""
-        if not self._changed and self._new.keys() == self._old.keys():
+        if self._path is None or (not self._changed and self._new.keys() == self._old.keys()):
             return
         body = pickle.dumps((FORMAT, self._new), protocol=pickle.HIGHEST_PROTOCOL)
         # a read-only checkout still plans; its next run is cold again

@@ -84,7 +84,7 @@ def test_an_unknown_provider_names_environment_yaml_and_the_known_providers(repo
     first = result.err.splitlines()[0]
     assert first.startswith("error: environments/dev/environment.yaml:4:13: account.provider: ")
     assert "unknown provider 'sandbax'" in first and "sandbox" in first
-    assert not (repo.root / ".syncset").exists()
+    assert not (repo.root / ".syncset/dev.sqlite").exists(), "no account made for it"
 
 
 # -- saved plans ------------------------------------------------------------------------------

@@ -70,7 +70,22 @@ def test_plan_of_an_account_that_does_not_exist_yet_does_not_create_it(repo, cli
 
     assert result.code == 0, result.err
     assert json.loads(result.out)["account"] == "sandbox .syncset/dev.sqlite (new, empty)"
-    assert not (repo.root / ".syncset").exists()
+    assert [p.name for p in (repo.root / ".syncset").iterdir()] == ["cache"], "no account file"
+
+
+def test_plan_keeps_a_parse_cache_unless_told_not_to(repo, cli, monkeypatch):
+    repo.write("environments/dev/team.yaml", "kind: team\nid: dev\nname: Dev\n")
+    cache = repo.root / ".syncset" / "cache"
+
+    assert cli("plan", "dev", "--no-cache").code == 0
+    assert not cache.exists()
+    monkeypatch.setenv("SYNCSET_NO_CACHE", "1")
+    assert cli("plan", "dev").code == 0
+    assert not cache.exists()
+    monkeypatch.delenv("SYNCSET_NO_CACHE")
+    assert cli("plan", "dev").code == 0
+    assert len(list(cache.glob("*.parse"))) == 1
+    assert cli("validate", "dev").code == 0, "validate reads no cache and writes none"
 
 
 def test_plan_out_writes_only_the_plan_file(applied, cli):
