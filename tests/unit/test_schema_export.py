@@ -41,6 +41,7 @@ KNOWN_KEYWORDS = {
     "format",
     "if",
     "items",
+    "maximum",
     "minimum",
     "minLength",
     "pattern",
