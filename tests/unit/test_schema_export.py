@@ -166,6 +166,16 @@ def test_templates_are_accepted_wherever_a_typed_value_is_and_never_for_kind_or_
     assert "anyOf" not in json.dumps(exported["environment.schema.json"]["properties"]["policies"])
 
 
+def test_the_validator_checks_the_formats_the_schemas_use() -> None:
+    """Without its checker a format passes anything: the extra must bring them."""
+    checker = Draft202012Validator.FORMAT_CHECKER
+
+    assert {"date", "date-time", "email"} <= set(checker.checkers)
+    assert not checker.conforms("2026-12-25T09:00:00", "date-time")  # RFC 3339 wants a zone
+    assert not checker.conforms("2026-02-30", "date")
+    assert not checker.conforms("rodney.wilson", "email")
+
+
 def test_formats_are_carried(exported: dict[str, Any]) -> None:
     team = exported["team.schema.json"]["properties"]
     holiday = exported["holiday.schema.json"]["properties"]
