@@ -1,6 +1,6 @@
 """JSON Schema of every kind, for editors (yaml-language-server) to complete and check YAML.
 
-The schemas are pydantic's, with two things added that pydantic cannot know:
+The schemas are pydantic's, with what pydantic cannot know added:
 
 * **templates**: every value of a record but ``kind`` and ``id`` is rendered before its model
   reads it (:mod:`syncset.config.templating`), so wherever a value would reject a template
@@ -15,8 +15,8 @@ The schemas are pydantic's, with two things added that pydantic cannot know:
   draft-07, which ignores the descriptions pydantic writes beside a ``$ref``.
 
 The point is no false errors: every file the models accept must pass the schema
-(tests/unit/test_schema_export.py checks the examples and ``syncset init``'s files with a
-third-party validator).
+(tests/unit/test_schema_export.py and test_schema_examples.py check cases, the examples and
+``syncset init``'s files with a third-party validator).
 """
 
 from __future__ import annotations
@@ -78,7 +78,10 @@ def _template_properties(
 def _templated(node: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
     """``node`` accepting a template wherever its value would refuse one."""
     if "anyOf" in node:
-        branches = [_templated_inside(branch, defs) for branch in node["anyOf"]]
+        branches = [
+            _templated(branch, defs) if "anyOf" in branch else _templated_inside(branch, defs)
+            for branch in node["anyOf"]
+        ]
         return {**node, "anyOf": branches + _as_text(branches, defs)}
     node = _templated_inside(node, defs)
     outer = {key: node[key] for key in _ANNOTATIONS if key in node}
