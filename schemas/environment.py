@@ -20,7 +20,10 @@ class Account(StrictModel):
     """Which provider reaches the live account; the other keys are that provider's settings."""
 
     model_config = StrictModel.model_config | {"extra": "allow"}
-    provider: NonEmptyStr
+    provider: NonEmptyStr = Field(
+        description="The provider that reaches the account: sandbox, xurrent or rest; the "
+        "other keys of account are that provider's settings (templates allowed)."
+    )
 
 
 class Policies(StrictModel):
@@ -38,12 +41,26 @@ class Policies(StrictModel):
 class EnvironmentConfig(StrictModel):
     """The contents of ``environments/<name>/environment.yaml``."""
 
-    version: Literal[1]
-    name: Slug
-    account: Account
-    vars: dict[str, Any] = Field(default_factory=dict)
-    promotes_from: Slug | None = None
-    policies: Policies = Field(default_factory=Policies)
+    version: Literal[1] = Field(description="The version of this file's format: 1.")
+    name: Slug = Field(description="The environment's name: the name of its folder.")
+    account: Account = Field(
+        description="The live account of this environment: its provider and that provider's "
+        "settings."
+    )
+    vars: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Variables for {{ vars.NAME }} in this environment's records; a value may "
+        'read a secret with {{ env("NAME") }}.',
+    )
+    promotes_from: Slug | None = Field(
+        default=None,
+        description="The environment whose records are promoted into this one (qa promotes "
+        "from dev).",
+    )
+    policies: Policies = Field(
+        default_factory=Policies,
+        description="What apply may do in this account beyond creating and updating records.",
+    )
 
 
 class Mappings(StrictModel):
@@ -54,7 +71,19 @@ class Mappings(StrictModel):
     * ``overrides``: ``kind/id`` or ``kind`` → field values that differ in this environment.
     """
 
-    version: Literal[1] = 1
-    references: dict[str, dict[str, str]] = Field(default_factory=dict)
-    links: dict[str, str] = Field(default_factory=dict)
-    overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    version: Literal[1] = Field(default=1, description="The version of this file's format: 1.")
+    references: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="Per reference-data kind (person, organization, site, service): a value "
+        "used in the records → this account's value.",
+    )
+    links: dict[str, str] = Field(
+        default_factory=dict,
+        description="kind/id → the natural key of an existing record of this account, to bind "
+        "the record to instead of creating it.",
+    )
+    overrides: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="kind/id (or kind) → field values that differ in this environment; they "
+        "may use templates like the records.",
+    )

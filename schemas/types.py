@@ -30,6 +30,15 @@ Slug = Annotated[
 
 NonEmptyStr = Annotated[str, Field(min_length=1)]
 
+Disabled = Annotated[
+    bool,
+    Field(
+        description="Whether the record is disabled in the account. Always compared: false "
+        "(the default) brings back a record that was disabled there."
+    ),
+]
+"""Every kind's ``disabled`` (see :func:`syncset.config.validate.normalise`)."""
+
 
 def _check_email(value: str) -> str:
     value = value.strip()
@@ -38,7 +47,14 @@ def _check_email(value: str) -> str:
     return value.lower()
 
 
-Email = Annotated[str, AfterValidator(_check_email)]
+EMAIL_PATTERN = r"^\s*[^@\s]+@[^@\s]+\.[^@\s]+\s*$"
+"""What :func:`_check_email` accepts, for the editor schema (around its ``format: email``)."""
+
+Email = Annotated[
+    str,
+    AfterValidator(_check_email),
+    WithJsonSchema({"type": "string", "format": "email", "pattern": EMAIL_PATTERN}),
+]
 """An e-mail address, compared case-insensitively (stored lower-case)."""
 
 
@@ -71,7 +87,23 @@ def _parse_time(value: Any) -> str:
     return f"{int(match.group(1)):02d}:{match.group(2)}"
 
 
-TimeOfDay = Annotated[str, BeforeValidator(_parse_time)]
+TIME_OF_DAY_PATTERN = r"^\s*(?:(?:[01]?\d|2[0-3]):[0-5]\d|24:00)\s*$"
+"""What :func:`_parse_time` accepts as text. Not JSON Schema's ``format: time``: that is RFC
+3339's ``08:00:00Z``, with seconds and a zone, and it has neither ``24:00`` nor ``8:00``."""
+
+TimeOfDay = Annotated[
+    str,
+    BeforeValidator(_parse_time),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": TIME_OF_DAY_PATTERN},
+                # A YAML 1.1 loader reads an unquoted 08:00 as the integer 480 (minutes).
+                {"type": "integer", "minimum": 0, "maximum": 24 * 60},
+            ]
+        }
+    ),
+]
 """A time of day as ``HH:MM``; 24:00 is allowed as the end of a day."""
 
 
@@ -100,6 +132,13 @@ def _format_timestamp(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_DAY = r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
+_CLOCK = r"(?:[01]\d|2[0-3])(?::?[0-5]\d(?::?[0-5]\d(?:[.,]\d+)?)?)?"
+_OFFSET = r"(?:Z|[+-](?:[01]\d|2[0-3])(?::?[0-5]\d)?)?"
+LOCAL_TIMESTAMP_PATTERN = rf"^\s*{_DAY}(?:[Tt ]{_CLOCK}{_OFFSET})?\s*$"
+"""The ISO 8601 timestamps :func:`_parse_timestamp` reads that RFC 3339's ``date-time`` refuses:
+no zone (read as UTC), a space for the ``T``, no seconds (``2026-12-25 09:00``)."""
+
 Timestamp = Annotated[
     datetime,
     BeforeValidator(_parse_timestamp),
@@ -109,6 +148,7 @@ Timestamp = Annotated[
             "anyOf": [
                 {"type": "string", "format": "date"},
                 {"type": "string", "format": "date-time"},
+                {"type": "string", "pattern": LOCAL_TIMESTAMP_PATTERN},
             ]
         }
     ),

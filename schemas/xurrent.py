@@ -17,6 +17,7 @@ from pydantic import BeforeValidator, Field, NonNegativeInt, PositiveInt, model_
 
 from syncset.schemas.base import ChildModel, Children, CreateOnly, OptIn, RecordModel, Ref
 from syncset.schemas.types import (
+    Disabled,
     Email,
     NonEmptyStr,
     Slug,
@@ -33,9 +34,18 @@ class CalendarHours(ChildModel):
     """One span of working time on one weekday; ``00:00`` to ``24:00`` is the whole day."""
 
     label: ClassVar[str] = "calendar hours"
-    weekday: WeekdayValue
-    time_from: TimeOfDay
-    time_until: TimeOfDay
+    weekday: WeekdayValue = Field(
+        description="The day of the week of this span: mon, tue, wed, thu, fri, sat or sun."
+    )
+    time_from: TimeOfDay = Field(
+        description="When the working time starts, as HH:MM (8:00 and 08:00 are the same)."
+    )
+    time_until: TimeOfDay = Field(
+        description=(
+            "When the working time ends, as HH:MM; 24:00 is the end of the day. Must "
+            "be after time_from."
+        )
+    )
 
     @model_validator(mode="after")
     def _from_before_until(self) -> Self:
@@ -55,11 +65,21 @@ class Calendar(RecordModel):
         "time_zone": "the time zone of work hours is the team's time_zone in Xurrent",
     }
     kind: Literal["calendar"]
-    name: NonEmptyStr
-    disabled: bool = False
-    holidays: Annotated[list[Slug], Ref("holiday")] = Field(default_factory=list)
+    name: NonEmptyStr = Field(
+        description=(
+            "The calendar's name in the account; an unmanaged calendar with this name is adopted."
+        )
+    )
+    disabled: Disabled = False
+    holidays: Annotated[list[Slug], Ref("holiday")] = Field(
+        default_factory=list,
+        description="Ids of the holiday records on which nobody works in this calendar.",
+    )
     hours: Annotated[list[CalendarHours], Children(key=("weekday", "time_from"))] = Field(
-        default_factory=list
+        default_factory=list,
+        description=(
+            "The working hours: one item per span of a weekday, matched by weekday and time_from."
+        ),
     )
 
 
@@ -82,9 +102,21 @@ class Holiday(RecordModel):
         "calendars' holidays instead"
     }
     kind: Literal["holiday"]
-    name: NonEmptyStr
-    start_at: Timestamp
-    end_at: Annotated[Timestamp, BeforeValidator(end_of_day)]
+    name: NonEmptyStr = Field(
+        description="The holiday's name; with start_at, how an unmanaged holiday is recognised."
+    )
+    start_at: Timestamp = Field(
+        description=(
+            "When the holiday starts: a date (2026-12-25, from midnight) or a "
+            "timestamp (2026-12-25T09:00:00Z); a time without a zone is UTC."
+        )
+    )
+    end_at: Annotated[Timestamp, BeforeValidator(end_of_day)] = Field(
+        description=(
+            "When the holiday ends: a bare date includes that whole day (it ends at "
+            "the next midnight), or a timestamp. Must be after start_at."
+        )
+    )
 
     @model_validator(mode="after")
     def _start_before_end(self) -> Self:
@@ -103,19 +135,59 @@ class Team(RecordModel):
     removed_fields: ClassVar[dict[str, str]] = {"description": "Xurrent calls it remarks"}
     key_folds_case_and_spacing: ClassVar[bool] = True
     kind: Literal["team"]
-    name: NonEmptyStr
-    remarks: str | None = None
-    time_zone: TimeZone | None = Field(
-        default=None, description="The time zone of the work hours (Xurrent's TimeZone values)."
+    name: NonEmptyStr = Field(
+        description=(
+            "The team's name; names that differ only in case or spacing are one name in Xurrent."
+        )
     )
-    coordinator: Annotated[Email | None, Ref("person")] = None
-    manager: Annotated[Email | None, Ref("person")] = None
-    configuration_manager: Annotated[Email | None, Ref("person")] = None
-    members: Annotated[list[Email], Ref("person"), OptIn()] = Field(default_factory=list)
-    work_hours: Annotated[Slug | None, Ref("calendar")] = None
-    agile_board: Annotated[Slug | None, Ref("agile_board")] = None
-    ui_extension: Annotated[Slug | None, Ref("ui_extension")] = None
-    disabled: bool = False
+    remarks: str | None = Field(
+        default=None,
+        description="Free text about the team (teams have remarks, not a description).",
+    )
+    time_zone: TimeZone | None = Field(
+        default=None,
+        description=(
+            "The team's time zone, an IANA name such as Europe/Amsterdam; its work "
+            "hours are in this zone."
+        ),
+    )
+    coordinator: Annotated[Email | None, Ref("person")] = Field(
+        default=None,
+        description=(
+            "Primary e-mail of the person who coordinates the team's work; mapped "
+            "between accounts in mappings.yaml."
+        ),
+    )
+    manager: Annotated[Email | None, Ref("person")] = Field(
+        default=None,
+        description=(
+            "Primary e-mail of the team's manager; mapped between accounts in mappings.yaml."
+        ),
+    )
+    configuration_manager: Annotated[Email | None, Ref("person")] = Field(
+        default=None,
+        description=(
+            "Primary e-mail of the person responsible for the configuration items the"
+            " team supports; mapped between accounts in mappings.yaml."
+        ),
+    )
+    members: Annotated[list[Email], Ref("person"), OptIn()] = Field(
+        default_factory=list,
+        description=(
+            "Primary e-mails of the team's members. Opt-in: a sync set carries them "
+            "only with include: [team.members]."
+        ),
+    )
+    work_hours: Annotated[Slug | None, Ref("calendar")] = Field(
+        default=None, description="Id of the calendar with the team's work hours."
+    )
+    agile_board: Annotated[Slug | None, Ref("agile_board")] = Field(
+        default=None, description="Id of the agile board the team works on."
+    )
+    ui_extension: Annotated[Slug | None, Ref("ui_extension")] = Field(
+        default=None, description="Id of the UI extension that adds fields to the team's form."
+    )
+    disabled: Disabled = False
 
 
 class ColumnActionType(StrEnum):
@@ -146,20 +218,49 @@ class AgileBoardColumn(ChildModel):
     removed_fields: ClassVar[dict[str, str]] = {
         "description": "agile board columns have no description in Xurrent"
     }
-    name: NonEmptyStr
+    name: NonEmptyStr = Field(
+        description=(
+            "The column's name, unique on its board: how the column is matched with the account's."
+        )
+    )
     action_type: Annotated[
         ColumnActionType, known_values(ColumnActionType, "an action type", _OLD_ACTIONS)
-    ] = ColumnActionType.NONE
+    ] = Field(
+        default=ColumnActionType.NONE,
+        description=(
+            "What happens to an item moved into the column: none (the default), "
+            "accept, assign, start or complete."
+        ),
+    )
     dialog_type: Annotated[
         ColumnDialogType | None, known_values(ColumnDialogType, "a dialog type")
-    ] = None
-    clear_member: bool | None = None
+    ] = Field(
+        default=None,
+        description=(
+            "The dialog shown when an item is moved into the column: full, minimal or none."
+        ),
+    )
+    clear_member: bool | None = Field(
+        default=None,
+        description="Whether moving an item into the column clears its assigned member.",
+    )
     remove_after: NonNegativeInt | None = Field(
         default=None, description="Days after which items leave the column."
     )
-    wip_limit: PositiveInt | None = None
-    team: Annotated[Slug | None, Ref("team")] = None
-    member: Annotated[Email | None, Ref("person")] = None
+    wip_limit: PositiveInt | None = Field(
+        default=None,
+        description="The most items the column may hold at once (work-in-progress limit).",
+    )
+    team: Annotated[Slug | None, Ref("team")] = Field(
+        default=None, description="Id of the team an item gets when it is moved into the column."
+    )
+    member: Annotated[Email | None, Ref("person")] = Field(
+        default=None,
+        description=(
+            "Primary e-mail of the person an item gets when it is moved into the "
+            "column; mapped between accounts in mappings.yaml."
+        ),
+    )
 
 
 class AgileBoard(RecordModel):
@@ -167,13 +268,30 @@ class AgileBoard(RecordModel):
 
     label: ClassVar[str] = "agile board"
     kind: Literal["agile_board"]
-    name: NonEmptyStr
-    description: str | None = None
-    manager: Annotated[Email | None, Ref("person")] = None
-    request_template: Annotated[Slug | None, Ref("request_template")] = None
-    disabled: bool = False
+    name: NonEmptyStr = Field(
+        description="The board's name; an unmanaged board with this name is adopted."
+    )
+    description: str | None = Field(default=None, description="What the board is for.")
+    manager: Annotated[Email | None, Ref("person")] = Field(
+        default=None,
+        description=(
+            "Primary e-mail of the board's manager; mapped between accounts in mappings.yaml."
+        ),
+    )
+    request_template: Annotated[Slug | None, Ref("request_template")] = Field(
+        default=None,
+        description=(
+            "Id of the request template linked to the board (accounts whose schema is"
+            " older than 2025-11 lack it)."
+        ),
+    )
+    disabled: Disabled = False
     columns: Annotated[list[AgileBoardColumn], Children(key=("name",))] = Field(
-        default_factory=list
+        default_factory=list,
+        description=(
+            "The board's columns, left to right: a column's position is its place in "
+            "this list; matched by name."
+        ),
     )
 
     @model_validator(mode="after")
@@ -190,11 +308,25 @@ class ProductBacklog(RecordModel):
 
     label: ClassVar[str] = "product backlog"
     kind: Literal["product_backlog"]
-    name: NonEmptyStr
-    description: str | None = None
-    product_owner: Annotated[Email | None, Ref("person")] = None
-    request_template: Annotated[Slug | None, Ref("request_template")] = None
-    disabled: bool = False
+    name: NonEmptyStr = Field(
+        description="The backlog's name; an unmanaged backlog with this name is adopted."
+    )
+    description: str | None = Field(default=None, description="What the backlog holds.")
+    product_owner: Annotated[Email | None, Ref("person")] = Field(
+        default=None,
+        description=(
+            "Primary e-mail of the product owner who orders the backlog; mapped "
+            "between accounts in mappings.yaml."
+        ),
+    )
+    request_template: Annotated[Slug | None, Ref("request_template")] = Field(
+        default=None,
+        description=(
+            "Id of the request template linked to the backlog (accounts whose schema "
+            "is older than 2025-11 lack it)."
+        ),
+    )
+    disabled: Disabled = False
 
 
 class ScrumWorkspace(RecordModel):
@@ -202,13 +334,19 @@ class ScrumWorkspace(RecordModel):
 
     label: ClassVar[str] = "scrum workspace"
     kind: Literal["scrum_workspace"]
-    name: NonEmptyStr
-    description: str | None = None
-    team: Annotated[Slug, Ref("team")]
-    product_backlog: Annotated[Slug, Ref("product_backlog")]
-    agile_board: Annotated[Slug, Ref("agile_board")]
+    name: NonEmptyStr = Field(
+        description="The workspace's name; an unmanaged workspace with this name is adopted."
+    )
+    description: str | None = Field(default=None, description="What the workspace is for.")
+    team: Annotated[Slug, Ref("team")] = Field(description="Id of the team that runs the sprints.")
+    product_backlog: Annotated[Slug, Ref("product_backlog")] = Field(
+        description="Id of the product backlog the sprints take their work from."
+    )
+    agile_board: Annotated[Slug, Ref("agile_board")] = Field(
+        description="Id of the agile board on which the sprints' work moves."
+    )
     sprint_length: PositiveInt = Field(description="Length of a sprint in weeks.")
-    disabled: bool = False
+    disabled: Disabled = False
 
 
 class UiExtensionCategory(StrEnum):
@@ -253,20 +391,44 @@ class UiExtension(RecordModel):
     }
     versioned: ClassVar[tuple[str, ...]] = ("html", "css", "javascript", "form_definition")
     kind: Literal["ui_extension"]
-    name: NonEmptyStr
+    name: NonEmptyStr = Field(
+        description="The extension's name; an unmanaged extension with this name is adopted."
+    )
     category: Annotated[
         UiExtensionCategory,
         known_values(UiExtensionCategory, "a UI extension category"),
         CreateOnly(),
-    ]
+    ] = Field(
+        description=(
+            "The record type whose form the extension belongs to (request_template, "
+            "team, …). Set on create only: a change needs a new extension."
+        )
+    )
     title: str | None = Field(default=None, description="The title shown above the fields.")
-    description: str | None = None
-    html: str | None = None
-    css: str | None = None
-    javascript: str | None = None
-    form_definition: dict[str, Any] | None = None
-    dark_mode_safe: bool | None = None
-    disabled: bool = False
+    description: str | None = Field(
+        default=None, description="What the extension does, for administrators."
+    )
+    html: str | None = Field(
+        default=None,
+        description=(
+            "The HTML of the extension's fields. A change is written as a new "
+            "version, which apply activates."
+        ),
+    )
+    css: str | None = Field(
+        default=None, description="The CSS that styles the fields; versioned like html."
+    )
+    javascript: str | None = Field(
+        default=None,
+        description="The JavaScript that adds behaviour to the fields; versioned like html.",
+    )
+    form_definition: dict[str, Any] | None = Field(
+        default=None, description="The form definition (JSON); versioned like html."
+    )
+    dark_mode_safe: bool | None = Field(
+        default=None, description="Whether the extension displays correctly in dark mode."
+    )
+    disabled: Disabled = False
 
 
 class RequestCategory(StrEnum):
@@ -316,23 +478,68 @@ class RequestTemplate(RecordModel):
     natural_key: ClassVar[tuple[str, ...]] = ("subject",)
     unique_natural_key: ClassVar[bool] = False
     kind: Literal["request_template"]
-    subject: NonEmptyStr
+    subject: NonEmptyStr = Field(
+        description=(
+            "The subject of requests made from the template. Not unique: adopting an "
+            "existing template may need a link in mappings.yaml."
+        )
+    )
     category: Annotated[
         RequestCategory | None, known_values(RequestCategory, "a request category")
-    ] = None
-    impact: Annotated[RequestImpact | None, known_values(RequestImpact, "an impact")] = None
-    status: Annotated[RequestStatus | None, known_values(RequestStatus, "a request status")] = None
-    service: Annotated[str | None, Ref("service")] = None
-    instructions: str | None = None
-    note: str | None = None
-    keywords: str | None = None
-    end_users: bool | None = Field(default=None, description="Available to end users.")
-    specialists: bool | None = Field(default=None, description="Available to specialists.")
-    team: Annotated[Slug | None, Ref("team")] = None
-    support_hours: Annotated[Slug | None, Ref("calendar")] = None
-    ui_extension: Annotated[Slug | None, Ref("ui_extension")] = None
-    supplier: Annotated[str | None, Ref("organization")] = None
-    disabled: bool = False
+    ] = Field(
+        default=None,
+        description="The category of requests made from the template (incident, rfc, …).",
+    )
+    impact: Annotated[RequestImpact | None, known_values(RequestImpact, "an impact")] = Field(
+        default=None,
+        description="The impact of requests made from the template: low, medium, high or top.",
+    )
+    status: Annotated[RequestStatus | None, known_values(RequestStatus, "a request status")] = (
+        Field(default=None, description="The status that requests made from the template start in.")
+    )
+    service: Annotated[str | None, Ref("service")] = Field(
+        default=None,
+        description=(
+            "Name of the service the template belongs to; mapped between accounts in mappings.yaml."
+        ),
+    )
+    instructions: str | None = Field(
+        default=None,
+        description="Instructions for the specialists who work on requests from the template.",
+    )
+    note: str | None = Field(
+        default=None, description="The note that requests made from the template start with."
+    )
+    keywords: str | None = Field(
+        default=None, description="Words, separated by commas, that help people find the template."
+    )
+    end_users: bool | None = Field(
+        default=None, description="Whether end users can select the template."
+    )
+    specialists: bool | None = Field(
+        default=None, description="Whether specialists can select the template."
+    )
+    team: Annotated[Slug | None, Ref("team")] = Field(
+        default=None, description="Id of the team that requests from the template are assigned to."
+    )
+    support_hours: Annotated[Slug | None, Ref("calendar")] = Field(
+        default=None,
+        description=(
+            "Id of the calendar of the support hours that apply to requests from the template."
+        ),
+    )
+    ui_extension: Annotated[Slug | None, Ref("ui_extension")] = Field(
+        default=None,
+        description="Id of the UI extension that adds fields to requests from the template.",
+    )
+    supplier: Annotated[str | None, Ref("organization")] = Field(
+        default=None,
+        description=(
+            "Name of the supplier organization of requests from the template; mapped "
+            "between accounts in mappings.yaml."
+        ),
+    )
+    disabled: Disabled = False
 
 
 class Person(RecordModel):
@@ -347,7 +554,7 @@ class Person(RecordModel):
     organization: Annotated[str | None, Ref("organization")] = None
     site: Annotated[str | None, Ref("site")] = None
     manager: Annotated[Email | None, Ref("person")] = None
-    disabled: bool = False
+    disabled: Disabled = False
 
 
 class Organization(RecordModel):
@@ -358,7 +565,7 @@ class Organization(RecordModel):
     name: NonEmptyStr
     parent: Annotated[str | None, Ref("organization")] = None
     manager: Annotated[Email | None, Ref("person")] = None
-    disabled: bool = False
+    disabled: Disabled = False
 
 
 class Site(RecordModel):
@@ -367,7 +574,7 @@ class Site(RecordModel):
     reference_data: ClassVar[bool] = True
     kind: Literal["site"]
     name: NonEmptyStr
-    disabled: bool = False
+    disabled: Disabled = False
 
 
 class Service(RecordModel):

@@ -27,7 +27,13 @@ from jinja2 import StrictUndefined, TemplateError
 from syncset.config.template_sandbox import MAX_RENDERED_CHARS, BoundedSandbox, BudgetExceeded
 from syncset.secrets import SECRETS
 
-__all__ = ["MAX_RENDERED_CHARS", "MAX_VALUES_PER_DOCUMENT", "Renderer", "SecretVars"]
+__all__ = [
+    "MAX_RENDERED_CHARS",
+    "MAX_VALUES_PER_DOCUMENT",
+    "TEMPLATE_PATTERN",
+    "Renderer",
+    "SecretVars",
+]
 
 MAX_VALUES_PER_DOCUMENT = 100_000
 """A document that expands (through YAML aliases) past this many values is refused."""
@@ -117,6 +123,14 @@ def _as_dict(value: Any) -> Any:
     if isinstance(value, Mapping):
         return dict(value.items())
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+TEMPLATE_PATTERN = r"\{\{[\s\S]*\}\}|\{%[\s\S]*%\}"
+"""A string holding an expression or a statement, as the editor schema recognises a template.
+
+Every string value of a record but its ``kind`` and ``id`` is rendered before the kind's model
+reads it (:meth:`Renderer.render_tree`), so a template may stand where an integer, a boolean, an
+enum value or an id is expected; the model reads the rendered text as that type."""
 
 
 def _looks_templated(value: str) -> bool:

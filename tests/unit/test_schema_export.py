@@ -1,137 +1,55 @@
 """``syncset schema export DIR``: JSON Schema files that editors (yaml-language-server) can use.
 
-``jsonschema`` is not a dependency, so the files are checked with :func:`check`, a small
-validator for the keywords pydantic emits, with ``format`` checked the way the JSON language
-service behind yaml-language-server does (an RFC 3339 ``date-time`` needs a time and a zone).
+Checked with the third-party ``jsonschema`` validator (tests/schema_helpers.py). The point of
+the schemas is no false errors: what syncset's validate takes, the schema takes — templates,
+zone-less timestamps, ``8:00`` — and what the models refuse for its shape, the schema refuses.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from datetime import date, datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from example_root import EXAMPLE_ROOT
-from ruamel.yaml import YAML
+from hypothesis import given
+from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
+from pydantic import TypeAdapter, ValidationError
+from schema_helpers import Schemas, model_accepts
 
-from syncset.config.schema_export import combined_schema, export_schemas, kind_schemas
+from syncset.config.schema_export import TEMPLATE, combined_schema, export_schemas, kind_schemas
 from syncset.schemas import CATALOG
+from syncset.schemas.types import TimeOfDay, Timestamp
 
 if TYPE_CHECKING:
     from conftest import CliRunner, Repo
 
 DRAFT_2020 = "https://json-schema.org/draft/2020-12/schema"
-DATE_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$", re.I)
-DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
-KNOWN_KEYWORDS = {
-    "$defs",
-    "$ref",
-    "$schema",
-    "additionalProperties",
-    "allOf",
-    "anyOf",
-    "const",
-    "default",
-    "description",
-    "enum",
-    "exclusiveMinimum",
-    "format",
-    "if",
-    "items",
-    "minimum",
-    "minLength",
-    "pattern",
-    "properties",
-    "required",
-    "then",
-    "title",
-    "type",
+VARS = {
+    "weeks": 2,
+    "flag": "true",
+    "day": "mon",
+    "start": "08:00",
+    "calendar": "office-hours",
+    "boss": "ann.smith@widget.example",
+    "date": "2026-12-24",
 }
-TYPES = {
-    "object": dict,
-    "array": list,
-    "string": str,
-    "boolean": bool,
-    "null": type(None),
-    "number": (int, float),
-    "integer": int,
-}
-
-
-def check(schema: dict[str, Any], value: Any, files: dict[str, Any], root: Any = None) -> list[str]:
-    """Errors of ``value`` against ``schema`` (``files``: other exported schemas by name)."""
-    root = schema if root is None else root
-    if "$ref" in schema:
-        ref = schema["$ref"]
-        if ref.startswith("#/$defs/"):
-            return check(root["$defs"][ref.removeprefix("#/$defs/")], value, files, root)
-        target = files[ref.removeprefix("./")]
-        return check(target, value, files, target)
-    errors: list[str] = []
-    expected = schema.get("type")
-    if expected and not (
-        isinstance(value, TYPES[expected])
-        and not (expected in ("integer", "number") and isinstance(value, bool))
-    ):
-        return [f"{value!r} is not of type {expected}"]
-    if "const" in schema and value != schema["const"]:
-        errors.append(f"{value!r} is not {schema['const']!r}")
-    if "enum" in schema and value not in schema["enum"]:
-        errors.append(f"{value!r} is not one of {schema['enum']}")
-    if isinstance(value, str):
-        if "pattern" in schema and not re.search(schema["pattern"], value):
-            errors.append(f"{value!r} does not match {schema['pattern']}")
-        if len(value) < schema.get("minLength", 0):
-            errors.append(f"{value!r} is too short")
-        if schema.get("format") == "date-time" and not DATE_TIME.match(value):
-            errors.append(f"{value!r} is not a RFC3339 date-time")
-        if schema.get("format") == "date" and not DATE.match(value):
-            errors.append(f"{value!r} is not a RFC3339 date")
-    if "exclusiveMinimum" in schema and not value > schema["exclusiveMinimum"]:
-        errors.append(f"{value!r} is not above {schema['exclusiveMinimum']}")
-    if "minimum" in schema and not value >= schema["minimum"]:
-        errors.append(f"{value!r} is below {schema['minimum']}")
-    if "anyOf" in schema:
-        branches = [check(branch, value, files, root) for branch in schema["anyOf"]]
-        if all(branches):
-            errors.append(f"{value!r} matches no branch: {branches}")
-    for branch in schema.get("allOf", []):
-        if "if" not in branch or not check(branch["if"], value, files, root):
-            errors += check(branch.get("then", branch), value, files, root)
-    if isinstance(value, dict):
-        properties = schema.get("properties", {})
-        errors += [f"missing {name}" for name in schema.get("required", []) if name not in value]
-        for name, item in value.items():
-            if name in properties:
-                errors += check(properties[name], item, files, root)
-            elif schema.get("additionalProperties") is False:
-                errors.append(f"unexpected {name}")
-    if isinstance(value, list) and "items" in schema:
-        for item in value:
-            errors += check(schema["items"], item, files, root)
-    return errors
-
-
-def as_json(value: Any) -> Any:
-    """A parsed YAML value as an editor sees it: dates are plain strings."""
-    if isinstance(value, dict):
-        return {key: as_json(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [as_json(item) for item in value]
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
+"""The variables the template cases render with."""
 
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """Every exported schema file, parsed, by file name."""
+def schemas(tmp_path_factory: pytest.TempPathFactory) -> Schemas:
     folder = tmp_path_factory.mktemp("schemas")
     export_schemas(folder)
-    return {path.name: json.loads(path.read_text()) for path in folder.iterdir()}
+    return Schemas(folder)
+
+
+@pytest.fixture(scope="module")
+def exported(schemas: Schemas) -> dict[str, Any]:
+    """Every exported schema file, parsed, by file name."""
+    return schemas.files
 
 
 def test_export_writes_a_schema_per_config_kind_plus_combined_environment_and_mappings(
@@ -151,26 +69,31 @@ def test_reference_data_kinds_get_no_record_schema(exported: dict[str, Any]) -> 
     assert "person" not in exported["record.schema.json"]["properties"]["kind"]["enum"]
 
 
-def test_every_schema_uses_only_known_keywords_and_local_refs(exported: dict[str, Any]) -> None:
-    def walk(node: Any, name: str, root: dict[str, Any]) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key in ("properties", "$defs"):
-                    for sub in value.values():
-                        walk(sub, name, root)
-                    continue
-                assert key in KNOWN_KEYWORDS, f"{name}: unexpected keyword {key}"
-                if key == "$ref" and value.startswith("#/$defs/"):
-                    assert value.removeprefix("#/$defs/") in root["$defs"], f"{name}: {value}"
-                elif key == "$ref":
-                    assert value.removeprefix("./") in exported, f"{name}: {value}"
-                walk(value, name, root)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item, name, root)
-
+def test_every_file_is_a_valid_draft_2020_12_schema_and_says_so(exported: dict[str, Any]) -> None:
     for name, schema in exported.items():
-        walk(schema, name, schema)
+        assert schema["$schema"] == DRAFT_2020, name
+        Draft202012Validator.check_schema(schema)
+
+
+def test_every_field_has_a_description(exported: dict[str, Any]) -> None:
+    def undescribed(schema: dict[str, Any], where: str) -> list[str]:
+        missing = [
+            f"{where}.{f}"
+            for f, v in schema.get("properties", {}).items()
+            if not v.get("description")
+        ]
+        for name, definition in schema.get("$defs", {}).items():
+            missing += undescribed(definition, f"{where}/{name}")
+            assert definition.get("description"), f"{where}/{name}"
+        return missing
+
+    missing = [
+        m
+        for name, s in exported.items()
+        if name != "record.schema.json"
+        for m in undescribed(s, name)
+    ]
+    assert missing == []
 
 
 @pytest.mark.parametrize("kind", sorted(s.name for s in CATALOG.config_kinds()))
@@ -200,64 +123,202 @@ def test_combined_schema_dispatches_on_kind(exported: dict[str, Any]) -> None:
     assert combined == combined_schema()
 
 
-def test_combined_schema_refuses_unknown_fields_and_kinds(exported: dict[str, Any]) -> None:
-    combined = exported["record.schema.json"]
+def test_combined_schema_refuses_unknown_fields_and_kinds(schemas: Schemas) -> None:
     good = {"kind": "team", "id": "application-development", "name": "Application Development"}
 
-    assert check(combined, good, exported) == []
-    assert check(combined, {**good, "nmae": "x"}, exported) == ["unexpected nmae"]
-    assert check(combined, {**good, "kind": "teams"}, exported)
-    assert check(combined, {**good, "id": "Application Development"}, exported)
+    assert schemas.errors("record.schema.json", good) == []
+    assert schemas.errors("record.schema.json", {**good, "nmae": "x"}) == [
+        ": Additional properties are not allowed ('nmae' was unexpected)"
+    ]
+    assert schemas.errors("record.schema.json", {**good, "kind": "teams"})
+    assert schemas.errors("record.schema.json", {**good, "id": "Application Development"})
 
 
-def test_child_collections_are_described(exported: dict[str, Any]) -> None:
+def test_child_collections_are_described(schemas: Schemas, exported: dict[str, Any]) -> None:
     calendar = exported["calendar.schema.json"]
     hours = calendar["$defs"]["CalendarHours"]
 
     assert calendar["properties"]["hours"]["items"] == {"$ref": "#/$defs/CalendarHours"}
     assert hours["additionalProperties"] is False
     assert calendar["$defs"]["Weekday"]["enum"][0] == "mon"
-    assert check(calendar, {"kind": "calendar", "id": "c", "name": "C", "hours": [{}]}, exported)
+    record = {"kind": "calendar", "id": "c", "name": "C", "hours": [{}]}
+    assert schemas.errors("calendar.schema.json", record) == [
+        "hours/0: 'time_from' is a required property",
+        "hours/0: 'time_until' is a required property",
+        "hours/0: 'weekday' is a required property",
+    ]
 
 
-def test_timestamps_accept_a_date_or_a_date_time_in_the_schema(exported: dict[str, Any]) -> None:
-    holiday = exported["holiday.schema.json"]
-    record = {"kind": "holiday", "id": "x", "name": "X", "start_at": "2026-12-25"}
+def test_templates_are_accepted_wherever_a_typed_value_is_and_never_for_kind_or_id(
+    exported: dict[str, Any],
+) -> None:
+    workspace = exported["scrum_workspace.schema.json"]["properties"]
+    column = exported["agile_board.schema.json"]["$defs"]["AgileBoardColumn"]["properties"]
 
-    assert check(holiday, {**record, "end_at": "2026-12-25T18:00:00Z"}, exported) == []
-    assert check(holiday, {**record, "end_at": "25/12/2026"}, exported)
-
-
-def test_sprint_length_is_a_positive_integer_in_the_schema(exported: dict[str, Any]) -> None:
-    sprint = exported["scrum_workspace.schema.json"]["properties"]["sprint_length"]
-
-    assert sprint["type"] == "integer"
-    assert sprint["exclusiveMinimum"] == 0
-
-
-def test_environment_and_mappings_schemas_accept_the_examples(exported: dict[str, Any]) -> None:
-    loader = YAML(typ="safe", pure=False)
-    for path in sorted((EXAMPLE_ROOT / "environments").glob("*/environment.yaml")):
-        assert check(exported["environment.schema.json"], loader.load(path), exported) == []
-    for path in sorted((EXAMPLE_ROOT / "environments").glob("*/mappings.yaml")):
-        assert check(exported["mappings.schema.json"], loader.load(path), exported) == []
+    assert TEMPLATE in workspace["sprint_length"]["anyOf"]
+    assert workspace["sprint_length"]["anyOf"][0] == {"exclusiveMinimum": 0, "type": "integer"}
+    assert TEMPLATE in workspace["disabled"]["anyOf"]
+    assert TEMPLATE in workspace["team"]["anyOf"]  # an id reference: a pattern refuses "{{"
+    assert TEMPLATE in column["wip_limit"]["anyOf"]
+    assert TEMPLATE in column["action_type"]["anyOf"]
+    assert "anyOf" not in workspace["kind"] and "anyOf" not in workspace["id"]
+    assert "anyOf" not in workspace["name"]  # any string passes already
+    assert "anyOf" not in json.dumps(exported["environment.schema.json"]["properties"]["policies"])
 
 
-def example_records() -> list[Any]:
-    loader = YAML(typ="safe", pure=False)
-    params = []
-    for path in sorted((EXAMPLE_ROOT / "environments").rglob("*.yaml")):
-        if path.name in ("environment.yaml", "mappings.yaml"):
-            continue
-        shown = path.relative_to(EXAMPLE_ROOT).as_posix()
-        for index, document in enumerate(loader.load_all(path)):
-            params.append(pytest.param(as_json(document), id=f"{shown}#{index}"))
-    return params
+def test_the_validator_checks_the_formats_the_schemas_use() -> None:
+    """Without its checker a format passes anything: the extra must bring them."""
+    checker = Draft202012Validator.FORMAT_CHECKER
+
+    assert {"date", "date-time", "email"} <= set(checker.checkers)
+    assert not checker.conforms("2026-12-25T09:00:00", "date-time")  # RFC 3339 wants a zone
+    assert not checker.conforms("2026-02-30", "date")
+    assert not checker.conforms("rodney.wilson", "email")
 
 
-@pytest.mark.parametrize("record", example_records())
-def test_example_records_pass_the_editor_schema(exported: dict[str, Any], record: Any) -> None:
-    assert check(exported["record.schema.json"], record, exported) == []
+def test_formats_are_carried(exported: dict[str, Any]) -> None:
+    team = exported["team.schema.json"]["properties"]
+    holiday = exported["holiday.schema.json"]["properties"]
+
+    assert team["manager"]["anyOf"][0]["format"] == "email"
+    assert team["members"]["items"]["anyOf"][0]["format"] == "email"
+    formats = [branch.get("format") for branch in holiday["start_at"]["anyOf"]]
+    assert formats[:2] == ["date", "date-time"]
+
+
+def workspace(**fields: Any) -> dict[str, Any]:
+    return {
+        "kind": "scrum_workspace",
+        "id": "app-dev",
+        "name": "App Dev",
+        "team": "app-dev",
+        "product_backlog": "app-dev",
+        "agile_board": "app-dev",
+        "sprint_length": 2,
+        **fields,
+    }
+
+
+def team(**fields: Any) -> dict[str, Any]:
+    return {"kind": "team", "id": "app-dev", "name": "App Dev", **fields}
+
+
+def calendar(**hour: Any) -> dict[str, Any]:
+    item = {"weekday": "mon", "time_from": "08:00", "time_until": "17:00", **hour}
+    return {"kind": "calendar", "id": "office-hours", "name": "Office Hours", "hours": [item]}
+
+
+def holiday(**fields: Any) -> dict[str, Any]:
+    base = {"kind": "holiday", "id": "xmas", "name": "Christmas", "start_at": "2026-12-25"}
+    return {**base, "end_at": "2026-12-26", **fields}
+
+
+CASES = [
+    # (record, accepted by validate and by the schema)
+    (workspace(), True),
+    (workspace(sprint_length="{{ vars.weeks }}"), True),
+    (workspace(sprint_length="2"), True),
+    (workspace(sprint_length="two"), False),
+    (workspace(sprint_length=[2]), False),
+    (workspace(sprint_length=0), False),
+    (workspace(disabled="{{ vars.flag }}"), True),
+    (workspace(disabled="{% if vars.weeks > 1 %}true{% else %}false{% endif %}"), True),
+    (workspace(disabled="yes"), True),
+    (workspace(disabled="maybe"), False),
+    (workspace(team="{{ vars.calendar }}"), True),
+    (workspace(team="App Dev"), False),
+    (workspace(name=5), False),
+    (team(manager="rodney.wilson@wdc.example"), True),
+    (team(manager="Rodney.Wilson@WDC.example"), True),
+    (team(manager="{{ vars.boss }}"), True),
+    (team(manager="rodney.wilson"), False),
+    (team(manager="rodney@wdc"), False),
+    (team(members=["ann.smith@widget.example", "{{ vars.boss }}"]), True),
+    (team(members=["ann smith"]), False),
+    (calendar(), True),
+    (calendar(time_from="8:00"), True),
+    (calendar(time_until="24:00"), True),
+    (calendar(time_from="{{ vars.start }}"), True),
+    (calendar(time_from="25:00"), False),
+    (calendar(time_from="8am"), False),
+    (calendar(time_from="08:00:00"), False),
+    (calendar(weekday="{{ vars.day }}"), True),
+    (calendar(weekday="monday"), False),
+    (holiday(), True),
+    (holiday(start_at="2026-12-25T09:00:00Z"), True),
+    (holiday(start_at="2026-12-25T09:00:00"), True),
+    (holiday(start_at="2026-12-25 09:00"), True),
+    (holiday(start_at="2026-12-25T09:00:00+01:00"), True),
+    (holiday(start_at="{{ vars.date }}"), True),
+    (holiday(start_at="25/12/2026"), False),
+    (holiday(start_at="2026-13-01"), False),
+    (holiday(start_at="2026-12-25T25:00"), False),
+]
+
+
+@pytest.mark.parametrize(("record", "accepted"), CASES, ids=lambda v: json.dumps(v)[:70])
+def test_the_schema_agrees_with_validate(
+    schemas: Schemas, record: dict[str, Any], accepted: bool
+) -> None:
+    assert model_accepts(record, VARS) is accepted
+    errors = schemas.errors("record.schema.json", record)
+    assert (errors == []) is accepted, errors
+
+
+def test_a_templated_id_is_refused_as_validate_refuses_it(schemas: Schemas) -> None:
+    assert schemas.errors("record.schema.json", workspace(id="{{ vars.day }}"))
+
+
+def test_times_of_day_pass_the_schema_exactly_when_the_model_takes_them(
+    exported: dict[str, Any],
+) -> None:
+    schema = exported["calendar.schema.json"]["$defs"]["CalendarHours"]["properties"]["time_from"]
+    check = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    model = TypeAdapter(TimeOfDay)
+    values = [
+        f"{pad}{hour:{width}}:{minute:02d}{pad}"
+        for hour in range(26)
+        for minute in (0, 1, 30, 59, 60)
+        for width in ("d", "02d")
+        for pad in ("", " ")
+    ]
+    for value in [*values, "12", "12:5", "1200", "-1:00", "24:30"]:
+        try:
+            model.validate_python(value)
+            taken = True
+        except ValidationError:
+            taken = False
+        assert check.is_valid(value) is taken, value
+
+
+ISO_FORMS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f"]
+
+
+@given(
+    moment=st.datetimes(min_value=datetime(1000, 1, 1), max_value=datetime(9999, 12, 30)),
+    form=st.sampled_from(ISO_FORMS),
+    zone=st.sampled_from(["", "Z", "+01:00", "-05:30", "+0200"]),
+)
+def test_every_timestamp_the_model_reads_passes_the_schema(
+    exported: dict[str, Any], moment: datetime, form: str, zone: str
+) -> None:
+    schema = exported["holiday.schema.json"]["properties"]["start_at"]
+    text = moment.strftime(form) + (zone if "H" in form else "")
+    TypeAdapter(Timestamp).validate_python(text)
+
+    assert Draft202012Validator(
+        schema, format_checker=Draft202012Validator.FORMAT_CHECKER
+    ).is_valid(text), text
+
+
+def test_the_normalised_timestamp_passes_too(exported: dict[str, Any]) -> None:
+    schema = exported["holiday.schema.json"]["properties"]["end_at"]
+    written = TypeAdapter(Timestamp).dump_python(
+        datetime(2026, 12, 25, tzinfo=timezone(timedelta(hours=1))), mode="json"
+    )
+    assert Draft202012Validator(
+        schema, format_checker=Draft202012Validator.FORMAT_CHECKER
+    ).is_valid(written)
 
 
 def test_cli_schema_export_writes_the_files(repo: Repo, cli: CliRunner) -> None:
