@@ -46,15 +46,32 @@ class EnvironmentConfig(StrictModel):
     policies: Policies = Field(default_factory=Policies)
 
 
+class Proposal(StrictModel):
+    """A target ``syncset map --suggest`` guessed for an unmapped value, awaiting review.
+
+    A guess is not a decision: until ``map --accept`` moves it into ``references`` the value
+    stays unmapped and the plan Being Prepared.
+    """
+
+    target: NonEmptyStr = Field(description="The value in this account the source would map to.")
+    score: float = Field(ge=0, le=1, description="How well it matched, 0 to 1.")
+    matched: str = Field(default="", description="What it matched on, for the reviewer.")
+
+
 class Mappings(StrictModel):
     """The contents of ``environments/<name>/mappings.yaml``.
 
     * ``references``: per reference-data kind, source value → this account's value;
+    * ``proposed``: per reference-data kind, source value → a :class:`Proposal` (never a mapping);
     * ``links``: ``kind/id`` → the natural key of an existing record of this account to bind to;
     * ``overrides``: ``kind/id`` or ``kind`` → field values that differ in this environment.
     """
 
     version: Literal[1] = 1
     references: dict[str, dict[str, str]] = Field(default_factory=dict)
+    proposed: dict[str, dict[str, Proposal]] = Field(
+        default_factory=dict,
+        description="Suggestions awaiting review (syncset map ENV --accept): not mappings.",
+    )
     links: dict[str, str] = Field(default_factory=dict)
     overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
