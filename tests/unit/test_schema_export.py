@@ -41,6 +41,7 @@ KNOWN_KEYWORDS = {
     "format",
     "if",
     "items",
+    "maximum",
     "minimum",
     "minLength",
     "pattern",
@@ -94,6 +95,8 @@ def check(schema: dict[str, Any], value: Any, files: dict[str, Any], root: Any =
         errors.append(f"{value!r} is not above {schema['exclusiveMinimum']}")
     if "minimum" in schema and not value >= schema["minimum"]:
         errors.append(f"{value!r} is below {schema['minimum']}")
+    if "maximum" in schema and not value <= schema["maximum"]:
+        errors.append(f"{value!r} is above {schema['maximum']}")
     if "anyOf" in schema:
         branches = [check(branch, value, files, root) for branch in schema["anyOf"]]
         if all(branches):
@@ -109,6 +112,8 @@ def check(schema: dict[str, Any], value: Any, files: dict[str, Any], root: Any =
                 errors += check(properties[name], item, files, root)
             elif schema.get("additionalProperties") is False:
                 errors.append(f"unexpected {name}")
+            elif isinstance(schema.get("additionalProperties"), dict):
+                errors += check(schema["additionalProperties"], item, files, root)
     if isinstance(value, list) and "items" in schema:
         for item in value:
             errors += check(schema["items"], item, files, root)
@@ -241,6 +246,18 @@ def test_environment_and_mappings_schemas_accept_the_examples(exported: dict[str
         assert check(exported["environment.schema.json"], loader.load(path), exported) == []
     for path in sorted((EXAMPLE_ROOT / "environments").glob("*/mappings.yaml")):
         assert check(exported["mappings.schema.json"], loader.load(path), exported) == []
+
+
+def test_the_mappings_schema_describes_proposals_for_editors(exported: dict[str, Any]) -> None:
+    schema = exported["mappings.schema.json"]
+    proposal = {"target": "howard.tanner@widget.example", "score": 0.76, "matched": "name"}
+    good = {"version": 1, "proposed": {"person": {"h.tanner@wdc.example": proposal}}}
+    over = {"proposed": {"person": {"h.tanner@wdc.example": {**proposal, "score": 1.5}}}}
+    bare = {"proposed": {"person": {"h.tanner@wdc.example": {"score": 0.7}}}}
+
+    assert check(schema, good, exported) == []
+    assert check(schema, over, exported) == ["1.5 is above 1"]
+    assert check(schema, bare, exported) == ["missing target"]
 
 
 def example_records() -> list[Any]:
