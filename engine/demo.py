@@ -4,8 +4,8 @@ It runs in a scratch copy of the repository (``.syncset/demo``, a fresh git repo
 promotion's branch and commit never touch the checkout the demo was started from:
 the dev loop (people made by hand, plan, apply, plan again), then dev → qa as 4me Account Sync's
 page tells it: promote the scrum sync set, the plan is Being Prepared with the two people to map
-(Frank Watson and Rodney Wilson), they are mapped (by suggestion, by hand), the plan is Prepared,
-apply, and no differences remain.
+(Frank Watson and Rodney Wilson), they are mapped (a suggestion reviewed and accepted, a mapping
+by hand), the plan is Prepared, apply, and no differences remain.
 """
 
 from __future__ import annotations
@@ -40,7 +40,13 @@ STORY = [
         "Widget Europe IT's people, made by hand in qa.",
         "sandbox load qa docs/demo/widget-europe-people.yaml",
     ),
-    ("Frank's role goes to Widget Europe's Frank Watson, by suggestion.", "map qa --suggest"),
+    (
+        "syncset proposes Widget Europe's Frank Watson for Frank's role: a proposal to review, "
+        "not yet a mapping.",
+        "map qa --suggest",
+    ),
+    ("Still Being Prepared: the proposal awaits review.", "plan qa"),
+    ("Reviewed: accept it.", "map qa --accept"),
     (
         "Rodney Wilson's roles go to Ander Alkin.",
         "map qa --set person:rodney.wilson@wdc.example=ander.alkin@widget.example",

@@ -184,9 +184,16 @@ def refuse_unprepared(plan: Plan) -> None:
             f"{u.kind} {u.value} (used by {', '.join(f'{x.record}.{x.field}' for x in u.used_by)})"
             for u in plan.unmapped
         )
+        count = len(plan.awaiting_review)
+        waiting = (
+            f" ({count} proposed by map --suggest await review: syncset map "
+            f"{plan.environment} --accept)"
+            if count
+            else ""
+        )
         raise RefusedError(
             f"the plan for {plan.environment} is Being Prepared: map these references in "
-            f"environments/{plan.environment}/mappings.yaml first: {values}"
+            f"environments/{plan.environment}/mappings.yaml first: {values}{waiting}"
         )
 
 

@@ -63,10 +63,23 @@ class EnvironmentConfig(StrictModel):
     )
 
 
+class Proposal(StrictModel):
+    """A target ``syncset map --suggest`` guessed for an unmapped value, awaiting review.
+
+    A guess is not a decision: until ``map --accept`` moves it into ``references`` the value
+    stays unmapped and the plan Being Prepared.
+    """
+
+    target: NonEmptyStr = Field(description="The value in this account the source would map to.")
+    score: float = Field(ge=0, le=1, description="How well it matched, 0 to 1.")
+    matched: str = Field(default="", description="What it matched on, for the reviewer.")
+
+
 class Mappings(StrictModel):
     """The contents of ``environments/<name>/mappings.yaml``.
 
     * ``references``: per reference-data kind, source value → this account's value;
+    * ``proposed``: per reference-data kind, source value → a :class:`Proposal` (never a mapping);
     * ``links``: ``kind/id`` → the natural key of an existing record of this account to bind to;
     * ``overrides``: ``kind/id`` or ``kind`` → field values that differ in this environment.
     """
@@ -76,6 +89,10 @@ class Mappings(StrictModel):
         default_factory=dict,
         description="Per reference-data kind (person, organization, site, service): a value "
         "used in the records → this account's value.",
+    )
+    proposed: dict[str, dict[str, Proposal]] = Field(
+        default_factory=dict,
+        description="Suggestions awaiting review (syncset map ENV --accept): not mappings.",
     )
     links: dict[str, str] = Field(
         default_factory=dict,

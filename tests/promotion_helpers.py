@@ -12,6 +12,7 @@ engine with ``sqlite3`` on ``.syncset/<env>.sqlite`` (table ``records``, fields 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sqlite3
 import textwrap
@@ -48,6 +49,31 @@ HOWARD = "howard.tanner@wdc.example"
 ANDER = "ander.alkin@widget.example"
 HOWARD_EUROPE = "howard.tanner@widget.example"
 FRANK_EUROPE = "frank.watson@widget.example"
+H_TANNER = "h.tanner@wdc.example"
+"""Howard Tanner by an address no account has: ``map --suggest`` proposes him at 0.76."""
+QA_MAPPINGS = "environments/qa/mappings.yaml"
+
+QA_PEOPLE = f"""
+kind: organization
+id: wdc
+name: Widget Data Center
+---
+kind: person
+id: frank
+name: Frank Watson
+primary_email: {FRANK}
+---
+kind: person
+id: howard
+name: Howard Tanner
+primary_email: {HOWARD_EUROPE}
+---
+kind: person
+id: ander
+name: Ander Alkin
+primary_email: {ANDER}
+"""
+"""Widget Europe IT's people (and WDC's organization) for the ``map`` tests' qa account."""
 
 
 def hermetic_git(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -230,3 +256,14 @@ def unmapped_uses(plan: dict[str, Any]) -> dict[str, set[str]]:
         entry["value"]: {f"{use['record']}.{use['field']}" for use in entry["used_by"]}
         for entry in plan["unmapped"]
     }
+
+
+def map_status_lines(out: str) -> dict[str, tuple[str, str, str | None, str]]:
+    """state, kind, value and target of each line ``map`` prints about a reference."""
+    found = {}
+    for line in out.splitlines():
+        match = re.match(r"^  (\w+) +(\w+) (.+?)(?: → (.+?))?  \((.*)\)$", line)
+        if match:
+            state, kind, value, target, uses = match.groups()
+            found[value] = (state, kind, target, uses)
+    return found

@@ -97,6 +97,7 @@ def check_mappings(
                     _check_value(adapter.annotation, adapter.metadata, value)
                 except ValueError as exc:
                     check.add(doc, ("references", kind, source), str(exc), at_value=where)
+    _check_proposed(check, mappings, doc)
     for key in mappings.links:
         kind, _, record_id = key.partition("/")
         if (kind, record_id) not in records:
@@ -113,6 +114,35 @@ def check_mappings(
                 why = CATALOG[kind].removed.get(name)
                 message = f"{kind} has no field {name!r}" + (f": {why}" if why else "")
                 check.add(doc, ("overrides", key, name), message)
+
+
+def _check_proposed(check: Validator, mappings: Mappings, doc: Document) -> None:
+    """``proposed:`` holds guesses awaiting review: the same value rules as ``references``,
+    and a value mapped already has nothing left to propose (which one would apply?)."""
+    for kind, table in mappings.proposed.items():
+        if kind not in CATALOG or not CATALOG[kind].reference_data:
+            names = ", ".join(s.name for s in CATALOG.reference_kinds())
+            check.add(doc, ("proposed", kind), f"not a reference-data kind (use {names})")
+            continue
+        spec = CATALOG[kind]
+        field = spec.model.model_fields[spec.natural_key[0]]
+        mapped = {
+            spec.key_value(source): target
+            for source, target in mappings.references.get(kind, {}).items()
+        }
+        for source, proposal in table.items():
+            for value, path in ((source, ()), (proposal.target, ("target",))):
+                try:
+                    _check_value(field.annotation, field.metadata, value)
+                except ValueError as exc:
+                    check.add(doc, ("proposed", kind, source, *path), str(exc), at_value=bool(path))
+            if spec.key_value(source) in mapped:
+                check.add(
+                    doc,
+                    ("proposed", kind, source),
+                    f"{source} is already mapped to {mapped[spec.key_value(source)]!r} in "
+                    "references: delete this proposal (or the mapping, then accept it)",
+                )
 
 
 def _check_value(annotation: Any, metadata: list[Any], value: str) -> None:

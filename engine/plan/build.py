@@ -26,6 +26,7 @@ from syncset.plan.model import (
     MappingState,
     Plan,
     PlanStatus,
+    ProposedTarget,
     Reason,
     RecordChange,
     Selection,
@@ -35,7 +36,7 @@ from syncset.plan.model import (
     fingerprint,
 )
 from syncset.plan.order import Order, order_records, reference_edges
-from syncset.plan.resolve import Match, ReferenceUse, Resolution
+from syncset.plan.resolve import Match, Reference, ReferenceUse, Resolution
 from syncset.plan.selection import refuse_empty_selectors
 from syncset.providers.base import LiveRecord
 from syncset.schemas import CATALOG, KindSpec
@@ -100,7 +101,10 @@ def build_plan(
         selection=selection,
         summary=_summary(all_changes),
         unmapped=tuple(
-            UnmappedValue(value=r.value, kind=r.kind, used_by=_uses(r.used_by)) for r in unmapped
+            UnmappedValue(
+                value=r.value, kind=r.kind, used_by=_uses(r.used_by), proposed=_proposed(r)
+            )
+            for r in unmapped
         ),
         mappings=tuple(
             MappingEntry(
@@ -162,6 +166,13 @@ def _versioned_note(spec: KindSpec, differences: list[Difference]) -> str:
 
 def _uses(uses: list[ReferenceUse]) -> tuple[Use, ...]:
     return tuple(Use(record=u.record, field=u.field) for u in uses)
+
+
+def _proposed(reference: Reference) -> ProposedTarget | None:
+    proposal = reference.proposal
+    if proposal is None:
+        return None
+    return ProposedTarget(target=proposal.target, score=proposal.score, matched=proposal.matched)
 
 
 def _used_by_selected(uses: list[ReferenceUse], keep: KeyFilter) -> bool:

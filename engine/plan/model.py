@@ -134,10 +134,21 @@ class Use(_Frozen):
     field: str
 
 
+class ProposedTarget(_Frozen):
+    """What ``map --suggest`` proposed for an unmapped value, awaiting review."""
+
+    target: str
+    score: float
+    matched: str = ""
+
+
 class UnmappedValue(_Frozen):
     value: str
     kind: str
     used_by: tuple[Use, ...]
+    proposed: ProposedTarget | None = None
+    """A proposal in mappings.yaml awaiting review: the value is unmapped until it is accepted
+    (absent from plans saved before proposals existed)."""
 
 
 class MappingEntry(_Frozen):
@@ -199,6 +210,11 @@ class Plan(_Frozen):
             and c.action is Action.NONE
             and c.reason_code in (Reason.CANNOT_BE_REMOVED, Reason.KEPT_BY_POLICY)
         ]
+
+    @property
+    def awaiting_review(self) -> list[UnmappedValue]:
+        """Unmapped values with a proposal in mappings.yaml (``syncset map ENV --accept``)."""
+        return [u for u in self.unmapped if u.proposed is not None]
 
     @property
     def has_changes(self) -> bool:

@@ -4,7 +4,8 @@ Matching follows the design (§4): the ownership marker first (so a changed name
 then a *link* from mappings.yaml, then the natural key (the record will be *adopted*), else the
 record does not exist yet. Reference data is translated through the mapping overlay: a value
 mapped in mappings.yaml, or automatically a value that exists unchanged in the account; anything
-else is *unmapped* and makes the plan *Being Prepared*.
+else is *unmapped* and makes the plan *Being Prepared*, even when ``map --suggest`` proposed a
+target for it: a proposal is carried along for the plan to mention, never used as a mapping.
 
 Both sides come out in *YAML terms*: references to config records as record ids, references to
 reference data as the target account's natural keys. This module reads nothing by itself:
@@ -25,6 +26,7 @@ from syncset.plan.match import MatchHow, Wanted, match_kind, natural_key
 from syncset.plan.model import MappingState
 from syncset.providers.base import LiveRecord, Provider
 from syncset.schemas import CATALOG, KindSpec, RefSpec
+from syncset.schemas.environment import Proposal
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,9 @@ class Reference:
     state: MappingState
     target: str | None
     used_by: list[ReferenceUse] = field(default_factory=list)
+    proposal: Proposal | None = None
+    """A guess of ``map --suggest`` awaiting review (only for an unmapped value: a proposal
+    never counts as a mapping)."""
 
 
 @dataclass(frozen=True)
@@ -191,6 +196,7 @@ def _map_references(
             str(natural_key(spec, record.fields)[0]) for record in live.by_kind.get(spec.name, [])
         }
     overlay = environment.mappings.references
+    proposed = environment.mappings.proposed
     references: dict[tuple[str, str], Reference] = {}
     for record in environment.records.values():
         for path, target, value in CATALOG[record.kind].reference_values(record.fields):
@@ -199,6 +205,8 @@ def _map_references(
             reference = references.get((target, value))
             if reference is None:
                 reference = _map_one(target, value, overlay.get(target, {}), index[target])
+                if reference.state is MappingState.UNMAPPED:
+                    reference.proposal = _proposal(target, value, proposed.get(target, {}))
                 references[(target, value)] = reference
                 if reference.state is MappingState.MISSING_TARGET:
                     problems.in_mappings(
@@ -221,6 +229,15 @@ def _map_one(kind: str, value: str, overlay: dict[str, str], existing: set[str])
     if key in existing:
         return Reference(kind, value, MappingState.AUTOMATIC, key)
     return Reference(kind, value, MappingState.UNMAPPED, None)
+
+
+def _proposal(kind: str, value: str, proposed: dict[str, Proposal]) -> Proposal | None:
+    spec = CATALOG[kind]
+    key = spec.key_value(value)
+    for source, proposal in proposed.items():
+        if spec.key_value(source) == key:
+            return proposal
+    return None
 
 
 def _match_records(

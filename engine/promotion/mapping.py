@@ -1,38 +1,29 @@
 """Reference mapping: which people, organizations and sites the YAML uses, and what they are in
 this account; ``--set`` records a mapping and ``--suggest`` proposes them.
 
-Mappings are written into mappings.yaml with ruamel.yaml's round-trip writer, so the file keeps
-its comments and order, and a suggestion carries its score as a comment: the pull request is
-where a suggestion is reviewed. An existing mapping is never changed by ``--suggest``.
+A suggestion is a fuzzy guess (a 0.76 match of a person's name), so it is written under
+``proposed:`` in mappings.yaml with its score and what it matched on, never as a mapping: the
+value stays unmapped and the plan Being Prepared until someone accepts it
+(:mod:`syncset.promotion.proposals`). An existing mapping is never changed by ``--suggest``.
 """
 
 from __future__ import annotations
 
 import difflib
-import io
 import re
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
-from ruamel.yaml.comments import CommentedMap
 
 from syncset.config.load import MAPPINGS_FILE
-from syncset.config.yamlio import (
-    Locator,
-    YamlFileError,
-    read_text,
-    round_trip,
-    round_trip_documents,
-)
-from syncset.errors import ConfigError, Problem, RefusedError, SyncsetError
+from syncset.config.yamlio import Locator
+from syncset.errors import Problem, RefusedError, SyncsetError
 from syncset.model import Environment
 from syncset.plan.match import natural_key
 from syncset.plan.model import MappingState
 from syncset.plan.resolve import LiveState, Reference, map_references
-from syncset.safepath import atomic_write_text, confined
+from syncset.promotion.mappings_file import Assignment, MappingsFile, NewProposal
 from syncset.schemas import CATALOG
 
 SUGGEST_THRESHOLD = 0.6
@@ -140,99 +131,22 @@ def _score(kind: str, value: str, target: str, name: str) -> tuple[float, str]:
     return round(ratio, 2), f"name similar to {name}"
 
 
-def write_mappings(
-    environment: Environment,
-    assignments: list[tuple[str, str, str]],
-    comments: dict[tuple[str, str], str] | None = None,
-    overwrite: bool = True,
-) -> int:
-    """Record mappings in mappings.yaml, keeping its comments and order; returns how many."""
-    path = confined(environment.folder, environment.folder / MAPPINGS_FILE, environment.root)
-    yaml = round_trip()
-    document = _current_mappings(path, f"{environment.relative_folder}/{MAPPINGS_FILE}")
-    if not isinstance(document, CommentedMap):
-        document = CommentedMap(version=1)
-    references = document.get("references")
-    if not isinstance(references, CommentedMap) or not references:
-        fresh = CommentedMap(references or {})
-        fresh.fa.set_block_style()
-        document["references"] = references = fresh
-    # Comment lines below the last mapping belong to what follows `references`: keep them there.
-    trailing = _detach_trailing(references)
-    written = 0
-    for kind, source, target in assignments:
-        table = references.get(kind)
-        if not isinstance(table, CommentedMap):
-            table = CommentedMap(table or {})
-            table.fa.set_block_style()
-            references[kind] = table
-        if source in table and not overwrite:
-            continue
-        table[source] = target
-        comment = (comments or {}).get((kind, source))
-        if comment:
-            _set_line_comment(table, source, f"  # {comment}\n")
-        written += 1
-    if trailing:
-        _attach_trailing(references, trailing)
-    stream = io.StringIO()
-    yaml.dump(document, stream)
-    atomic_write_text(path, stream.getvalue())
+def write_mappings(environment: Environment, assignments: list[Assignment]) -> int:
+    """Record mappings decided by hand (``--set``) in mappings.yaml; returns how many. A
+    proposal for the same value is dropped: the decision is made."""
+    file = MappingsFile(environment)
+    written = file.set_references(assignments)
+    file.remove_proposals([(kind, source) for kind, source, _ in assignments])
+    file.save()
     return written
 
 
-def _current_mappings(path: Path, shown: str) -> Any:
-    """mappings.yaml as it is (None when absent), read round-trip to keep its comments."""
-    if not path.exists():
-        return None
-    try:
-        documents = round_trip_documents(read_text(path, shown), shown)
-    except YamlFileError as exc:
-        raise ConfigError([exc.problem]) from None
-    return documents[0] if documents else None
-
-
-def _deepest_last(mapping: CommentedMap) -> tuple[CommentedMap, Any] | None:
-    """The mapping and key of the entry written last below ``mapping``."""
-    node, key = mapping, None
-    while isinstance(node, CommentedMap) and node:
-        key = list(node)[-1]
-        value = node[key]
-        if isinstance(value, CommentedMap) and value:
-            node = value
-            continue
-        return node, key
-    return None
-
-
-def _detach_trailing(mapping: CommentedMap) -> str:
-    found = _deepest_last(mapping)
-    if found is None:
-        return ""
-    node, key = found
-    slot = node.ca.items.get(key)
-    token = slot[2] if slot and len(slot) > 2 else None
-    if token is None or "\n" not in token.value.rstrip("\n"):
-        return ""
-    own, _, following = str(token.value).partition("\n")
-    token.value = own + "\n"
-    return following
-
-
-def _attach_trailing(mapping: CommentedMap, following: str) -> None:
-    found = _deepest_last(mapping)
-    if found is None:
-        return
-    node, key = found
-    slot = node.ca.items.get(key)
-    token = slot[2] if slot and len(slot) > 2 else None
-    own = token.value if token is not None else "\n"
-    _set_line_comment(node, key, own + following)
-
-
-def _set_line_comment(mapping: CommentedMap, key: Any, text: str) -> None:
-    from ruamel.yaml.error import CommentMark
-    from ruamel.yaml.tokens import CommentToken
-
-    slot = mapping.ca.items.setdefault(key, [None, None, None, None])
-    slot[2] = CommentToken(text, CommentMark(0), None)
+def write_proposals(environment: Environment, suggestions: list[Suggestion]) -> int:
+    """Write suggestions under ``proposed:``, never as mappings; returns how many are new."""
+    file = MappingsFile(environment)
+    added = file.add_proposals(
+        [NewProposal(s.kind, s.value, s.target, s.score, s.why) for s in suggestions]
+    )
+    if added:
+        file.save()
+    return added

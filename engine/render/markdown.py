@@ -11,7 +11,15 @@ from __future__ import annotations
 
 from syncset.plan.model import Action, Plan, PlanStatus, RecordChange
 from syncset.render.text import COLUMNS
-from syncset.render.values import VERBS, diff_headline, diff_lines, review_order, totals
+from syncset.render.values import (
+    VERBS,
+    awaiting_review_words,
+    diff_headline,
+    diff_lines,
+    proposal_words,
+    review_order,
+    totals,
+)
 
 MAX_CHARS = 60_000
 _RESERVE = 600
@@ -75,15 +83,22 @@ def plan_markdown(plan: Plan, heading_level: int = 3) -> str:
     head += ["", *_summary(plan), ""]
     if plan.unmapped:
         head += ["**References to map** (in `mappings.yaml`):", ""]
-        head += ["| kind | value | used by |", "|---|---|---|"]
+        waiting = plan.awaiting_review
+        head += ["| kind | value | used by |" + (" proposed |" if waiting else "")]
+        head += ["|---|---|---|" + ("---|" if waiting else "")]
         rows = []
         for value in plan.unmapped:
             uses = ", ".join(f"`{u.record}.{u.field}`" for u in value.used_by[:USES_SHOWN])
             if len(value.used_by) > USES_SHOWN:
                 uses += f" and {len(value.used_by) - USES_SHOWN} more"
-            rows.append(f"| {value.kind} | `{_cell(value.value)}` | {uses} |")
+            row = f"| {value.kind} | `{_cell(value.value)}` | {uses} |"
+            if waiting:
+                row += f" {_cell(proposal_words(value.proposed))} |" if value.proposed else " |"
+            rows.append(row)
         head += _capped(rows, HEAD_BUDGET // 2, "references")
         head.append("")
+        if waiting:
+            head += [awaiting_review_words(plan, "`"), ""]
     pending = review_order(plan.pending)
     first = [c for c in pending if c.action in (Action.DISABLE, Action.DELETE, Action.ADOPT)]
     if first:

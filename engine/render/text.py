@@ -14,7 +14,16 @@ from rich.table import Table
 from rich.text import Text
 
 from syncset.plan.model import Action, Plan, PlanStatus, RecordChange
-from syncset.render.values import SYMBOLS, change_line, renamed, review_order, totals, verb
+from syncset.render.values import (
+    SYMBOLS,
+    awaiting_review_words,
+    change_line,
+    proposal_words,
+    renamed,
+    review_order,
+    totals,
+    verb,
+)
 
 COLUMNS = (
     ("exists_no_differences", "no differences"),
@@ -47,6 +56,11 @@ def plan_text(plan: Plan, *, color: bool = False, width: int = 100) -> str:
         for value in plan.unmapped:
             uses = ", ".join(f"{u.record}.{u.field}" for u in value.used_by)
             console.print(f"  {value.kind} {value.value}  used by {uses}", markup=False)
+            if value.proposed is not None:
+                console.print(f"    proposed: {proposal_words(value.proposed)}", markup=False)
+        waiting = plan.awaiting_review
+        if waiting:
+            console.print(awaiting_review_words(plan), markup=False)
         console.print()
     pending = review_order(plan.pending)
     for change in pending:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from syncset.plan.model import Action, FieldChange, Reason, RecordChange
+from syncset.plan.model import Action, FieldChange, Plan, ProposedTarget, Reason, RecordChange
 from syncset.schemas import CATALOG
 from syncset.schemas.base import top_field
 
@@ -109,3 +109,20 @@ def totals(changes: list[Action]) -> str:
     parts.append(f"{counts[Action.ADOPT]} to adopt")
     parts.append(f"{counts[Action.DISABLE] + counts[Action.DELETE]} to disable or delete")
     return ", ".join(parts)
+
+
+def proposal_words(proposed: ProposedTarget) -> str:
+    matched = f", {proposed.matched}" if proposed.matched else ""
+    return f"{proposed.target} (score {proposed.score:.2f}{matched}), not reviewed yet"
+
+
+def awaiting_review_words(plan: Plan, code: str = "") -> str:
+    """How many proposals await review, and the command that accepts them (``code`` quotes
+    names: a backtick in markdown)."""
+    count = len(plan.awaiting_review)
+    noun = "proposal awaits" if count == 1 else "proposals await"
+    env = plan.environment
+    return (
+        f"{count} {noun} review in {code}environments/{env}/mappings.yaml{code}: accept with "
+        f"{code}syncset map {env} --accept{code}, or reject with {code}--reject{code}"
+    )

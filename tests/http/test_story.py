@@ -135,6 +135,8 @@ def test_seed_story_dev_to_qa_with_people_mapped_over_graphql(
     being_prepared = json.loads(run("plan", "qa", "--format", "json"))
     run("apply", "qa", "--auto-approve", expect=1)
     run("map", "qa", "--suggest")
+    proposed = json.loads(run("plan", "qa", "--format", "json"))
+    run("map", "qa", "--accept")
     run("map", "qa", "--set", f"person:{RODNEY}={ANDER}")
     prepared = json.loads(run("plan", "qa", "--format", "json"))
     applied = run("apply", "qa", "--auto-approve")
@@ -156,6 +158,10 @@ def test_seed_story_dev_to_qa_with_people_mapped_over_graphql(
             "team/application-development.manager",
         ],
     }
+    assert proposed["status"] == "being_prepared"
+    assert [u["proposed"]["target"] for u in proposed["unmapped"] if u["proposed"]] == [
+        FRANK_EUROPE
+    ]
     assert prepared["status"] == "prepared"
     assert {m["value"]: m["target"] for m in prepared["mappings"]} == {
         FRANK: FRANK_EUROPE,

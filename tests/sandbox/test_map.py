@@ -3,40 +3,20 @@
 
 The environment ``qa`` uses people and an organization of WDC; its sandbox account holds
 Widget Europe IT's people. Mappings are written into mappings.yaml keeping the file's comments
-and order, so the pull request is where a suggestion is reviewed.
+and order; suggestions go under ``proposed:`` and stay unmapped until accepted
+(tests/sandbox/test_map_proposals.py).
 """
 
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
-from promotion_helpers import ANDER, FRANK, HOWARD_EUROPE, RODNEY
-
-MAPPINGS = "environments/qa/mappings.yaml"
-H_TANNER = "h.tanner@wdc.example"
-
-PEOPLE = f"""
-kind: organization
-id: wdc
-name: Widget Data Center
----
-kind: person
-id: frank
-name: Frank Watson
-primary_email: {FRANK}
----
-kind: person
-id: howard
-name: Howard Tanner
-primary_email: {HOWARD_EUROPE}
----
-kind: person
-id: ander
-name: Ander Alkin
-primary_email: {ANDER}
-"""
+from promotion_helpers import ANDER, FRANK, H_TANNER, HOWARD_EUROPE, RODNEY
+from promotion_helpers import QA_MAPPINGS as MAPPINGS
+from promotion_helpers import QA_PEOPLE as PEOPLE
+from promotion_helpers import map_status_lines as status_lines
+from ruamel.yaml import YAML
 
 COMMENTED = f"""
 # qa overlay: reviewed by the platform team.
@@ -76,17 +56,6 @@ def qa(repo, cli):
     repo.write("people.yaml", PEOPLE)
     assert cli("sandbox", "load", "qa", "people.yaml").code == 0
     return repo
-
-
-def status_lines(out):
-    """state, kind, value and target of each line ``map`` prints about a reference."""
-    found = {}
-    for line in out.splitlines():
-        match = re.match(r"^  (\w+) +(\w+) (.+?)(?: → (.+?))?  \((.*)\)$", line)
-        if match:
-            state, kind, value, target, uses = match.groups()
-            found[value] = (state, kind, target, uses)
-    return found
 
 
 # -- status ----------------------------------------------------------------------------------
@@ -207,32 +176,51 @@ def test_set_refuses_a_malformed_assignment(qa, cli, assignment, message):
 # -- --suggest -------------------------------------------------------------------------------
 
 
-def test_suggest_writes_each_suggestion_with_its_score_as_a_comment(qa, cli):
+def mappings_of(repo):
+    """qa's mappings.yaml, as data."""
+    return YAML(typ="safe").load(repo.root.joinpath(MAPPINGS).read_text(encoding="utf-8"))
+
+
+def proposals_in(repo):
+    """The ``proposed:`` section of qa's mappings.yaml, as data."""
+    return mappings_of(repo).get("proposed", {})
+
+
+def test_suggest_writes_proposals_with_score_and_what_they_matched_never_mappings(qa, cli):
     result = cli("map", "qa", "--suggest")
 
     assert result.code == 0, result.err
-    text = qa.root.joinpath(MAPPINGS).read_text(encoding="utf-8")
-    assert re.search(
-        rf"^    {re.escape(H_TANNER)}: {re.escape(HOWARD_EUROPE)} +# suggested by syncset map "
-        r"--suggest: score 0\.76 \(name similar to Howard Tanner\)$",
-        text,
-        re.MULTILINE,
-    ), text
-    assert re.search(
-        r"^    Widget Data Centre: Widget Data Center +# .*score 0\.\d\d \(similar name\)$",
-        text,
-        re.MULTILINE,
-    ), text
-    assert f"suggested person {H_TANNER} → {HOWARD_EUROPE} (score 0.76)" in result.out
-    assert "wrote 2 suggestions" in result.out
+    written = mappings_of(qa)
+    assert "references" not in written
+    assert written["proposed"]["person"] == {
+        H_TANNER: {
+            "target": HOWARD_EUROPE,
+            "score": 0.76,
+            "matched": "name similar to Howard Tanner",
+        }
+    }
+    organization = written["proposed"]["organization"]["Widget Data Centre"]
+    assert organization["target"] == "Widget Data Center"
+    assert organization["matched"] == "similar name"
+    assert 0.6 <= organization["score"] <= 1
+    assert (
+        f"proposed person {H_TANNER} → {HOWARD_EUROPE} (score 0.76, name similar to Howard "
+        "Tanner)" in result.out
+    )
+    assert "wrote 2 proposals" in result.out
+    assert "then syncset map qa --accept" in result.out
 
 
-def test_suggest_leaves_values_without_a_good_match_unmapped_and_says_so(qa, cli):
+def test_suggest_leaves_every_value_unmapped_and_says_what_awaits_review(qa, cli):
     result = cli("map", "qa", "--suggest")
 
     assert RODNEY not in qa.root.joinpath(MAPPINGS).read_text(encoding="utf-8")
     assert status_lines(result.out)[RODNEY][0] == "unmapped"
-    assert result.out.endswith("qa: 4 references, 1 unmapped\n")
+    assert status_lines(result.out)[H_TANNER][:3] == ("unmapped", "person", None)
+    assert f"proposed: {HOWARD_EUROPE} (score 0.76), not reviewed yet" in result.out
+    assert result.out.endswith(
+        "qa: 4 references, 3 unmapped, 2 proposals await review (syncset map qa --accept)\n"
+    )
 
 
 def test_suggest_matches_the_same_e_mail_local_part_first(repo, cli):
@@ -246,10 +234,12 @@ def test_suggest_matches_the_same_e_mail_local_part_first(repo, cli):
 
     result = cli("map", "qa", "--suggest")
 
-    assert "suggested person ander.alkin@wdc.example → ander.alkin@widget.example (score 0.95)" in (
+    assert "proposed person ander.alkin@wdc.example → ander.alkin@widget.example (score 0.95" in (
         result.out
     )
-    assert "(same e-mail local part)" in repo.root.joinpath(MAPPINGS).read_text(encoding="utf-8")
+    assert proposals_in(repo)["person"]["ander.alkin@wdc.example"]["matched"] == (
+        "same e-mail local part"
+    )
 
 
 def test_suggest_never_changes_an_existing_mapping(qa, cli):
@@ -267,14 +257,15 @@ def test_suggest_never_changes_an_existing_mapping(qa, cli):
     result = cli("map", "qa", "--suggest")
 
     after = qa.root.joinpath(MAPPINGS).read_text(encoding="utf-8")
-    assert before.splitlines()[3] == after.splitlines()[3]
-    assert f"suggested person {H_TANNER}" not in result.out
+    assert before.splitlines()[:4] == after.splitlines()[:4]
+    assert f"proposed person {H_TANNER}" not in result.out
+    assert H_TANNER not in proposals_in(qa).get("person", {})
     assert status_lines(result.out)[H_TANNER][:3] == (
         "missing_target",
         "person",
         "howard.t@nowhere.example",
     )
-    assert result.out.endswith("1 mapped to values missing from the account\n")
+    assert "1 mapped to values missing from the account" in result.out.splitlines()[-1]
 
 
 def test_map_exits_1_when_a_mapping_target_is_missing_from_the_account(qa, cli):
@@ -283,7 +274,7 @@ def test_map_exits_1_when_a_mapping_target_is_missing_from_the_account(qa, cli):
     assert cli("map", "qa").code == 1
 
 
-def test_suggest_keeps_comments_and_the_order_of_sections(qa, cli):
+def test_suggest_keeps_comments_and_the_order_of_sections_and_adds_proposed_last(qa, cli):
     qa.write(MAPPINGS, COMMENTED)
     before = qa.root.joinpath(MAPPINGS).read_text(encoding="utf-8")
 
@@ -298,6 +289,7 @@ def test_suggest_keeps_comments_and_the_order_of_sections(qa, cli):
         "overrides",
         "references",
         "links",
+        "proposed",
     ]
 
 

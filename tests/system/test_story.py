@@ -4,7 +4,8 @@ On sandbox accounts in a real git repository made in ``tmp_path``: dev holds the
 Development scrum workspace; ``promote dev qa --sync-set scrum`` makes the branch and the commit;
 qa's account has neither Frank Watson nor Rodney Wilson, so its plan is *Being Prepared* listing
 exactly those two (the team's people are not in a sync set) until they are mapped (Frank to
-Widget Europe's Frank Watson by suggestion, Rodney to Ander Alkin by hand), then *Prepared*;
+Widget Europe's Frank Watson by a suggestion reviewed and accepted, Rodney to Ander Alkin by
+hand), then *Prepared*;
 apply completes and the next plan has no differences. The same promotion to prod reuses none of
 qa's mappings: prod's own mappings.yaml decides.
 
@@ -137,6 +138,9 @@ def _map_and_apply_qa(s: Story) -> None:
     s.seen["qa mappings before"] = s.git.read("environments/qa/mappings.yaml")
     s.ok("suggest qa", "map", "qa", "--suggest")
     s.seen["qa mappings after suggest"] = s.git.read("environments/qa/mappings.yaml")
+    s.seen["qa plan proposed"] = s.plan("plan qa proposed", "qa")
+    s.ok("accept qa", "map", "qa", "--accept")
+    s.seen["qa mappings after accept"] = s.git.read("environments/qa/mappings.yaml")
     s.ok("set qa", "map", "qa", "--set", f"person:{RODNEY}={ANDER}")
     s.seen["qa plan mapped"] = s.plan("plan qa mapped", "qa")
     s.ok("apply qa", "apply", "qa", "--auto-approve")
@@ -285,21 +289,48 @@ def test_qa_people_made_by_hand_are_not_the_wdc_people_so_both_stay_unmapped(
     assert mapping_states(plan) == {FRANK: ("unmapped", None), RODNEY: ("unmapped", None)}
 
 
-def test_suggest_maps_frank_watson_with_its_score_and_keeps_the_comments(story: Story) -> None:
+def test_suggest_proposes_frank_watson_for_review_and_maps_nothing(story: Story) -> None:
     before = story.seen["qa mappings before"]
     after = story.seen["qa mappings after suggest"]
     suggested = story.steps["suggest qa"].out
 
     assert re.search(
-        rf"^    {re.escape(FRANK)}: {re.escape(FRANK_EUROPE)} +# .*score 0\.\d\d",
+        rf"^proposed:\n  person:\n    {re.escape(FRANK)}:\n"
+        rf"      target: {re.escape(FRANK_EUROPE)}\n"
+        r"      score: 0\.95\n      matched: same e-mail local part\n",
         after,
         re.MULTILINE,
     ), after
-    assert not re.search(rf"^ +{re.escape(RODNEY)}:", after, re.MULTILINE)
+    assert "references: {}" in after
+    assert RODNEY not in after.split("proposed:")[1]
     comments = [line for line in before.splitlines() if line.lstrip().startswith("#")]
     assert comments and [line for line in after.splitlines() if line in comments] == comments
     assert re.search(rf"unmapped +person {re.escape(RODNEY)}", suggested)
-    assert "1 unmapped" in suggested
+    assert "2 unmapped, 1 proposals await review (syncset map qa --accept)" in suggested
+
+
+def test_the_qa_plan_stays_being_prepared_while_the_proposal_awaits_review(story: Story) -> None:
+    plan = story.seen["qa plan proposed"]
+
+    assert plan["status"] == "being_prepared"
+    assert mapping_states(plan) == {FRANK: ("unmapped", None), RODNEY: ("unmapped", None)}
+    assert {u["value"]: (u["proposed"] or {}).get("target") for u in plan["unmapped"]} == {
+        FRANK: FRANK_EUROPE,
+        RODNEY: None,
+    }
+
+
+def test_accept_maps_frank_watson_with_its_score_as_a_comment(story: Story) -> None:
+    after = story.seen["qa mappings after accept"]
+
+    assert re.search(
+        rf"^    {re.escape(FRANK)}: {re.escape(FRANK_EUROPE)} +# accepted proposal: score 0\.95",
+        after,
+        re.MULTILINE,
+    ), after
+    assert "proposed:" not in after
+    assert "accepted 1 proposals" in story.steps["accept qa"].out
+    assert "1 unmapped" in story.steps["accept qa"].out
 
 
 def test_qa_plan_is_prepared_once_rodney_wilson_maps_to_ander_alkin(story: Story) -> None:

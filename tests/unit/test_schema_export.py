@@ -134,6 +134,21 @@ def test_combined_schema_refuses_unknown_fields_and_kinds(schemas: Schemas) -> N
     assert schemas.errors("record.schema.json", {**good, "id": "Application Development"})
 
 
+def test_the_mappings_schema_describes_proposals_for_editors(schemas: Schemas) -> None:
+    proposal = {"target": "howard.tanner@widget.example", "score": 0.76, "matched": "name"}
+    good = {"version": 1, "proposed": {"person": {"h.tanner@wdc.example": proposal}}}
+    over = {"proposed": {"person": {"h.tanner@wdc.example": {**proposal, "score": 1.5}}}}
+    bare = {"proposed": {"person": {"h.tanner@wdc.example": {"score": 0.7}}}}
+
+    assert schemas.errors("mappings.schema.json", good) == []
+    assert schemas.errors("mappings.schema.json", over) == [
+        "proposed/person/h.tanner@wdc.example/score: 1.5 is greater than the maximum of 1"
+    ]
+    assert schemas.errors("mappings.schema.json", bare) == [
+        "proposed/person/h.tanner@wdc.example: 'target' is a required property"
+    ]
+
+
 def test_child_collections_are_described(schemas: Schemas, exported: dict[str, Any]) -> None:
     calendar = exported["calendar.schema.json"]
     hours = calendar["$defs"]["CalendarHours"]
