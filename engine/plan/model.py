@@ -19,7 +19,14 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+)
 
 from syncset.errors import PlanFileError
 from syncset.safepath import atomic_write_text
@@ -37,6 +44,9 @@ class Status(StrEnum):
     ONLY_IN_ACCOUNT = "only_in_account"
     DUPLICATE = "duplicate"
     """Two or more live records carry the record's ownership marker: apply writes none."""
+    REKEYED = "rekeyed"
+    """The record's id changed in the YAML: its live twin carries the old id's marker. Apply
+    rewrites the marker (action ``update``) only with consent (``moved:`` or ``--rekey``)."""
 
 
 class Reason(StrEnum):
@@ -60,6 +70,10 @@ class Reason(StrEnum):
     so (never a silent downgrade)."""
     DUPLICATE_MARKER = "duplicate_marker"
     """Several live records carry the marker: one must be resolved in the account first."""
+    REKEYED = "rekeyed"
+    """Re-keyed with consent: apply rewrites the marker to the new id (and the differences)."""
+    REKEY_UNCONFIRMED = "rekey_unconfirmed"
+    """Re-keyed without consent: apply writes nothing (no create, no removal of the old id)."""
 
 
 class MappingState(StrEnum):
@@ -117,6 +131,18 @@ class RecordChange(_Frozen):
     wave: int | None = None
     deferred: tuple[str, ...] = ()
     """References left out at create to break a cycle; set by an update in a later wave."""
+    rekeyed_from: str | None = None
+    """The old id whose marker the live record carries (status ``rekeyed``): apply of an
+    ``update`` rewrites the marker to ``id``; a saved plan carries the move this way."""
+
+    @model_serializer(mode="wrap")
+    def _without_absent_rekey(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """``rekeyed_from`` is written only when a record is re-keyed: every other change's
+        JSON (and so the checksum of plans saved before it existed) stays as it was."""
+        body: dict[str, Any] = handler(self)
+        if body.get("rekeyed_from") is None:
+            body.pop("rekeyed_from", None)
+        return body
 
     @property
     def ref(self) -> str:
@@ -186,6 +212,16 @@ class Plan(_Frozen):
     def duplicates(self) -> list[RecordChange]:
         """Records apply will not write: two or more live records carry their marker."""
         return [c for c in self.changes if c.status is Status.DUPLICATE]
+
+    @property
+    def unconfirmed_rekeys(self) -> list[RecordChange]:
+        """Re-keyed records without consent: shown, never written, until ``moved:``/``--rekey``."""
+        return [c for c in self.changes if c.reason_code is Reason.REKEY_UNCONFIRMED]
+
+    @property
+    def refused(self) -> list[RecordChange]:
+        """Records apply refuses to write: duplicates and re-keys without consent."""
+        return self.duplicates + self.unconfirmed_rekeys
 
     @property
     def left_in_account(self) -> list[RecordChange]:
