@@ -108,8 +108,12 @@ def plan_environment(
     name: str,
     selection: Selection = Selection(),
     environment: Environment | None = None,
+    *,
+    rekey: bool = False,
 ) -> PlanRun:
     """Validate, read the live account, resolve and plan; the run holds the open provider.
+
+    ``rekey`` (``--rekey``) consents to moving every re-keyed record (see build_plan).
 
     The cyclic garbage collector stays paused throughout: everything built here lives until
     the command ends, and full collections over it cost a tenth of a large plan.
@@ -132,6 +136,7 @@ def plan_environment(
                 api_calls=provider.stats.calls,
                 api_budget_remaining=provider.stats.budget_remaining,
                 account_removal=provider.capabilities.removal,
+                rekey=rekey,
             )
             _refuse_empty_desired_state(environment, plan)
         except BaseException:
@@ -225,6 +230,8 @@ class ApplySteps:
     """Asks before the first write; raises RefusedError for "no"."""
     warn: Callable[[str], None] = lambda message: None
     progress: Callable[[RecordResult], None] = lambda result: None
+    rekey: bool = False
+    """``--rekey``: the plan made now moves re-keyed records (a saved plan says so itself)."""
 
 
 def apply_environment(
@@ -238,7 +245,7 @@ def apply_environment(
     """
     with (
         environment_lock(root, name, steps.command, steps.lock_timeout, steps.warn),
-        plan_environment(root, name, selection) as run,
+        plan_environment(root, name, selection, rekey=steps.rekey and saved is None) as run,
     ):
         plan = saved or run.plan
         steps.show(plan)

@@ -41,3 +41,12 @@ def duplicated(live_ids: tuple[str, ...]) -> str:
         f"{len(live_ids)} records of the account carry its ownership marker "
         f"({', '.join(live_ids)}): resolve them in the account, then plan again"
     )
+
+
+def rekeyed_since(change: RecordChange, old_id: str | None) -> str:
+    """Why a saved plan's write is refused when the account's twin turned out to carry the
+    marker of another, old id: the plan did not say to move it."""
+    return (
+        f"the account's record carries the ownership marker of {change.kind}/{old_id}, which "
+        "this plan does not move: plan again (with moved: or --rekey to move it)"
+    )

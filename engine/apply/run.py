@@ -20,12 +20,13 @@ from dataclasses import replace
 from typing import Any, Literal
 
 from syncset.apply.journal import Journal, before_image, records_by_outcome
-from syncset.apply.markers import Appeared, duplicated, recheck_markers
+from syncset.apply.markers import Appeared, duplicated, recheck_markers, rekeyed_since
 from syncset.apply.report import ApplyReport, ImportStatus, Outcome, RecordResult
 from syncset.config.yamlio import Locator
 from syncset.errors import ProviderError, WriteRejected
 from syncset.model import Environment, RecordKey
 from syncset.plan.diff import diff_fields
+from syncset.plan.match import MatchHow
 from syncset.plan.model import Action, Plan, RecordChange, fingerprint
 from syncset.plan.resolve import Resolution
 from syncset.providers.base import MARKER_SOURCE, LiveRecord, Marker, Provider
@@ -133,6 +134,9 @@ class Applier:
         if match.duplicates:
             self._finish(change, Outcome.STALE, duplicated(match.duplicates))
             return
+        if match.how is MatchHow.REKEY and change.rekeyed_from != match.rekeyed_from:
+            self._finish(change, Outcome.STALE, rekeyed_since(change, match.rekeyed_from))
+            return
         desired = self.resolution.desired[key]
         blocked = self._blocked_by(spec, key, desired, set(change.deferred))
         if blocked:
@@ -162,7 +166,8 @@ class Applier:
         names = {top_field(d.field) for d in diff_fields(spec, desired, comparable)}
         names -= set(change.deferred)
         sent = {name: desired[name] for name in sorted(names)}
-        marker = Marker(MARKER_SOURCE, change.id) if change.action is Action.ADOPT else None
+        rewrite = change.action is Action.ADOPT or change.rekeyed_from is not None
+        marker = Marker(MARKER_SOURCE, change.id) if rewrite else None
         if not sent and marker is None:
             # Only deferred references differ: the final pass sets them, and only its result
             # is shown (no line claims a write before one is made).

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from syncset.cli.app import app, console, terminal_style
-from syncset.cli.options import FormatOption, IdOption, KindOption, SyncSetOption
+from syncset.cli.options import FormatOption, IdOption, KindOption, RekeyOption, SyncSetOption
 from syncset.config.load import find_root
 from syncset.plan.model import Selection, load_plan
 from syncset.plan.selection import check_selection
@@ -35,6 +35,7 @@ def plan(
             help="Only records in files changed since this git ref, and what references them.",
         ),
     ] = None,
+    rekey: RekeyOption = False,
 ) -> None:
     """Compare an environment with its live account; exit 0 / 1 error / 2 changes."""
     root = find_root()
@@ -45,7 +46,7 @@ def plan(
         changed_since=changed_since,
     )
     check_selection(selection)
-    with plan_environment(root, environment, selection) as run:
+    with plan_environment(root, environment, selection, rekey=rekey) as run:
         result = run.plan
         if out is not None:
             result.save(out)
@@ -57,7 +58,7 @@ def plan(
             end="",
             soft_wrap=True,
         )
-    if detailed_exitcode and (result.has_changes or result.unmapped):
+    if detailed_exitcode and (result.has_changes or result.unmapped or result.unconfirmed_rekeys):
         raise typer.Exit(2)
 
 
