@@ -47,7 +47,10 @@ def review_order(changes: list[RecordChange]) -> list[RecordChange]:
 
 
 def verb(change: RecordChange) -> str:
-    """What happens to a record, in words: ``update (renamed)`` when its natural key changes."""
+    """What happens to a record, in words: ``update (renamed)`` when its natural key changes,
+    ``update (re-keyed from team/ops)`` when its id did."""
+    if change.rekeyed_from is not None:
+        return f"{VERBS[change.action]} (re-keyed from {change.kind}/{change.rekeyed_from})"
     renamed = change.action is Action.UPDATE and change.reason_code is Reason.RENAMED
     return VERBS[change.action] + (" (renamed)" if renamed else "")
 
