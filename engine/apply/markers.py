@@ -12,7 +12,9 @@ how the shipped CI workflows keep runners of one environment apart).
 from __future__ import annotations
 
 from syncset.errors import ProviderError
+from syncset.plan.match import MatchHow
 from syncset.plan.model import RecordChange
+from syncset.plan.resolve import Match
 from syncset.providers.base import MARKER_SOURCE, LiveRecord, Marker, Provider
 
 Appeared = dict[str, list[LiveRecord] | str]
@@ -43,10 +45,16 @@ def duplicated(live_ids: tuple[str, ...]) -> str:
     )
 
 
-def rekeyed_since(change: RecordChange, old_id: str | None) -> str:
-    """Why a saved plan's write is refused when the account's twin turned out to carry the
-    marker of another, old id: the plan did not say to move it."""
-    return (
-        f"the account's record carries the ownership marker of {change.kind}/{old_id}, which "
-        "this plan does not move: plan again (with moved: or --rekey to move it)"
-    )
+def refusal(change: RecordChange, match: Match) -> str:
+    """Why the fresh read forbids writing ``change``, or "": several records carry its marker,
+    or its twin carries an old id's marker and the plan does not move that one (a saved plan
+    made before the re-key was found)."""
+    if match.duplicates:
+        return duplicated(match.duplicates)
+    if match.how is MatchHow.REKEY and change.rekeyed_from != match.rekeyed_from:
+        return (
+            f"the account's record carries the ownership marker of {change.kind}/"
+            f"{match.rekeyed_from}, which this plan does not move: plan again (with moved: or "
+            "--rekey to move it)"
+        )
+    return ""

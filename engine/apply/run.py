@@ -20,13 +20,12 @@ from dataclasses import replace
 from typing import Any, Literal
 
 from syncset.apply.journal import Journal, before_image, records_by_outcome
-from syncset.apply.markers import Appeared, duplicated, recheck_markers, rekeyed_since
+from syncset.apply.markers import Appeared, duplicated, recheck_markers, refusal
 from syncset.apply.report import ApplyReport, ImportStatus, Outcome, RecordResult
 from syncset.config.yamlio import Locator
 from syncset.errors import ProviderError, WriteRejected
 from syncset.model import Environment, RecordKey
 from syncset.plan.diff import diff_fields
-from syncset.plan.match import MatchHow
 from syncset.plan.model import Action, Plan, RecordChange, fingerprint
 from syncset.plan.resolve import Resolution
 from syncset.providers.base import MARKER_SOURCE, LiveRecord, Marker, Provider
@@ -131,11 +130,9 @@ class Applier:
         if match is None:
             self._finish(change, Outcome.STALE, "no longer declared in the YAML")
             return
-        if match.duplicates:
-            self._finish(change, Outcome.STALE, duplicated(match.duplicates))
-            return
-        if match.how is MatchHow.REKEY and change.rekeyed_from != match.rekeyed_from:
-            self._finish(change, Outcome.STALE, rekeyed_since(change, match.rekeyed_from))
+        refused = refusal(change, match)
+        if refused:
+            self._finish(change, Outcome.STALE, refused)
             return
         desired = self.resolution.desired[key]
         blocked = self._blocked_by(spec, key, desired, set(change.deferred))

@@ -11,9 +11,18 @@ from __future__ import annotations
 import json
 
 import pytest
-from plan_apply_helpers import change_of, duplicates, make_plan, managed_rows, pending, row_of
+from plan_apply_helpers import (
+    change_of,
+    duplicates,
+    hand_create,
+    make_plan,
+    managed_rows,
+    pending,
+    row_of,
+)
 
 from syncset.plan.model import Reason, Status
+from syncset.providers.base import Marker
 
 TEAM = "environments/dev/teams/ops.yaml"
 TEMPLATE = "environments/dev/request_templates/reset.yaml"
@@ -229,3 +238,18 @@ def test_rollback_of_a_rekey_gives_the_record_its_old_marker_back(rekeyed, cli):
 
     assert result.code == 0, result.out + result.err
     assert markers(rekeyed) == {"Operations": "ops"}
+
+
+def test_a_saved_create_whose_name_turns_up_under_an_old_marker_is_stale_not_applied(repo, cli):
+    write_team(repo, "operations")
+    assert cli("plan", "dev", "--out", "plan.json").code == 0
+    hand_create(repo.root, "team", {"name": "Operations"}, marker=Marker("syncset", "ops"))
+
+    result = cli("apply", "plan.json")
+
+    assert result.code == 1
+    assert (
+        "stale  + team/operations (create): the account's record carries the ownership marker "
+        "of team/ops, which this plan does not move: plan again"
+    ) in result.out
+    assert markers(repo) == {"Operations": "ops"}
