@@ -260,7 +260,9 @@ def apply_environment(
         except RefusedError as exc:
             return ApplyAttempt(plan, stopped=Stopped.BEING_PREPARED, message=str(exc))
         if not plan.pending:
-            return ApplyAttempt(plan, stopped=Stopped.NO_CHANGES, message="no changes")
+            refused = f"nothing applied: {len(plan.refused)} records refused by the plan"
+            message = refused if plan.refused else "no changes"
+            return ApplyAttempt(plan, stopped=Stopped.NO_CHANGES, message=message)
         steps.confirm(plan)
         report = execute_plan(run, plan, steps.parallelism, steps.command, steps.progress)
     return ApplyAttempt(plan, report)

@@ -58,7 +58,7 @@ def plan(
             end="",
             soft_wrap=True,
         )
-    if detailed_exitcode and (result.has_changes or result.unmapped or result.unconfirmed_rekeys):
+    if detailed_exitcode and result.out_of_sync:
         raise typer.Exit(2)
 
 

@@ -240,6 +240,12 @@ class Plan(_Frozen):
     def has_changes(self) -> bool:
         return bool(self.pending)
 
+    @property
+    def out_of_sync(self) -> bool:
+        """What ``plan --detailed-exitcode`` exits 2 for: pending changes, references still to
+        map, or re-keys waiting for consent (the account does not match, apply alone won't do)."""
+        return self.has_changes or bool(self.unmapped) or bool(self.unconfirmed_rekeys)
+
     def computed_checksum(self) -> str:
         """The checksum the plan's JSON carries (saved plans also hold it in ``checksum``)."""
         return _checksum(self.model_dump(mode="json", exclude={"checksum"}))
