@@ -19,14 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    SerializerFunctionWrapHandler,
-    ValidationError,
-    model_serializer,
-)
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from syncset.errors import PlanFileError
 from syncset.safepath import atomic_write_text
@@ -135,15 +128,6 @@ class RecordChange(_Frozen):
     """The old id whose marker the live record carries (status ``rekeyed``): apply of an
     ``update`` rewrites the marker to ``id``; a saved plan carries the move this way."""
 
-    @model_serializer(mode="wrap")
-    def _without_absent_rekey(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        """``rekeyed_from`` is written only when a record is re-keyed: every other change's
-        JSON (and so the checksum of plans saved before it existed) stays as it was."""
-        body: dict[str, Any] = handler(self)
-        if body.get("rekeyed_from") is None:
-            body.pop("rekeyed_from", None)
-        return body
-
     @property
     def ref(self) -> str:
         return f"{self.kind}/{self.id}"
@@ -248,16 +232,27 @@ class Plan(_Frozen):
 
     def computed_checksum(self) -> str:
         """The checksum the plan's JSON carries (saved plans also hold it in ``checksum``)."""
-        return _checksum(self.model_dump(mode="json", exclude={"checksum"}))
+        return _checksum(self._body())
 
     def to_json(self) -> str:
         """The plan file: every string through the secret masker, then the checksum."""
-        body = SECRETS.mask_tree(self.model_dump(mode="json", exclude={"checksum"}))
+        body = SECRETS.mask_tree(self._body())
         body["checksum"] = _checksum(body)
         return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
 
     def save(self, path: Path) -> None:
         atomic_write_text(path, self.to_json())
+
+    def _body(self) -> dict[str, Any]:
+        """The JSON body without the checksum. ``rekeyed_from`` is written only where a record
+        is re-keyed, so every other change (and the checksum of plans saved before it
+        existed) reads as it did. Dropped here, not by a wrap serializer: that makes a dump
+        5 times slower."""
+        body = self.model_dump(mode="json", exclude={"checksum"})
+        for change in body["changes"]:
+            if change.get("rekeyed_from") is None:
+                change.pop("rekeyed_from", None)
+        return body
 
 
 def _checksum(body: dict[str, Any]) -> str:
