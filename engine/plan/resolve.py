@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from syncset.config.load import ENVIRONMENT_FILE, MAPPINGS_FILE
-from syncset.config.yamlio import KeyPath, Locator
+from syncset.config.templating import dotted
+from syncset.config.yamlio import Locator
 from syncset.errors import Problem
 from syncset.model import Environment, Record, RecordKey
 from syncset.plan.match import MatchHow, Wanted, match_kind, natural_key
@@ -177,9 +178,9 @@ class _Problems:
         self._mappings = f"{environment.relative_folder}/{MAPPINGS_FILE}"
         self._config = f"{environment.relative_folder}/{ENVIRONMENT_FILE}"
 
-    def in_config(self, path: KeyPath, message: str) -> None:
+    def in_config(self, path: tuple[str | int, ...], message: str) -> None:
         line, col = self._locator.position(self._config, 0, path, at_value=True)
-        self.items.append(Problem(self._config, line, col, message))
+        self.items.append(Problem(self._config, line, col, message, field=dotted(path)))
 
     def in_mappings(self, path: tuple[str, ...], message: str) -> None:
         line, col = self._locator.position(self._mappings, 0, path, at_value=True)
@@ -272,13 +273,13 @@ def _check_moves(
         ]
         if carriers:
             message = (
-                f"moved: {len(carriers)} records of the account carry the ownership marker of "
+                f"{len(carriers)} records of the account carry the ownership marker of "
                 f"{move.from_} (live ids {', '.join(carriers)}), so none can be moved: delete, "
                 "disable and unmark all but one in the account, then plan again"
             )
         else:
             message = (
-                f"moved: no {kind} of the account carries the ownership marker of "
+                f"no {kind} of the account carries the ownership marker of "
                 f"{move.from_} (nor of {move.to}), so there is nothing to move: remove this "
                 "entry, or correct 'from' to the id the account's record was written with "
                 "(plan lists it as only in the account)"

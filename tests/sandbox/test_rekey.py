@@ -253,3 +253,16 @@ def test_a_saved_create_whose_name_turns_up_under_an_old_marker_is_stale_not_app
         "of team/ops, which this plan does not move: plan again"
     ) in result.out
     assert markers(repo) == {"Operations": "ops"}
+
+
+def test_plan_refuses_a_moved_entry_the_account_knows_nothing_of_at_its_line(rekeyed, cli):
+    rekeyed.add_environment("dev", extra=MOVED.replace("team/ops", "team/opz"))
+
+    result = cli("plan", "dev")
+
+    assert result.code == 1
+    assert (
+        "environments/dev/environment.yaml:7:11: moved[0].from: no team of the account carries "
+        "the ownership marker of team/opz (nor of team/operations)"
+    ) in result.err
+    assert "Traceback" not in result.err

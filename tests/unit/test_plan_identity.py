@@ -147,7 +147,7 @@ def test_a_moved_entry_whose_old_marker_is_not_in_the_account_is_an_error_of_the
         plan_of(env, live("team", "SBX-1", owner="other", name="Other"))
 
     (problem,) = caught.value.problems
-    assert problem.path == "environments/dev/environment.yaml"
+    assert (problem.path, problem.field) == ("environments/dev/environment.yaml", "moved[0].from")
     assert "no team of the account carries the ownership marker of team/ops" in problem.message
 
 
@@ -159,3 +159,20 @@ def test_a_moved_entry_already_done_is_no_error_and_no_change():
     plan = plan_of(env, live("team", "SBX-1", owner="operations", name="Ops"))
 
     assert plan.pending == [] and plan.refused == []
+
+
+def test_a_moved_entry_whose_old_marker_two_records_carry_names_both():
+    env = moved_environment(
+        record("team", "operations", name="Ops"), moved=[("team/ops", "team/operations")]
+    )
+    account = [
+        live("team", "SBX-1", owner="ops", name="Ops"),
+        live("team", "SBX-2", owner="ops", name="Ops (2)"),
+    ]
+
+    with pytest.raises(ConfigError) as caught:
+        plan_of(env, *account)
+
+    (problem,) = caught.value.problems
+    assert "2 records of the account carry the ownership marker of team/ops" in problem.message
+    assert "SBX-1, SBX-2" in problem.message
