@@ -176,3 +176,12 @@ def test_a_moved_entry_whose_old_marker_two_records_carry_names_both():
     (problem,) = caught.value.problems
     assert "2 records of the account carry the ownership marker of team/ops" in problem.message
     assert "SBX-1, SBX-2" in problem.message
+
+
+def test_a_rekey_without_consent_is_not_disabled_even_where_the_policy_removes():
+    env = environment(record("team", "operations", name="Ops"), policy="disable")
+
+    plan = plan_of(env, live("team", "SBX-1", owner="ops", name="Ops"))
+
+    assert plan.pending == []
+    assert [(c.ref, c.status) for c in plan.changes] == [("team/operations", Status.REKEYED)]
