@@ -130,15 +130,16 @@ def read_journal(path: Path) -> tuple[dict[str, Any], list[JournalEntry]]:
 
 
 def records_by_outcome(path: Path) -> dict[str, int]:
-    """Records by what the journal says of their writes: one failed (or unknown) write makes
-    the record ``failed`` (``unknown``), else ``applied``. The apply summary counts from this,
-    so it can never claim a write the journal does not hold."""
-    rank = {"applied": 0, "failed": 1, "unknown": 2}
-    worst: dict[str, str] = {}
+    """Records by what the journal says of their writes: each record counts as its last
+    write's outcome (``applied``, ``failed`` or ``unknown``). A record's writes only follow one
+    another when the one before was applied (a create, then its deferred references), except
+    a create the account refused because another runner's copy took its name, which the update
+    of that copy follows. The apply summary counts from this, so it can never claim a write the
+    journal does not hold."""
+    last: dict[str, str] = {}
     for entry in read_journal(path)[1]:
-        if rank[entry.outcome] >= rank[worst.get(entry.ref, "applied")]:
-            worst[entry.ref] = entry.outcome
-    return dict(Counter(worst.values()))
+        last[entry.ref] = entry.outcome
+    return dict(Counter(last.values()))
 
 
 def _json_lines(path: Path, shown: str) -> list[tuple[int, dict[str, Any]]]:
@@ -236,9 +237,18 @@ class IntentLine(_Line):
     seq: int = Field(ge=1)
     ref: str = Field(pattern=r"^[a-z_]+/[a-z0-9][a-z0-9_.-]*$")
     kind: str
-    # restore, enable and recreate are what a rollback's own journal records.
+    # release gives up a copy another runner created first (syncset.apply.markers); restore,
+    # enable and recreate are what a rollback's own journal records.
     action: Literal[
-        "create", "update", "adopt", "disable", "delete", "restore", "enable", "recreate"
+        "create",
+        "update",
+        "adopt",
+        "disable",
+        "delete",
+        "release",
+        "restore",
+        "enable",
+        "recreate",
     ]
     live_id: str | None = None
     before: dict[str, Any] | None = None

@@ -4,9 +4,16 @@ Two checkouts applying one environment each hold their own lock, so both may pla
 create. Right before a batch of creates is sent, the markers it is about to write are looked up
 in the account (:meth:`Provider.find_by_markers`: one list-by-marker query per kind and page).
 A marker found there was created by someone else since our read: the applier updates that
-record instead, or reports the duplicates when there are several. What remains is a window of
-one request: two runners whose re-checks both run before either create lands (docs/ci.md says
-how the shipped CI workflows keep runners of one environment apart).
+record instead, or reports the duplicates when there are several.
+
+That leaves a window of one request: two runners whose re-checks both run before either create
+lands. Where the platform keeps names unique, the second create is refused and the applier
+finds the first by its marker and updates it. Elsewhere both copies land, so the same query,
+sent again once a batch has landed, *verifies* it: the copy listed first is the one created
+first (the providers list a marker's records in the account's order of creation), every
+runner keeps that one, and a runner whose own copy came later releases it (disables it and
+clears its marker). Two runners agree without talking: the one that saw only its own copy
+created it first. docs/ci.md says how the shipped CI workflows keep runners apart anyway.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from syncset.plan.match import MatchHow
 from syncset.plan.model import RecordChange
 from syncset.plan.resolve import Match
 from syncset.providers.base import MARKER_SOURCE, LiveRecord, Marker, Provider
+from syncset.schemas import KindSpec
 
 Appeared = dict[str, list[LiveRecord] | str]
 """Ref → the live records carrying its marker, or why the re-check could not look."""
@@ -58,3 +66,32 @@ def refusal(change: RecordChange, match: Match) -> str:
             "--rekey to move it)"
         )
     return ""
+
+
+def later_copies(found: Appeared, created: dict[str, str]) -> dict[str, tuple[LiveRecord, int]]:
+    """Ref → (the first copy of its marker, how many copies) for each record of ``created``
+    (ref → the live id we created) whose copy is not the first: another runner's landed before.
+    """
+    later: dict[str, tuple[LiveRecord, int]] = {}
+    for ref, own in created.items():
+        copies = found.get(ref)
+        if isinstance(copies, list) and len(copies) > 1 and copies[0].live_id != own:
+            later[ref] = (copies[0], len(copies))
+    return later
+
+
+def released_fields(spec: KindSpec) -> dict[str, bool]:
+    """What a released copy is sent besides its cleared marker: disabled where it can be."""
+    return {"disabled": True} if spec.removal == "disable" else {}
+
+
+def released(spec: KindSpec, own: str, first: LiveRecord, copies: int) -> str:
+    """The result of a record another runner created at the same moment as we did."""
+    done = "disabled and unmarked" if spec.removal == "disable" else "unmarked"
+    if spec.removal == "delete":
+        done = "deleted"
+    note = "" if spec.removal != "none" else f" (remove it by hand: {spec.removal_note})"
+    return (
+        f"another runner created it at the same moment ({copies} copies): the first, "
+        f"{first.live_id}, is kept; ours, {own}, was {done}{note}"
+    )

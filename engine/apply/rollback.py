@@ -60,8 +60,8 @@ def plan_rollback(entries: list[JournalEntry]) -> list[RollbackStep]:
     """The steps that undo ``entries``, newest first."""
     steps: list[RollbackStep] = []
     for entry in sorted(entries, key=lambda e: e.seq, reverse=True):
-        if entry.outcome == "failed":
-            continue
+        if entry.outcome == "failed" or entry.action == "release":
+            continue  # nothing landed; or a copy given up to another runner's: it stays so
         if entry.action == "create" and CATALOG[entry.kind].removal == "none":
             note = f"created by the apply; cannot be undone: {CATALOG[entry.kind].removal_note}"
             steps.append(RollbackStep(entry, Undo.KEEP, note=note))

@@ -8,7 +8,9 @@ plan's fingerprint, so a record changed since planning is *stale* and left alone
 
 Nothing is created twice: every create carries the ownership marker, a create whose outcome is
 unknown (timeout, dropped connection) is looked up by that marker before anything else, and a
-re-run after a failure or a kill matches what already landed by the same marker.
+re-run after a failure or a kill matches what already landed by the same marker. Another
+runner applying the same environment at the same time is met by :mod:`syncset.apply.markers`:
+markers re-checked before each batch of creates and verified after it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,15 @@ from dataclasses import replace
 from typing import Any, Literal
 
 from syncset.apply.journal import Journal, before_image, records_by_outcome
-from syncset.apply.markers import Appeared, duplicated, recheck_markers, refusal
+from syncset.apply.markers import (
+    Appeared,
+    duplicated,
+    later_copies,
+    recheck_markers,
+    refusal,
+    released,
+    released_fields,
+)
 from syncset.apply.report import ApplyReport, ImportStatus, Outcome, RecordResult
 from syncset.config.yamlio import Locator
 from syncset.errors import ProviderError, WriteRejected
@@ -70,6 +80,7 @@ class Applier:
         }
         self._reference_ids = resolution.reference_ids()
         self._appeared: Appeared = {}
+        self._created: dict[str, str] = {}  # ref → the live id of the copy this run created
         self._locator = Locator(environment.root)
 
     # -- the run ------------------------------------------------------------------------------
@@ -98,15 +109,23 @@ class Applier:
         return report
 
     def _write_wave(self, pool: ThreadPoolExecutor, changes: list[RecordChange]) -> None:
-        """Updates, then creates in batches of one per worker, each batch's markers re-checked
-        just before it is sent: another runner's create since our read becomes an update (or a
-        reported duplicate), so what remains is a window of one create request per worker."""
+        """Updates, then creates in batches of one per worker. One marker query per batch
+        re-checks the batch about to be sent (another runner's create since our read becomes
+        an update, or a reported duplicate) and verifies the batch sent before it (a copy that
+        both runners created within that window is given up by the runner whose copy came
+        later); the wave's last batch is verified before the next wave refers to it."""
         list(pool.map(self._write, [c for c in changes if c.action is not Action.CREATE]))
         creates = [c for c in changes if c.action is Action.CREATE]
+        sent: list[RecordChange] = []
         for start in range(0, len(creates), self.parallelism):
             batch = creates[start : start + self.parallelism]
-            self._appeared.update(recheck_markers(self.provider, batch))
+            found = recheck_markers(self.provider, [*sent, *batch])
+            self._keep_first_copies(sent, found)
+            self._appeared.update({c.ref: found[c.ref] for c in batch if c.ref in found})
             list(pool.map(self._write, batch))
+            sent = batch
+        if sent:
+            self._keep_first_copies(sent, recheck_markers(self.provider, sent))
 
     def _finish(
         self,
@@ -214,7 +233,15 @@ class Applier:
         try:
             created = self.provider.create(change.kind, fields, marker)
         except WriteRejected as exc:
-            self._failed(change, seq, exc)
+            # A name the account keeps unique may have been taken by another runner's copy
+            # since the re-check: that copy, found by its marker, is updated instead.
+            copies = recheck_markers(self.provider, [change]).get(change.ref)
+            if not isinstance(copies, list):
+                self._failed(change, seq, exc)
+                return
+            message = f"refused ({exc}): created meanwhile by another runner"
+            self.journal.write("result", seq=seq, outcome="failed", message=message)
+            self._appeared_meanwhile(change, spec, sent, copies)
             return
         except ProviderError as exc:
             # The outcome is unknown: look for the marker before anything is sent again.
@@ -223,7 +250,41 @@ class Applier:
                 self._failed(change, seq, exc)
                 return
             created = found
+        with self._lock:
+            self._created[change.ref] = created.live_id
         self._applied(change, seq, created.live_id, after=created)
+
+    def _keep_first_copies(self, sent: list[RecordChange], found: Appeared) -> None:
+        """Release each copy this run created that another runner's copy preceded."""
+        with self._lock:
+            created = {c.ref: self._created[c.ref] for c in sent if c.ref in self._created}
+        by_ref = {c.ref: c for c in sent}
+        for ref, (first, copies) in later_copies(found, created).items():
+            self._release(by_ref[ref], created[ref], first, copies)
+
+    def _release(self, change: RecordChange, own: str, first: LiveRecord, copies: int) -> None:
+        """Give up our copy of a record another runner created first: delete it where the
+        kind can be deleted, else disable it and clear its marker (journalled as a release,
+        which rollback leaves alone), and refer to the first copy from now on."""
+        spec = CATALOG[change.kind]
+        fields = released_fields(spec)
+        current = self.provider.get(change.kind, own)
+        seq = self._intent(change, own, current, fields, action="release")
+        try:
+            if spec.removal == "delete":
+                self.provider.remove(change.kind, own, "delete")
+                after = None
+            else:
+                after = self.provider.update(change.kind, own, fields, Marker("", ""))
+        except ProviderError as exc:
+            self._failed(change, seq, exc)
+            return
+        with self._lock:
+            self._created.pop(change.ref, None)
+            self._live_ids[(change.kind, change.id)] = first.live_id
+        image = before_image(after, self._secret_fields(change))
+        self.journal.write("result", seq=seq, outcome="applied", live_id=own, after=image)
+        self._finish(change, Outcome.APPLIED, released(spec, own, first, copies), first.live_id)
 
     def _update(
         self,
@@ -353,6 +414,7 @@ class Applier:
         live_id: str | None,
         before: LiveRecord | None,
         sent: dict[str, Any] | None,
+        action: str | None = None,
     ) -> int:
         secrets = self._secret_fields(change)
         with self._lock:
@@ -363,7 +425,7 @@ class Applier:
             seq=seq,
             ref=change.ref,
             kind=change.kind,
-            action=change.action.value,
+            action=action or change.action.value,
             live_id=live_id,
             before=before_image(before, secrets),
             sent=mask_paths(sent, secrets),

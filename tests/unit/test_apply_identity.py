@@ -94,3 +94,96 @@ def test_a_saved_create_whose_marker_two_records_carry_now_is_not_written(tmp_pa
     assert len(solutions(account)) == 2
     assert report.results[0].outcome is Outcome.STALE
     assert "MEM-1, MEM-2" in report.results[0].message
+
+
+class RacedProvider(MemoryProvider):
+    """An account where another runner's create of the same record lands at the same moment
+    as ours, after our marker re-check: ``first`` says whose copy the account holds first;
+    ``fields`` are theirs (None: the same as ours, as from the same YAML)."""
+
+    def __init__(self, first: str, kind: str, fields: dict | None = None) -> None:
+        super().__init__()
+        self.other = MemoryProvider(self.account)
+        self.first, self.kind, self.fields = first, kind, fields
+
+    def create(self, kind, fields, marker):
+        if kind != self.kind or marker is None:
+            return super().create(kind, fields, marker)
+        theirs = dict(fields if self.fields is None else self.fields)
+        if self.first == "theirs":
+            self.other.create(kind, theirs, marker)
+            return super().create(kind, fields, marker)
+        ours = super().create(kind, fields, marker)
+        self.other.create(kind, theirs, marker)
+        return ours
+
+
+def apply_env(tmp_path, env, account) -> ApplyReport:
+    env = dataclasses.replace(env, root=tmp_path, folder=tmp_path / "environments" / "dev")
+    resolution = resolve(env, read_live(account))
+    with environment_lock(tmp_path, "dev", "apply"):
+        journal = Journal.start(tmp_path, "dev", "apply")
+        try:
+            return Applier(env, account, resolution, build_plan(resolution), journal).run()
+        finally:
+            journal.close()
+
+
+def test_a_create_refused_because_another_runner_took_the_name_updates_that_copy(tmp_path):
+    account = RacedProvider("theirs", "solution", {"name": "Expenses", "description": "Theirs"})
+
+    report = apply_after(tmp_path, account, lambda: None)
+
+    (only,) = solutions(account)
+    assert only.marker == Marker("syncset", "expenses")
+    assert only.fields["description"] == "Moves expense claims"
+    (result,) = report.results
+    assert result.outcome is Outcome.APPLIED and result.live_id == only.live_id
+    _, entries = read_journal(Path(report.journal))
+    assert [(e.action, e.outcome) for e in entries] == [("create", "failed"), ("update", "applied")]
+    assert report.writes == {"applied": 1}, "the summary counts the record by its last write"
+
+
+TEMPLATE = {"subject": "Reset password"}
+
+
+def templates(account: MemoryProvider) -> list:
+    return [r for r in account.account.records.values() if r.kind == "request_template"]
+
+
+def test_a_copy_another_runner_created_first_is_kept_and_ours_released(tmp_path):
+    account = RacedProvider("theirs", "request_template")
+    env = environment(record("request_template", "reset", **TEMPLATE))
+
+    report = apply_env(tmp_path, env, account)
+
+    theirs, ours = templates(account)
+    assert theirs.marker == Marker("syncset", "reset") and not theirs.disabled
+    assert ours.marker in (None, Marker("", "")) and ours.disabled
+    (result,) = report.results
+    assert result.outcome is Outcome.APPLIED and result.live_id == theirs.live_id
+    assert f"the first, {theirs.live_id}, is kept; ours, {ours.live_id}" in result.message
+    _, entries = read_journal(Path(report.journal))
+    assert [(e.action, e.live_id) for e in entries] == [
+        ("create", ours.live_id),
+        ("release", ours.live_id),
+    ]
+    again = resolve(env, read_live(account)).matches[("request_template", "reset")]
+    assert again.live is not None and again.live.live_id == theirs.live_id
+    assert not again.duplicates, "the next plan matches the kept copy alone"
+
+
+def test_our_copy_created_first_is_kept_and_theirs_left_to_its_runner(tmp_path):
+    account = RacedProvider("ours", "request_template")
+    env = environment(record("request_template", "reset", **TEMPLATE))
+
+    report = apply_env(tmp_path, env, account)
+
+    ours, theirs = templates(account)
+    assert ours.marker == theirs.marker == Marker("syncset", "reset")
+    assert not ours.disabled and not theirs.disabled, "the later copy is its runner's to release"
+    (result,) = report.results
+    assert result.outcome is Outcome.APPLIED and result.live_id == ours.live_id
+    assert result.message == ""
+    _, entries = read_journal(Path(report.journal))
+    assert [e.action for e in entries] == ["create"]
