@@ -110,15 +110,16 @@ def plan_environment(
     selection: Selection = Selection(),
     environment: Environment | None = None,
     *,
+    rekey: bool = False,
     parse_cache: bool | None = None,
 ) -> PlanRun:
     """Validate, read the live account, resolve and plan; the run holds the open provider.
 
-    The files go through the parse cache (``.syncset/cache/``) unless ``parse_cache`` is
-    False or ``SYNCSET_NO_CACHE`` is set: planning commands may write under ``.syncset/``,
-    ``validate`` never does. The cyclic garbage collector stays paused throughout: everything
-    built here lives until the command ends, and full collections over it cost a tenth of a
-    large plan.
+    ``rekey`` (``--rekey``) consents to moving every re-keyed record (see build_plan). The
+    files go through the parse cache (``.syncset/cache/``) unless ``parse_cache`` is False or
+    ``SYNCSET_NO_CACHE`` is set: planning commands may write under ``.syncset/``, ``validate``
+    never does. The cyclic garbage collector stays paused throughout: everything built here
+    lives until the command ends, and full collections over it cost a tenth of a large plan.
     """
     with gc_paused():
         environment = environment or validate_environment(
@@ -140,6 +141,7 @@ def plan_environment(
                 api_calls=provider.stats.calls,
                 api_budget_remaining=provider.stats.budget_remaining,
                 account_removal=provider.capabilities.removal,
+                rekey=rekey,
             )
             _refuse_empty_desired_state(environment, plan)
         except BaseException:
@@ -240,6 +242,8 @@ class ApplySteps:
     """Asks before the first write; raises RefusedError for "no"."""
     warn: Callable[[str], None] = lambda message: None
     progress: Callable[[RecordResult], None] = lambda result: None
+    rekey: bool = False
+    """``--rekey``: the plan made now moves re-keyed records (a saved plan says so itself)."""
 
 
 def apply_environment(
@@ -253,7 +257,7 @@ def apply_environment(
     """
     with (
         environment_lock(root, name, steps.command, steps.lock_timeout, steps.warn),
-        plan_environment(root, name, selection) as run,
+        plan_environment(root, name, selection, rekey=steps.rekey and saved is None) as run,
     ):
         plan = saved or run.plan
         steps.show(plan)
@@ -268,7 +272,9 @@ def apply_environment(
         except RefusedError as exc:
             return ApplyAttempt(plan, stopped=Stopped.BEING_PREPARED, message=str(exc))
         if not plan.pending:
-            return ApplyAttempt(plan, stopped=Stopped.NO_CHANGES, message="no changes")
+            refused = f"nothing applied: {len(plan.refused)} records refused by the plan"
+            message = refused if plan.refused else "no changes"
+            return ApplyAttempt(plan, stopped=Stopped.NO_CHANGES, message=message)
         steps.confirm(plan)
         report = execute_plan(run, plan, steps.parallelism, steps.command, steps.progress)
     return ApplyAttempt(plan, report)

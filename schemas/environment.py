@@ -38,6 +38,18 @@ class Policies(StrictModel):
     )
 
 
+class Move(StrictModel):
+    """One ``moved:`` entry: a record whose id changed in the YAML (Terraform's ``moved``).
+
+    The account's record carries the old id in its ownership marker; this entry consents to
+    rewriting that marker to the new id, instead of creating the record again. Both are
+    ``kind/id``; validate checks them against the YAML (docs/plan-format.md, "Re-keying").
+    """
+
+    from_: str = Field(alias="from", description="The record's old id, as kind/id.")
+    to: str = Field(description="The record's new id, as kind/id; declared in the YAML.")
+
+
 class EnvironmentConfig(StrictModel):
     """The contents of ``environments/<name>/environment.yaml``."""
 
@@ -61,6 +73,18 @@ class EnvironmentConfig(StrictModel):
         default_factory=Policies,
         description="What apply may do in this account beyond creating and updating records.",
     )
+    moved: list[Move] = Field(
+        default_factory=list,
+        description="Records whose id changed: [{from: team/ops, to: team/operations}].",
+    )
+
+    def moves(self) -> dict[tuple[str, str], str]:
+        """``(kind, new id)`` → old id of every ``moved:`` entry (validated: well-formed)."""
+        out: dict[tuple[str, str], str] = {}
+        for move in self.moved:
+            kind, _, old = move.from_.partition("/")
+            out[(kind, move.to.partition("/")[2])] = old
+        return out
 
 
 class Proposal(StrictModel):

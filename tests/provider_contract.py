@@ -132,6 +132,20 @@ class ProviderContract:
         found = p.find_by_marker(subject.kind, _marker("zeta"))
         assert found is not None and found.live_id == created.live_id
 
+    def test_a_marker_is_rewritten_to_another_id_by_an_update(self, subject: Subject) -> None:
+        """A re-key (the YAML id changed) moves the marker: same record, new id, old one gone."""
+        p = subject.provider
+        created = p.create(subject.kind, subject.fields("Omicron"), _marker("omicron-old"))
+
+        p.update(subject.kind, created.live_id, dict(subject.change), _marker("omicron"))
+
+        found = p.find_by_marker(subject.kind, _marker("omicron"))
+        assert found is not None and found.live_id == created.live_id
+        assert _holds(found, {**subject.fields("Omicron"), **subject.change})
+        assert p.find_by_marker(subject.kind, _marker("omicron-old")) is None
+        listed = [r for r in p.list(subject.kind) if r.live_id == created.live_id]
+        assert [r.marker for r in listed] == [_marker("omicron")]
+
     def test_an_empty_marker_clears_the_marker(self, subject: Subject) -> None:
         if not subject.clears_marker:
             pytest.skip("this provider declares that it cannot clear a marker")

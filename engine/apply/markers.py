@@ -19,7 +19,9 @@ created it first. docs/ci.md says how the shipped CI workflows keep runners apar
 from __future__ import annotations
 
 from syncset.errors import ProviderError
+from syncset.plan.match import MatchHow
 from syncset.plan.model import RecordChange
+from syncset.plan.resolve import Match
 from syncset.providers.base import MARKER_SOURCE, LiveRecord, Marker, Provider
 from syncset.schemas import KindSpec
 
@@ -49,6 +51,21 @@ def duplicated(live_ids: tuple[str, ...]) -> str:
         f"{len(live_ids)} records of the account carry its ownership marker "
         f"({', '.join(live_ids)}): resolve them in the account, then plan again"
     )
+
+
+def refusal(change: RecordChange, match: Match) -> str:
+    """Why the fresh read forbids writing ``change``, or "": several records carry its marker,
+    or its twin carries an old id's marker and the plan does not move that one (a saved plan
+    made before the re-key was found)."""
+    if match.duplicates:
+        return duplicated(match.duplicates)
+    if match.how is MatchHow.REKEY and change.rekeyed_from != match.rekeyed_from:
+        return (
+            f"the account's record carries the ownership marker of {change.kind}/"
+            f"{match.rekeyed_from}, which this plan does not move: plan again (with moved: or "
+            "--rekey to move it)"
+        )
+    return ""
 
 
 def later_copies(found: Appeared, created: dict[str, str]) -> dict[str, tuple[LiveRecord, int]]:

@@ -90,8 +90,11 @@ def _restore(entry: JournalEntry) -> RollbackStep:
             continue
         fields[name] = value
     marker = None
+    before_marker = entry.before.get("__marker__")
     if entry.action == "adopt":
-        marker = _marker(entry.before.get("__marker__")) or Marker("", "")
+        marker = _marker(before_marker) or Marker("", "")
+    elif entry.after is not None and entry.after.get("__marker__") != before_marker:
+        marker = _marker(before_marker)  # a re-key rewrote it: the old id's marker returns
     note = f"secret fields not restored: {', '.join(masked)}" if masked else ""
     return RollbackStep(entry, Undo.RESTORE, fields, marker, note)
 

@@ -27,6 +27,7 @@ from syncset.apply.markers import (
     duplicated,
     later_copies,
     recheck_markers,
+    refusal,
     released,
     released_fields,
 )
@@ -148,8 +149,9 @@ class Applier:
         if match is None:
             self._finish(change, Outcome.STALE, "no longer declared in the YAML")
             return
-        if match.duplicates:
-            self._finish(change, Outcome.STALE, duplicated(match.duplicates))
+        refused = refusal(change, match)
+        if refused:
+            self._finish(change, Outcome.STALE, refused)
             return
         desired = self.resolution.desired[key]
         blocked = self._blocked_by(spec, key, desired, set(change.deferred))
@@ -180,7 +182,8 @@ class Applier:
         names = {top_field(d.field) for d in diff_fields(spec, desired, comparable)}
         names -= set(change.deferred)
         sent = {name: desired[name] for name in sorted(names)}
-        marker = Marker(MARKER_SOURCE, change.id) if change.action is Action.ADOPT else None
+        rewrite = change.action is Action.ADOPT or change.rekeyed_from is not None
+        marker = Marker(MARKER_SOURCE, change.id) if rewrite else None
         if not sent and marker is None:
             # Only deferred references differ: the final pass sets them, and only its result
             # is shown (no line claims a write before one is made).

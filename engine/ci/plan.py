@@ -112,8 +112,9 @@ class EnvPlan:
 
     @property
     def has_changes(self) -> bool:
-        """As ``plan --detailed-exitcode``: pending changes or references still to map."""
-        return self.plan is not None and (self.plan.has_changes or bool(self.plan.unmapped))
+        """As ``plan --detailed-exitcode``: pending changes, references still to map, or
+        re-keys waiting for consent."""
+        return self.plan is not None and self.plan.out_of_sync
 
 
 GraphOf = Callable[[PlanRun], str]

@@ -13,7 +13,7 @@ from syncset.apply.lock import environment_lock
 from syncset.apply.rollback import Undo, Undone, execute_rollback, plan_rollback
 from syncset.apply.rollback_check import latest_after, read_history, stale_reason
 from syncset.cli.app import app, console, console_err, terminal_style
-from syncset.cli.options import IdOption, KindOption, SyncSetOption
+from syncset.cli.options import IdOption, KindOption, RekeyOption, SyncSetOption
 from syncset.cli.progress import ApplyProgress
 from syncset.config.load import find_root
 from syncset.config.validate import validate_environment
@@ -21,7 +21,7 @@ from syncset.errors import PlanFileError, RefusedError
 from syncset.plan.model import Plan, Selection, load_plan
 from syncset.plan.selection import check_selection
 from syncset.render import Format, render_plan
-from syncset.render.report import report_summary
+from syncset.render.report import refused_lines, report_summary
 from syncset.render.text import plan_review
 from syncset.secrets import SECRETS
 from syncset.workflow import ApplySteps, Stopped, apply_environment, opened
@@ -60,11 +60,17 @@ def apply(
     show_plan: Annotated[
         bool, typer.Option("--show-plan", help="Print every change, not only the risky ones.")
     ] = False,
+    rekey: RekeyOption = False,
 ) -> None:
     """Make the live account match: plan, confirm, apply in dependency order."""
     root = find_root()
     saved: Plan | None = None
     if target.endswith(".json") or Path(target).is_file():
+        if rekey:
+            raise RefusedError(
+                "--rekey is for planning: a saved plan already says which records it moves "
+                "(plan again with --rekey to change that)"
+            )
         saved = load_plan(Path(target), target)
         environment = saved.environment
         selection = saved.selection
@@ -98,6 +104,7 @@ def apply(
         confirm=ask,
         warn=_warn,
         progress=progress.record,
+        rekey=rekey,
     )
     with progress:
         attempt = apply_environment(root, environment, saved, selection, steps)
@@ -105,8 +112,15 @@ def apply(
         raise PlanFileError(attempt.message)
     if attempt.stopped is Stopped.BEING_PREPARED:
         raise RefusedError(attempt.message)
+    for line in refused_lines(attempt.plan):
+        console.print(line, markup=False)
     if attempt.report is None:
-        console.print("No changes: the account already matches.")
+        refused = len(attempt.plan.refused) if attempt.plan else 0
+        console.print(
+            f"Nothing applied: {refused} records refused (see above)."
+            if refused
+            else "No changes: the account already matches."
+        )
         return
     report = attempt.report
     console.print(report_summary(report), markup=False)

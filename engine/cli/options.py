@@ -20,3 +20,10 @@ IdOption = Annotated[
 SyncSetOption = Annotated[
     str | None, typer.Option("--sync-set", help="Only the records of this sync set.")
 ]
+RekeyOption = Annotated[
+    bool,
+    typer.Option(
+        "--rekey",
+        help="Move records whose id changed in the YAML: rewrite the marker, never re-create.",
+    ),
+]

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from syncset.cli.app import app, console, terminal_style
-from syncset.cli.options import FormatOption, IdOption, KindOption, SyncSetOption
+from syncset.cli.options import FormatOption, IdOption, KindOption, RekeyOption, SyncSetOption
 from syncset.config.load import find_root
 from syncset.plan.model import Selection, load_plan
 from syncset.plan.selection import check_selection
@@ -43,6 +43,7 @@ def plan(
             "(also SYNCSET_NO_CACHE=1).",
         ),
     ] = False,
+    rekey: RekeyOption = False,
 ) -> None:
     """Compare an environment with its live account; exit 0 / 1 error / 2 changes."""
     root = find_root()
@@ -54,7 +55,7 @@ def plan(
     )
     check_selection(selection)
     with plan_environment(
-        root, environment, selection, parse_cache=False if no_cache else None
+        root, environment, selection, rekey=rekey, parse_cache=False if no_cache else None
     ) as run:
         result = run.plan
         if out is not None:
@@ -67,7 +68,7 @@ def plan(
             end="",
             soft_wrap=True,
         )
-    if detailed_exitcode and (result.has_changes or result.unmapped):
+    if detailed_exitcode and result.out_of_sync:
         raise typer.Exit(2)
 
 

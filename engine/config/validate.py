@@ -21,6 +21,7 @@ from syncset.config.load import (
     environment_names,
     read_environment_files,
 )
+from syncset.config.moved import check_moved
 from syncset.config.problems import Validator, data_path, quoted_safely, split_dotted
 from syncset.config.templating import Renderer, TemplateProblem
 from syncset.config.yamlio import gc_paused
@@ -55,6 +56,8 @@ def validate_environment(
     declared = declared_keys(documents)
     check_references(check, records, documents, declared)
     check_mappings(check, mappings, mappings_doc, declared)
+    if config_doc is not None and config is not None:
+        check_moved(check, config_doc, config, declared)
     check.raise_if_any()
     assert config is not None
     return Environment(

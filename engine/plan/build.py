@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from syncset.config.load import ENVIRONMENT_FILE
 from syncset.config.yamlio import Locator
 from syncset.errors import ConfigError, Problem
 from syncset.model import RecordKey
@@ -61,8 +62,11 @@ def build_plan(
     api_budget_remaining: int | None = None,
     now: datetime | None = None,
     account_removal: str = "both",
+    rekey: bool = False,
 ) -> Plan:
     """The plan for ``resolution``; ``selected`` limits which records it speaks about.
+
+    ``rekey`` (``--rekey``) consents to every re-key found, as ``moved:`` entries do to theirs.
 
     Raises ConfigError when a selected record changes a field the platform sets on create only.
     """
@@ -75,7 +79,7 @@ def build_plan(
     if conflicts:
         raise ConfigError(conflicts)
     changes = [
-        _desired_change(resolution, match, waves.get(key), order)
+        _desired_change(resolution, match, waves.get(key), order, rekey)
         for key in order.flat()
         if keep(key) and (match := resolution.matches[key])
     ]
@@ -185,7 +189,7 @@ def _key_of(ref: str) -> RecordKey:
 
 
 def _desired_change(
-    resolution: Resolution, match: Match, wave: int | None, order: Order
+    resolution: Resolution, match: Match, wave: int | None, order: Order, rekey: bool
 ) -> RecordChange:
     record = match.record
     spec = CATALOG[record.kind]
@@ -223,6 +227,10 @@ def _desired_change(
         "fingerprint": fingerprint(live.fields, live.marker, live.disabled),
         "status": status,
     }
+    if match.how is MatchHow.REKEY:
+        consent = "moved: in environment.yaml" if match.moved else "--rekey" if rekey else ""
+        config = f"{resolution.environment.relative_folder}/{ENVIRONMENT_FILE}"
+        return _rekeyed(common, found, match, spec, differences, consent, deferred, config)
     if match.how is MatchHow.MARKER:
         action = Action.UPDATE if differences else Action.NONE
         renamed = any(d.field in spec.natural_key for d in differences)
@@ -250,6 +258,46 @@ def _desired_change(
         reason_code=Reason.ADOPTED_BY_LINK if linked else Reason.ADOPTED_BY_NATURAL_KEY,
         reason=f"exists without the ownership marker ({how}): it will be adopted{owner}"
         + _versioned_note(spec, differences),
+    )
+
+
+def _rekeyed(
+    common: dict[str, Any],
+    found: dict[str, Any],
+    match: Match,
+    spec: KindSpec,
+    differences: list[Difference],
+    consent: str,
+    deferred: tuple[str, ...],
+    config: str,
+) -> RecordChange:
+    """A record whose YAML id changed, its twin still under the old id's marker: with consent
+    an update that rewrites the marker, without it a record apply leaves alone (never a create
+    that collides with the twin's name, never a removal of the twin)."""
+    kind, new, old = common["kind"], common["id"], match.rekeyed_from
+    values = {**common, **found, "status": Status.REKEYED, "managed": True, "rekeyed_from": old}
+    if consent:
+        reason = (
+            f"re-key consented ({consent}): apply rewrites its ownership marker from "
+            f"{kind}/{old} to {kind}/{new}"
+            + _renamed_note(spec, differences)
+            + _versioned_note(spec, differences)
+        )
+        return _change(
+            **values,
+            action=Action.UPDATE,
+            reason=reason,
+            reason_code=Reason.REKEYED,
+            deferred=deferred,
+        )
+    reason = (
+        f"re-keyed from {kind}/{old}: the account's record carries the marker of {kind}/{old}, "
+        f"which the YAML no longer has; add `moved: [{{from: {kind}/{old}, to: {kind}/{new}}}]` "
+        f"to {config} or run with --rekey to move it; until then apply writes nothing for it "
+        f"(no create, no removal of {kind}/{old})"
+    )
+    return _change(
+        **values, action=Action.NONE, reason=reason, reason_code=Reason.REKEY_UNCONFIRMED
     )
 
 

@@ -6,6 +6,13 @@ ownership marker first (a changed name is a rename), then a *link* from mappings
 an existing record by its natural key), then the natural key among records no syncset
 configuration owns. A link or a natural key that fits several records matches none of them: the
 caller is told (:attr:`KindMatch.ambiguous`), never handed one at random.
+
+A *re-key* is a record whose ``id`` changed in the YAML (``team/ops`` became
+``team/operations``): its live twin still carries the old id's marker. It is found after the
+rest, and only where nothing else fits: by a ``moved:`` entry of environment.yaml (the old
+marker, whatever the name), or by the natural key on a record managed under another id that no
+wanted record has any more. Such a twin is :attr:`KindMatch.rekeys`, never only in the account;
+whether it may be written is the planner's question (docs/plan-format.md, "Re-keying").
 """
 
 from __future__ import annotations
@@ -23,6 +30,8 @@ class MatchHow(StrEnum):
     MARKER = "marker"
     LINK = "link"
     NATURAL_KEY = "natural_key"
+    REKEY = "rekey"
+    """The twin carries the marker of another id, one the YAML no longer has."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +40,16 @@ class Wanted:
 
     id: str
     fields: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Rekey:
+    """A wanted record's twin that carries the marker of the record's old id."""
+
+    old_id: str
+    live: LiveRecord
+    moved: bool
+    """Found through a ``moved:`` entry (the move is consented to), not by natural key."""
 
 
 @dataclass
@@ -53,6 +72,8 @@ class KindMatch:
     duplicates: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Wanted id → the live ids of the two or more records carrying its marker (e.g. two
     runners created it at once): none is chosen, and none counts as only in the account."""
+    rekeys: dict[str, Rekey] = field(default_factory=dict)
+    """Wanted id → its twin under an old id's marker; that twin is not in ``unmatched``."""
 
 
 def natural_key(spec: KindSpec, fields: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -65,10 +86,15 @@ def match_kind(
     wanted: Iterable[Wanted],
     pool: list[LiveRecord],
     links: Mapping[str, str] | None = None,
+    moved: Mapping[str, str] | None = None,
+    *,
+    rekeys: bool = True,
 ) -> KindMatch:
     """Match each wanted record of ``spec``'s kind with at most one record of ``pool``.
 
-    ``links`` maps a wanted id to the natural key of the live record it must bind to.
+    ``links`` maps a wanted id to the natural key of the live record it must bind to; ``moved``
+    maps a wanted id to its old id (environment.yaml's ``moved:``). ``rekeys=False`` looks for
+    no re-keys at all (``compare --live``, where both sides are accounts).
     """
     wanted = sorted(wanted, key=lambda w: w.id)
     links = links or {}
@@ -116,6 +142,8 @@ def match_kind(
         elif candidates:
             result.found[one.id] = (candidates[0], how)
             taken.add(candidates[0].live_id)
+    if rekeys:
+        _find_rekeys(spec, wanted, by_marker, by_key, moved or {}, taken, result)
     for wanted_id, link in links.items():
         bound = result.found.get(wanted_id)
         if bound is None or bound[1] is not MatchHow.MARKER:
@@ -132,3 +160,46 @@ def _managed_elsewhere(candidate: LiveRecord, wanted_id: str) -> bool:
     marker = candidate.marker
     owned = candidate.owned_by(MARKER_SOURCE) and marker is not None
     return owned and marker is not None and marker.source_id != wanted_id
+
+
+def _find_rekeys(
+    spec: KindSpec,
+    wanted: list[Wanted],
+    by_marker: dict[str, list[LiveRecord]],
+    by_key: dict[tuple[Any, ...], list[LiveRecord]],
+    moved: Mapping[str, str],
+    taken: set[str],
+    result: KindMatch,
+) -> None:
+    """Re-keys, last: a twin under an old marker is taken only when nothing else fits, and
+    only when exactly one record fits (two are left alone: the plan creates, as before)."""
+    ids = {one.id for one in wanted}
+    undecided = [
+        one
+        for one in wanted
+        if one.id not in result.found
+        and one.id not in result.duplicates
+        and one.id not in result.ambiguous
+        and one.id not in result.missing_links
+        and one.id not in result.managed_links
+    ]
+    # Declared moves first: an old marker a moved: entry names is never taken by a guess.
+    undecided.sort(key=lambda one: one.id not in moved)
+    for one in undecided:
+        old = moved.get(one.id)
+        if old is not None:
+            candidates = [c for c in by_marker.get(old, []) if c.live_id not in taken]
+        else:
+            candidates = [
+                c
+                for c in by_key.get(natural_key(spec, one.fields), [])
+                if c.live_id not in taken
+                and c.owned_by(MARKER_SOURCE)
+                and c.marker is not None
+                and c.marker.source_id not in ids
+            ]
+        if len(candidates) == 1:
+            live = candidates[0]
+            assert live.marker is not None
+            result.rekeys[one.id] = Rekey(live.marker.source_id, live, old is not None)
+            taken.add(live.live_id)

@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from syncset.config.load import MAPPINGS_FILE
+from syncset.config.load import ENVIRONMENT_FILE, MAPPINGS_FILE
+from syncset.config.templating import dotted
 from syncset.config.yamlio import Locator
 from syncset.errors import Problem
 from syncset.model import Environment, Record, RecordKey
@@ -91,6 +92,10 @@ class Match:
     note: str = ""
     duplicates: tuple[str, ...] = ()
     """Live ids of two or more records carrying this record's marker (then ``live`` is None)."""
+    rekeyed_from: str | None = None
+    """The old id whose marker ``live`` carries (``how`` is REKEY): the YAML id changed."""
+    moved: bool = False
+    """The re-key is declared in environment.yaml's ``moved:`` (consented to)."""
 
 
 @dataclass
@@ -176,6 +181,11 @@ class _Problems:
         self.items: list[Problem] = []
         self._locator = Locator(environment.root)
         self._mappings = f"{environment.relative_folder}/{MAPPINGS_FILE}"
+        self._config = f"{environment.relative_folder}/{ENVIRONMENT_FILE}"
+
+    def in_config(self, path: tuple[str | int, ...], message: str) -> None:
+        line, col = self._locator.position(self._config, 0, path, at_value=True)
+        self.items.append(Problem(self._config, line, col, message, field=dotted(path)))
 
     def in_mappings(self, path: tuple[str, ...], message: str) -> None:
         line, col = self._locator.position(self._mappings, 0, path, at_value=True)
@@ -245,13 +255,53 @@ def _match_records(
 ) -> tuple[dict[RecordKey, Match], list[LiveRecord]]:
     matches: dict[RecordKey, Match] = {}
     unmatched: list[LiveRecord] = []
+    moves = environment.config.moves()
     for spec in CATALOG.config_kinds():
         records = sorted(environment.of_kind(spec.name), key=lambda r: r.id)
         pool = live.by_kind.get(spec.name, [])
-        kind_matches, rest = _match_kind(spec, records, pool, environment.mappings.links, problems)
+        moved = {new: old for (kind, new), old in moves.items() if kind == spec.name}
+        kind_matches, rest = _match_kind(
+            spec, records, pool, environment.mappings.links, moved, problems
+        )
         matches.update(kind_matches)
         unmatched.extend(rest)
+    _check_moves(environment, live, matches, problems)
     return matches, unmatched
+
+
+def _check_moves(
+    environment: Environment,
+    live: LiveState,
+    matches: dict[RecordKey, Match],
+    problems: _Problems,
+) -> None:
+    """Each ``moved:`` entry, against the account: its old marker must be there (the move is
+    still to do) or its new id's marker (done already; the entry may stay, as Terraform's)."""
+    for index, move in enumerate(environment.config.moved):
+        kind, _, new = move.to.partition("/")
+        match = matches.get((kind, new))
+        if match is None or match.moved or match.how is MatchHow.MARKER or match.duplicates:
+            continue
+        old = move.from_.partition("/")[2]
+        carriers = [
+            r.live_id
+            for r in live.by_kind.get(kind, [])
+            if r.owned_by() and r.marker is not None and r.marker.source_id == old
+        ]
+        if carriers:
+            message = (
+                f"{len(carriers)} records of the account carry the ownership marker of "
+                f"{move.from_} (live ids {', '.join(carriers)}), so none can be moved: delete, "
+                "disable and unmark all but one in the account, then plan again"
+            )
+        else:
+            message = (
+                f"no {kind} of the account carries the ownership marker of "
+                f"{move.from_} (nor of {move.to}), so there is nothing to move: remove this "
+                "entry, or correct 'from' to the id the account's record was written with "
+                "(plan lists it as only in the account)"
+            )
+        problems.in_config(("moved", index, "from"), message)
 
 
 def _match_kind(
@@ -259,11 +309,13 @@ def _match_kind(
     records: list[Record],
     pool: list[LiveRecord],
     links: dict[str, str],
+    moved: dict[str, str],
     problems: _Problems,
 ) -> tuple[dict[RecordKey, Match], list[LiveRecord]]:
     by_id = {record.id: record for record in records}
     kind_links = {r.id: links[r.ref] for r in records if r.ref in links}
-    result = match_kind(spec, [Wanted(r.id, r.fields) for r in records], pool, kind_links)
+    wanted = [Wanted(r.id, r.fields) for r in records]
+    result = match_kind(spec, wanted, pool, kind_links, moved)
     for record_id, link in result.missing_links.items():
         problems.in_mappings(
             ("links", by_id[record_id].ref),
@@ -298,6 +350,12 @@ def _match_kind(
     for record in records:
         live, how = result.found.get(record.id, (None, None))
         twins = result.duplicates.get(record.id, ())
+        rekey = result.rekeys.get(record.id)
+        if rekey is not None:
+            matches[record.key] = Match(
+                record, rekey.live, MatchHow.REKEY, rekeyed_from=rekey.old_id, moved=rekey.moved
+            )
+            continue
         matches[record.key] = Match(record, live, how, duplicates=twins)
     return matches, result.unmatched
 

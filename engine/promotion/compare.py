@@ -243,7 +243,7 @@ def compare_live(
         wanted = [
             Wanted(ident, found[0].fields) for ident, found in by_id.items() if len(found) == 1
         ]
-        result = match_kind(spec, wanted, dst_records, kind_links)
+        result = match_kind(spec, wanted, dst_records, kind_links, rekeys=False)
         for ident, found in sorted(by_id.items()):
             entries.append(_live_entry(spec, ident, found, result, context))
         entries += [

@@ -10,7 +10,7 @@ an update's old and new values, never ``~``, which no highlighter knows.
 from __future__ import annotations
 
 from syncset.plan.model import Action, Plan, PlanStatus, RecordChange
-from syncset.render.text import COLUMNS
+from syncset.render.text import columns
 from syncset.render.values import (
     VERBS,
     awaiting_review_words,
@@ -19,6 +19,7 @@ from syncset.render.values import (
     proposal_words,
     review_order,
     totals,
+    verb,
 )
 
 MAX_CHARS = 60_000
@@ -47,6 +48,9 @@ def _capped(rows: list[str], budget: int, what: str) -> list[str]:
 def status_line(plan: Plan) -> str:
     if plan.status is PlanStatus.BEING_PREPARED:
         return f"⏳ **Being Prepared**: {len(plan.unmapped)} references to map before apply"
+    waiting = len(plan.unconfirmed_rekeys)
+    if waiting:
+        return f"⚠️ **Prepared**: {waiting} re-keyed records wait for `moved:` or `--rekey`"
     if plan.has_changes:
         return "✅ **Prepared**: ready to apply"
     return "✅ **Prepared**: no changes, the account matches"
@@ -57,10 +61,11 @@ def _cell(text: str) -> str:
 
 
 def _summary(plan: Plan) -> list[str]:
-    lines = ["| kind | " + " | ".join(title for _, title in COLUMNS) + " |"]
-    lines.append("|---|" + "---:|" * len(COLUMNS))
+    shown = columns(plan)
+    lines = ["| kind | " + " | ".join(title for _, title in shown) + " |"]
+    lines.append("|---|" + "---:|" * len(shown))
     for kind, counts in plan.summary.items():
-        cells = " | ".join(str(counts.get(key, 0)) for key, _ in COLUMNS)
+        cells = " | ".join(str(counts.get(key, 0)) for key, _ in shown)
         lines.append(f"| {kind} | {cells} |")
     return lines
 
@@ -106,6 +111,15 @@ def plan_markdown(plan: Plan, heading_level: int = 3) -> str:
         rows = [f"- {VERBS[c.action]} `{c.kind}/{c.id}`: {_cell(c.reason)}" for c in first]
         head += _capped(rows, HEAD_BUDGET // 2, "removals and adoptions")
         head.append("")
+    rekeys = [c for c in plan.changes if c.rekeyed_from is not None]
+    if rekeys:
+        head += [
+            "**Re-keyed** (the id changed in the YAML; the account's record has the old id):",
+            "",
+        ]
+        rows = [f"- `{c.ref}` {_rekey_verb(c)}: {_cell(c.reason)}" for c in rekeys]
+        head += _capped(rows, HEAD_BUDGET // 4, "re-keyed records")
+        head.append("")
     if plan.left_in_account:
         head += ["**Left in the account** (managed, no longer in YAML):", ""]
         rows = [
@@ -127,6 +141,10 @@ def plan_markdown(plan: Plan, heading_level: int = 3) -> str:
         if len(text) <= MAX_CHARS or budget <= 0:
             return text
         budget -= len(text) - MAX_CHARS
+
+
+def _rekey_verb(change: RecordChange) -> str:
+    return verb(change) if change.action is not Action.NONE else "not written"
 
 
 def _left_out_note(left_out: int) -> str:

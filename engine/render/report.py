@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from syncset.apply.run import ApplyReport, Outcome, RecordResult
+from syncset.plan.model import Plan
 from syncset.render.values import SYMBOLS, VERBS
 
 
@@ -12,6 +13,12 @@ def result_line(result: RecordResult) -> str:
         f"{result.outcome.value:>8}  {SYMBOLS[change.action]} {change.ref} ({VERBS[change.action]})"
     )
     return f"{head}: {result.message}" if result.message else head
+
+
+def refused_lines(plan: Plan | None) -> list[str]:
+    """A line per record the plan does not let apply write (duplicates, re-keys without
+    consent): said on every apply, so a refusal is never silent, and not a failure."""
+    return [f"{'refused':>8}  ! {c.ref}: {c.reason}" for c in plan.refused] if plan else []
 
 
 def summary_counts(report: ApplyReport) -> str:

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from syncset.plan.model import Action, Plan, PlanStatus, RecordChange
+from syncset.plan.model import Action, Plan, PlanStatus, Reason, RecordChange
 from syncset.render.values import (
     SYMBOLS,
     awaiting_review_words,
@@ -32,7 +32,15 @@ COLUMNS = (
     ("only_in_account_managed", "only in account (managed)"),
     ("only_in_account_unmanaged", "only in account (unmanaged)"),
 )
+REKEYED_COLUMN = ("rekeyed", "re-keyed")
+"""Shown only in plans that have a re-keyed record, so every other plan reads as before."""
 STYLES = {"+": "green", "~": "yellow", "-": "red", "&": "cyan", " ": ""}
+
+
+def columns(plan: Plan) -> tuple[tuple[str, str], ...]:
+    """The summary's columns: the statuses, and ``re-keyed`` when the plan has one."""
+    rekeyed = any(REKEYED_COLUMN[0] in counts for counts in plan.summary.values())
+    return COLUMNS + ((REKEYED_COLUMN,) if rekeyed else ())
 
 
 def status_words(plan: Plan) -> str:
@@ -79,6 +87,12 @@ def plan_text(plan: Plan, *, color: bool = False, width: int = 100) -> str:
         for change in plan.duplicates:
             console.print(f"  ! {change.kind}/{change.id}  ({change.reason})", markup=False)
         console.print()
+    if plan.unconfirmed_rekeys:
+        title = "Re-keyed in the YAML (not written until the move is confirmed):"
+        console.print(Text(title, style="bold"))
+        for change in plan.unconfirmed_rekeys:
+            console.print(f"  ! {change.ref}  ({change.reason})", markup=False)
+        console.print()
     left = plan.left_in_account
     if left:
         console.print(Text("Left in the account as they are:", style="bold"))
@@ -99,7 +113,12 @@ def plan_text(plan: Plan, *, color: bool = False, width: int = 100) -> str:
             ".",
         )
     )
-    if not pending and plan.status is PlanStatus.PREPARED:
+    if plan.unconfirmed_rekeys:
+        console.print(
+            f"{len(plan.unconfirmed_rekeys)} re-keyed records wait for moved: or --rekey.",
+            markup=False,
+        )
+    elif not pending and plan.status is PlanStatus.PREPARED:
         console.print("The account matches the configuration.")
     return out.getvalue()
 
@@ -108,8 +127,16 @@ RISKY_ACTIONS = (Action.DISABLE, Action.DELETE)
 
 
 def risky_changes(plan: Plan) -> list[RecordChange]:
-    """What a reviewer must not miss before saying yes: removals, disables and renames."""
-    return [c for c in plan.pending if c.action in RISKY_ACTIONS or renamed(c) or _disables(c)]
+    """What a reviewer must not miss before saying yes: removals, disables, renames (by marker
+    or by link) and re-keys (a marker moved to another id)."""
+    return [
+        c
+        for c in plan.pending
+        if c.action in RISKY_ACTIONS
+        or renamed(c)
+        or c.reason_code is Reason.REKEYED
+        or _disables(c)
+    ]
 
 
 def _disables(change: RecordChange) -> bool:
@@ -153,10 +180,11 @@ def _console(out: StringIO, color: bool, width: int) -> Console:
 def _summary_table(plan: Plan) -> Table:
     table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
     table.add_column("kind")
-    for _, title in COLUMNS:
+    shown = columns(plan)
+    for _, title in shown:
         table.add_column(title, justify="right")
     for kind, counts in plan.summary.items():
-        table.add_row(kind, *(str(counts.get(key, 0) or "-") for key, _ in COLUMNS))
+        table.add_row(kind, *(str(counts.get(key, 0) or "-") for key, _ in shown))
     if not plan.summary:
-        table.add_row("(no records)", *("-" for _ in COLUMNS))
+        table.add_row("(no records)", *("-" for _ in shown))
     return table

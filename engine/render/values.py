@@ -61,7 +61,9 @@ def renamed(change: RecordChange) -> bool:
 
 def verb(change: RecordChange) -> str:
     """What happens to a record, in words: ``update (renamed)`` or ``adopt (renamed)`` when its
-    natural key changes."""
+    natural key changes, ``update (re-keyed from team/ops)`` when its id did."""
+    if change.rekeyed_from is not None:
+        return f"{VERBS[change.action]} (re-keyed from {change.kind}/{change.rekeyed_from})"
     return VERBS[change.action] + (" (renamed)" if renamed(change) else "")
 
 
