@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from syncset.schemas.base import StrictModel
-from syncset.schemas.types import NonEmptyStr, Slug
+from syncset.schemas.types import EnvironmentName, NonEmptyStr
 
 OnlyInAccount = Literal["keep", "disable", "delete"]
 
@@ -36,13 +36,14 @@ class Policies(StrictModel):
 
 
 class EnvironmentConfig(StrictModel):
-    """The contents of ``environments/<name>/environment.yaml``."""
+    """The contents of ``environments/<name>/environment.yaml``; ``name`` is the folder's path
+    below ``environments/`` (``customers/acme`` for a grouped one)."""
 
     version: Literal[1]
-    name: Slug
+    name: EnvironmentName
     account: Account
     vars: dict[str, Any] = Field(default_factory=dict)
-    promotes_from: Slug | None = None
+    promotes_from: EnvironmentName | None = None
     policies: Policies = Field(default_factory=Policies)
 
 

@@ -23,9 +23,15 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 from syncset.apply.lock import holds_lock
 from syncset.errors import RefusedError, SyncsetError
 from syncset.providers.base import LiveRecord
-from syncset.safepath import confined, make_folders, open_new
+from syncset.safepath import (
+    confined,
+    environment_component,
+    environment_of_component,
+    make_folders,
+    open_new,
+)
 from syncset.schemas import CATALOG
-from syncset.schemas.types import Slug
+from syncset.schemas.types import EnvironmentName
 from syncset.secrets import SECRETS, mask_paths, sensitive_paths
 
 JOURNAL_VERSION = 1
@@ -33,7 +39,9 @@ JOURNALS = ".syncset/journal"
 
 
 def journal_dir(root: Path, environment: str) -> Path:
-    return root / JOURNALS / environment
+    """``.syncset/journal/<env>/``, a grouped name as one folder (``customers~acme``), so a
+    journal lies exactly two levels below ``journal/`` (:func:`journal_environment` reads it)."""
+    return root / JOURNALS / environment_component(environment)
 
 
 class Journal:
@@ -193,7 +201,8 @@ def journal_environment(root: Path, path: Path, start: dict[str, Any], given: st
     (``.syncset/journal/<env>/``), or ``given`` when it lies elsewhere. The journal's own
     ``environment`` must agree: an edited or moved journal never steers a rollback elsewhere."""
     real = path.resolve()
-    located = real.parent.name if real.parent.parent == (root / JOURNALS).resolve() else None
+    inside = real.parent.parent == (root / JOURNALS).resolve()
+    located = environment_of_component(real.parent.name) if inside else None
     if located and given and located != given:
         raise RefusedError(
             f"{path}: lies in {JOURNALS}/{located}/, not {given}: roll it back on {located}, "
@@ -227,7 +236,7 @@ class _Line(BaseModel):
 class StartLine(_Line):
     event: Literal["start"]
     version: Literal[1]
-    environment: Slug
+    environment: EnvironmentName
     command: str
 
 

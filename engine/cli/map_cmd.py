@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from syncset.cli.app import app, console
-from syncset.config.load import find_root
+from syncset.config.load import find_root, select_environment
 from syncset.config.validate import validate_environment
 from syncset.plan.model import MappingState
 from syncset.plan.resolve import read_live
@@ -35,6 +35,7 @@ def map_command(
 ) -> None:
     """Every reference the environment uses, mapped, automatic or unmapped, and where."""
     root = find_root()
+    environment = select_environment(root, environment, "map")
     env = validate_environment(root, environment)
     parsed = [parse_assignment(text) for text in assignments or []]
     kinds = {*env.reference_kinds_used(), *(kind for kind, _, _ in parsed)}
