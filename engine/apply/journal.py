@@ -149,6 +149,43 @@ def records_by_outcome(path: Path) -> dict[str, int]:
     return dict(Counter(worst.values()))
 
 
+@dataclass(frozen=True)
+class JournalSummary:
+    """What a journal says of its run as a whole, for ``syncset environments``."""
+
+    path: Path
+    command: str
+    started_at: str | None
+    git_commit: str | None
+    status: str | None
+    """The end line's status (``Completed``, ``Failed``), None when the run never ended (killed)."""
+    records: dict[str, int]
+    """Records by outcome (:func:`records_by_outcome`)."""
+
+
+def latest_journal(root: Path, environment: str) -> JournalSummary | None:
+    """The newest journal of ``environment`` (file names are UTC timestamps), or None.
+
+    Read as rollback reads one: a journal that is not syncset's shape is a SyncsetError."""
+    found = sorted(journal_dir(root, environment).glob("*.jsonl"))
+    if not found:
+        return None
+    path = found[-1]
+    events = _checked_events(str(path), _json_lines(path, str(path)))
+    start = events[0][1]
+    assert isinstance(start, StartLine)
+    ends = [event for _, event in events if isinstance(event, EndLine)]
+    commit = (start.model_extra or {}).get("git_commit")
+    return JournalSummary(
+        path=path,
+        command=start.command,
+        started_at=start.at,
+        git_commit=commit if isinstance(commit, str) else None,
+        status=ends[-1].status if ends else None,
+        records=records_by_outcome(path),
+    )
+
+
 def _json_lines(path: Path, shown: str) -> list[tuple[int, dict[str, Any]]]:
     """Each line's number and JSON object; a last line cut short by a kill is dropped."""
     try:

@@ -75,7 +75,7 @@ def promotion_order(root: Path, names: list[str]) -> list[str]:
     Read straight from environment.yaml without validating: an invalid environment must still
     get its place in the comment, where its validation error is shown.
     """
-    parents = {name: _promotes_from(root, name) for name in environment_names(root)}
+    parents = {name: declared_promotes_from(root, name) for name in environment_names(root)}
 
     def depth(name: str) -> int:
         seen: set[str] = set()
@@ -87,7 +87,8 @@ def promotion_order(root: Path, names: list[str]) -> list[str]:
     return sorted(names, key=lambda name: (depth(name), name))
 
 
-def _promotes_from(root: Path, name: str) -> str | None:
+def declared_promotes_from(root: Path, name: str) -> str | None:
+    """``promotes_from`` as the file says it, unvalidated (None when absent or unreadable)."""
     path = root / ENVIRONMENTS_DIR / name / "environment.yaml"
     try:
         text = path.read_text(encoding="utf-8")
