@@ -121,6 +121,8 @@ class PromotionNode:
     children: tuple[PromotionNode, ...] = ()
     cycle: bool = False
     """The name was met again on its own path: ``promotes_from`` goes round in a circle."""
+    outside: str | None = None
+    """A root's ``promotes_from`` when that environment is not among those shown."""
 
 
 @dataclass(frozen=True)
@@ -262,8 +264,9 @@ def _with_drift(root: Path, environment: Environment, health: Health) -> Health:
 
 
 def promotion_tree(views: Sequence[EnvironmentView]) -> tuple[PromotionNode, ...]:
-    """The ``promotes_from`` links as a forest: roots promote from nothing (or from a name
-    that is no environment); an environment on a circle is shown once, marked ``cycle``."""
+    """The ``promotes_from`` links as a forest: roots promote from nothing, or from an
+    environment not shown (``outside``); an environment on a circle is shown once, marked
+    ``cycle``."""
     names = [view.name for view in views]
     children: dict[str, list[str]] = {name: [] for name in names}
     roots = []
@@ -282,7 +285,8 @@ def promotion_tree(views: Sequence[EnvironmentView]) -> tuple[PromotionNode, ...
         inner = path | {name}
         return PromotionNode(name, tuple(node(child, inner) for child in children[name]))
 
-    forest = [node(name, frozenset()) for name in roots]
+    outside = {v.name: v.promotes_from for v in views if v.promotes_from not in children}
+    forest = [replace(node(name, frozenset()), outside=outside.get(name)) for name in roots]
     for name in names:  # only a circle leaves a name unplaced: start it where the list does
         if name not in placed:
             forest.append(node(name, frozenset()))

@@ -37,6 +37,8 @@ def tree_lines(nodes: Sequence[PromotionNode], prefix: str = "", top: bool = Tru
         while len(chain[-1].children) == 1 and not chain[-1].cycle:
             chain.append(chain[-1].children[0])
         label = " → ".join(f"{n.name} (cycle)" if n.cycle else n.name for n in chain)
+        if node.outside:
+            label = f"({node.outside} →) {label}"
         last = index == len(nodes) - 1
         if top:
             lines.append(label)
@@ -118,6 +120,8 @@ def _node_json(node: PromotionNode) -> dict[str, Any]:
     body: dict[str, Any] = {"name": node.name}
     if node.cycle:
         body["cycle"] = True
+    if node.outside:
+        body["promotes_from"] = node.outside
     body["promotes_to"] = [_node_json(child) for child in node.children]
     return body
 
