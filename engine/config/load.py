@@ -22,7 +22,7 @@ from syncset.config.yamlio import (
     parse_documents,
     read_bytes,
 )
-from syncset.errors import Problem, RepositoryError
+from syncset.errors import Problem, RefusedError, RepositoryError
 from syncset.safepath import environment_component, link_problem
 
 ENVIRONMENTS_DIR = "environments"
@@ -185,7 +185,15 @@ def _no_match(pattern: str, known: list[str]) -> str:
 
 
 def environment_folder(root: Path, name: str) -> Path:
-    environment_component(name)  # refuses '../x' and other non-names before any path is built
+    try:
+        environment_component(name)  # refuses '../x' and other non-names before a path is built
+    except RefusedError:
+        if name in environment_names(root):  # a real folder with a name syncset cannot use
+            raise RepositoryError(
+                f"{ENVIRONMENTS_DIR}/{name}/: {name!r} is not an environment name: rename the "
+                "folder to lower-case letters, digits, '-', '_' or '.' (groups joined by '/')"
+            ) from None
+        raise
     folder = root / ENVIRONMENTS_DIR / name
     if not (folder / ENVIRONMENT_FILE).is_file():
         known = ", ".join(environment_names(root)) or "none"

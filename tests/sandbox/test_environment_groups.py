@@ -175,3 +175,16 @@ def test_saved_plans_of_grouped_environments_are_found_again(tmp_path: Path):
 
     assert sorted(p.name for p in tmp_path.iterdir())[0] == "customers~acme.plan.json"
     assert saved_plan_names(tmp_path) == ["customers/acme", "dev"]
+
+
+def test_a_folder_whose_name_is_no_environment_name_says_to_rename_it(repo, cli):
+    repo.add_environment("Customer ACME")
+
+    result = cli("validate", "Customer ACME")
+
+    assert result.code == 1
+    assert result.err == (
+        "error: environments/Customer ACME/: 'Customer ACME' is not an environment name: "
+        "rename the folder to lower-case letters, digits, '-', '_' or '.' (groups joined by "
+        "'/')\n"
+    )
