@@ -146,11 +146,16 @@ def select_environment(root: Path, pattern: str, command: str) -> str:
 
 
 def _glob_regex(pattern: str) -> re.Pattern[str]:
-    """fnmatch's translation, except that ``*``/``?`` never match ``/`` and ``**`` does."""
+    """fnmatch's translation, except that ``*``/``?`` never match ``/`` and ``**`` does
+    (``**/`` also matches no folder at all, as in .gitignore)."""
     out: list[str] = []
     i = 0
     while i < len(pattern):
         char = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")  # customers/**/acme matches customers/acme too
+            i += 3
+            continue
         if pattern.startswith("**", i):
             out.append(".*")
             i += 2
@@ -168,7 +173,13 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
         else:
             out.append(re.escape(char))
         i += 1
-    return re.compile("".join(out))
+    try:
+        return re.compile("".join(out))
+    except re.error as exc:  # a character class such as [z-a]
+        raise RepositoryError(
+            f"{pattern!r} is not a pattern syncset can read ({exc.msg}): use names, * and ? "
+            "within one folder, ** across folders, [abc] for one of several characters"
+        ) from None
 
 
 def _no_match(pattern: str, known: list[str]) -> str:

@@ -70,6 +70,8 @@ def test_an_environment_inside_another_is_refused_with_what_to_do(fleet, cli):
             ["dev", "customers/acme", "customers/globex"],
         ),
         (["customers/eu/initech"], ["customers/eu/initech"]),
+        (["**/initech", "customers/**/acme"], ["customers/eu/initech", "customers/acme"]),
+        (["customers/[!a]*"], ["customers/globex"]),
     ],
 )
 def test_globs_select_within_one_folder_unless_double_star(fleet, patterns, selected):
@@ -85,6 +87,13 @@ def test_a_pattern_that_selects_nothing_is_an_error_naming_the_candidates(fleet,
         "crosses folders; environments: customers/acme, customers/eu/initech, "
         "customers/globex, dev)\n"
     )
+
+
+def test_a_pattern_that_cannot_be_read_is_an_error_not_a_traceback(fleet, cli):
+    result = cli("validate", "customers/[z-a]")
+
+    assert result.code == 1
+    assert result.err.startswith("error: 'customers/[z-a]' is not a pattern syncset can read")
 
 
 def test_validate_takes_globs_and_checks_grouped_environments(fleet, cli):
