@@ -197,3 +197,16 @@ def test_a_folder_whose_name_is_no_environment_name_says_to_rename_it(repo, cli)
         "rename the folder to lower-case letters, digits, '-', '_' or '.' (groups joined by "
         "'/')\n"
     )
+
+
+def test_ping_takes_a_glob_and_reports_each_environment(fleet, cli):
+    (fleet.root / ".syncset/customers").mkdir(parents=True)
+    (fleet.root / ".syncset/customers/globex.sqlite").write_bytes(b"not SQLite" * 200)
+
+    result = cli("ping", "customers/*")
+
+    assert result.code == 1
+    assert "== customers/acme\n" in result.out and "ping customers/acme: ok" in result.out
+    assert "== customers/globex\n" in result.out
+    assert ".syncset/customers/globex.sqlite" in result.err
+    assert result.err.endswith("error: ping: 1 of 2 failed: customers/globex\n")
