@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 import secrets
 import stat
 from pathlib import Path
 
 from syncset.errors import RefusedError, SyncsetError
+from syncset.schemas.types import ENVIRONMENT_NAME_PATTERN
 
 PRIVATE_FOLDER = ".syncset"
 PRIVATE_FILE_MODE = 0o600
@@ -58,6 +60,31 @@ def confined(folder: Path, path: Path, root: Path | None = None) -> Path:
             "was written; replace the link with a real folder or file"
         )
     return real
+
+
+_ENVIRONMENT_NAME = re.compile(ENVIRONMENT_NAME_PATTERN)
+GROUP_SEPARATOR = "~"
+"""What stands for ``/`` when an environment's name becomes one path component: never part
+of a name's segment, so the encoding cannot collide (``customers/acme`` → ``customers~acme``)."""
+
+
+def environment_component(name: str) -> str:
+    """``name`` as one file or folder name, for the state kept per environment (lock, journal
+    folder, saved plans): a grouped name's ``/`` becomes ``~``, so every such path is one
+    component directly inside its folder and cannot climb out of it. A name that is not an
+    environment name (``../x``, ``a//b``, empty) is refused before any path is built."""
+    if not _ENVIRONMENT_NAME.fullmatch(name):
+        raise RefusedError(
+            f"{name!r} is not an environment name: lower-case slugs joined by '/' (such as "
+            "dev or customers/acme), no '..' and no empty part; nothing was read or written"
+        )
+    return name.replace("/", GROUP_SEPARATOR)
+
+
+def environment_of_component(component: str) -> str | None:
+    """The environment :func:`environment_component` made ``component`` from, or None."""
+    name = component.replace(GROUP_SEPARATOR, "/")
+    return name if _ENVIRONMENT_NAME.fullmatch(name) else None
 
 
 def link_problem(path: Path, folder: Path) -> str | None:

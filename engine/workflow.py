@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from syncset.apply.journal import Journal
 from syncset.apply.lock import environment_lock
@@ -24,7 +24,7 @@ from syncset.config.crosscheck import check_account_fields
 from syncset.config.parse_cache import cache_enabled
 from syncset.config.validate import validate_environment
 from syncset.config.yamlio import gc_paused
-from syncset.errors import ConfigError, PlanFileError, RefusedError, SyncsetError
+from syncset.errors import ConfigError, PlanFileError, ProviderError, RefusedError, SyncsetError
 from syncset.model import Environment
 from syncset.plan.build import build_plan
 from syncset.plan.model import Action, Plan, PlanStatus, Selection
@@ -35,6 +35,9 @@ from syncset.providers.base import Provider, ProviderContext, unsupported_fields
 from syncset.providers.registry import REGISTRY
 from syncset.schemas import CATALOG
 from syncset.secrets import SECRETS
+
+if TYPE_CHECKING:  # the HTTP stack costs start-up time; ping_provider loads it
+    from syncset.providers.http.ping import PingReport
 
 T = TypeVar("T")
 
@@ -68,6 +71,27 @@ def open_provider(environment: Environment) -> Provider:
     name = settings.pop("provider")
     context = ProviderContext(root=str(environment.root), environment=environment.name)
     return REGISTRY.open(name, settings, context)
+
+
+def ping_provider(provider: Provider) -> PingReport:
+    """Test an open provider's link as ``syncset ping`` does: its own ``ping()`` when it has
+    one (the HTTP providers: one page per kind, failure classes, budget, schema), else one
+    list call per kind it holds. A kind that cannot be read is in the report, not raised."""
+    from syncset.providers.http.ping import KindCheck, PingReport
+
+    custom: Any = getattr(provider, "ping", None)
+    if callable(custom):
+        report = custom()
+        assert isinstance(report, PingReport)
+        return report
+    report = PingReport(account=provider.describe())
+    for kind in sorted(provider.capabilities.kinds):
+        try:
+            report.kinds.append(KindCheck(kind, records=len(provider.list(kind))))
+        except ProviderError as exc:
+            category = getattr(exc, "category", "error")
+            report.kinds.append(KindCheck(kind, problem=str(exc), category=category))
+    return report
 
 
 @contextmanager

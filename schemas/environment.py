@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from syncset.schemas.base import StrictModel
-from syncset.schemas.types import NonEmptyStr, Slug
+from syncset.schemas.types import EnvironmentName, NonEmptyStr
 
 OnlyInAccount = Literal["keep", "disable", "delete"]
 
@@ -51,10 +51,14 @@ class Move(StrictModel):
 
 
 class EnvironmentConfig(StrictModel):
-    """The contents of ``environments/<name>/environment.yaml``."""
+    """The contents of ``environments/<name>/environment.yaml``; ``name`` is the folder's path
+    below ``environments/`` (``customers/acme`` for a grouped one)."""
 
     version: Literal[1] = Field(description="The version of this file's format: 1.")
-    name: Slug = Field(description="The environment's name: the name of its folder.")
+    name: EnvironmentName = Field(
+        description="The environment's name: its folder's path below environments/ "
+        "(customers/acme)."
+    )
     account: Account = Field(
         description="The live account of this environment: its provider and that provider's "
         "settings."
@@ -64,7 +68,7 @@ class EnvironmentConfig(StrictModel):
         description="Variables for {{ vars.NAME }} in this environment's records; a value may "
         'read a secret with {{ env("NAME") }}.',
     )
-    promotes_from: Slug | None = Field(
+    promotes_from: EnvironmentName | None = Field(
         default=None,
         description="The environment whose records are promoted into this one (qa promotes "
         "from dev).",

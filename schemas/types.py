@@ -28,6 +28,22 @@ Slug = Annotated[
 ]
 """A record's identity across environments; also the value of references to config records."""
 
+_SEGMENT = r"[a-z0-9](?:[a-z0-9_.-]{0,126}[a-z0-9])?"
+ENVIRONMENT_NAME_PATTERN = rf"^{_SEGMENT}(?:/{_SEGMENT}){{0,7}}$"
+"""An environment's name: its folder's path below ``environments/``, one slug per folder
+(``dev``, ``customers/acme``). No segment can be ``.`` or ``..`` nor empty, so a name never
+climbs out of the folder it names, and no segment holds ``~``, which paths built from a name
+use in place of ``/`` (:func:`syncset.safepath.environment_component`)."""
+
+EnvironmentName = Annotated[
+    str,
+    Field(
+        pattern=ENVIRONMENT_NAME_PATTERN,
+        description="The environment's folder below environments/: slugs joined by '/', "
+        "e.g. dev or customers/acme.",
+    ),
+]
+
 NonEmptyStr = Annotated[str, Field(min_length=1)]
 
 Disabled = Annotated[

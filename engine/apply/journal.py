@@ -23,9 +23,15 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 from syncset.apply.lock import holds_lock
 from syncset.errors import RefusedError, SyncsetError
 from syncset.providers.base import LiveRecord
-from syncset.safepath import confined, make_folders, open_new
+from syncset.safepath import (
+    confined,
+    environment_component,
+    environment_of_component,
+    make_folders,
+    open_new,
+)
 from syncset.schemas import CATALOG
-from syncset.schemas.types import Slug
+from syncset.schemas.types import EnvironmentName
 from syncset.secrets import SECRETS, mask_paths, sensitive_paths
 
 JOURNAL_VERSION = 1
@@ -33,7 +39,9 @@ JOURNALS = ".syncset/journal"
 
 
 def journal_dir(root: Path, environment: str) -> Path:
-    return root / JOURNALS / environment
+    """``.syncset/journal/<env>/``, a grouped name as one folder (``customers~acme``), so a
+    journal lies exactly two levels below ``journal/`` (:func:`journal_environment` reads it)."""
+    return root / JOURNALS / environment_component(environment)
 
 
 class Journal:
@@ -142,6 +150,43 @@ def records_by_outcome(path: Path) -> dict[str, int]:
     return dict(Counter(last.values()))
 
 
+@dataclass(frozen=True)
+class JournalSummary:
+    """What a journal says of its run as a whole, for ``syncset environments``."""
+
+    path: Path
+    command: str
+    started_at: str | None
+    git_commit: str | None
+    status: str | None
+    """The end line's status (``Completed``, ``Failed``), None when the run never ended (killed)."""
+    records: dict[str, int]
+    """Records by outcome (:func:`records_by_outcome`)."""
+
+
+def latest_journal(root: Path, environment: str) -> JournalSummary | None:
+    """The newest journal of ``environment`` (file names are UTC timestamps), or None.
+
+    Read as rollback reads one: a journal that is not syncset's shape is a SyncsetError."""
+    found = sorted(journal_dir(root, environment).glob("*.jsonl"))
+    if not found:
+        return None
+    path = found[-1]
+    events = _checked_events(str(path), _json_lines(path, str(path)))
+    start = events[0][1]
+    assert isinstance(start, StartLine)
+    ends = [event for _, event in events if isinstance(event, EndLine)]
+    commit = (start.model_extra or {}).get("git_commit")
+    return JournalSummary(
+        path=path,
+        command=start.command,
+        started_at=start.at,
+        git_commit=commit if isinstance(commit, str) else None,
+        status=ends[-1].status if ends else None,
+        records=records_by_outcome(path),
+    )
+
+
 def _json_lines(path: Path, shown: str) -> list[tuple[int, dict[str, Any]]]:
     """Each line's number and JSON object; a last line cut short by a kill is dropped."""
     try:
@@ -194,7 +239,8 @@ def journal_environment(root: Path, path: Path, start: dict[str, Any], given: st
     (``.syncset/journal/<env>/``), or ``given`` when it lies elsewhere. The journal's own
     ``environment`` must agree: an edited or moved journal never steers a rollback elsewhere."""
     real = path.resolve()
-    located = real.parent.name if real.parent.parent == (root / JOURNALS).resolve() else None
+    inside = real.parent.parent == (root / JOURNALS).resolve()
+    located = environment_of_component(real.parent.name) if inside else None
     if located and given and located != given:
         raise RefusedError(
             f"{path}: lies in {JOURNALS}/{located}/, not {given}: roll it back on {located}, "
@@ -228,7 +274,7 @@ class _Line(BaseModel):
 class StartLine(_Line):
     event: Literal["start"]
     version: Literal[1]
-    environment: Slug
+    environment: EnvironmentName
     command: str
 
 

@@ -30,14 +30,16 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from syncset.errors import LockError
-from syncset.safepath import PRIVATE_FILE_MODE, confined, make_folders
+from syncset.safepath import PRIVATE_FILE_MODE, confined, environment_component, make_folders
 
 _HELD: set[tuple[str, str]] = set()
 """(repository root, environment) whose lock this process holds: the journal asks."""
 
 
 def lock_path(root: Path, environment: str) -> Path:
-    return root / ".syncset" / "locks" / f"{environment}.lock"
+    """``.syncset/locks/<env>.lock``, a grouped name as one component (``customers~acme``,
+    so the file lies directly in ``locks/``; :func:`environment_lock` confines it there)."""
+    return root / ".syncset" / "locks" / f"{environment_component(environment)}.lock"
 
 
 def holds_lock(root: Path, environment: str) -> bool:

@@ -26,6 +26,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from syncset.apply.run import ApplyReport, Outcome, RecordResult
+from syncset.ci.plan import saved_plan_path
 from syncset.errors import PlanFileError
 from syncset.plan.model import Plan, Selection, load_plan
 from syncset.render.report import summary_counts
@@ -82,7 +83,7 @@ def _masked(result: EnvApply) -> EnvApply:
 def _apply_one(root: Path, name: str, options: ApplyOptions) -> EnvApply:
     saved: Plan | None = None
     if options.plans_dir is not None:
-        path = options.plans_dir / f"{name}.plan.json"
+        path = saved_plan_path(options.plans_dir, name)
         if not path.is_file():
             return EnvApply(name, EnvState.SKIPPED, f"no saved plan {path.name} in {path.parent}")
         saved = load_plan(path, path.name)

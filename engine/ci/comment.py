@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from syncset.ci.apply import EnvApply, EnvState
-from syncset.ci.plan import EnvPlan
+from syncset.ci.plan import EnvPlan, saved_plan_name
 from syncset.plan.model import Plan
 from syncset.render.markdown import plan_markdown, status_line
 from syncset.render.report import report_markdown
@@ -130,7 +130,7 @@ def _section_variants(result: EnvPlan, where: str, limit: int) -> Iterator[str]:
         yield f"{heading}\n\n❌ **Failed**: see the job log for the message.\n"
         return
     plan = result.plan
-    name = f"`{result.environment}.plan.json`"
+    name = f"`{saved_plan_name(result.environment)}`"
     text = plan_markdown(plan, heading_level=3)
     graph_note = ""
     if result.graph:

@@ -24,6 +24,8 @@ from pathlib import Path
 from syncset.config.load import ENVIRONMENTS_DIR, environment_names
 from syncset.plan.model import Plan
 from syncset.promotion.gitrepo import changed_files
+from syncset.safepath import confined, environment_component, environment_of_component
+from syncset.schemas.types import ENVIRONMENT_NAME_PATTERN
 from syncset.workflow import PlanRun, each_environment, plan_environment
 
 PIN_FILE = ".syncset-version"
@@ -73,7 +75,7 @@ def promotion_order(root: Path, names: list[str]) -> list[str]:
     Read straight from environment.yaml without validating: an invalid environment must still
     get its place in the comment, where its validation error is shown.
     """
-    parents = {name: _promotes_from(root, name) for name in environment_names(root)}
+    parents = {name: declared_promotes_from(root, name) for name in environment_names(root)}
 
     def depth(name: str) -> int:
         seen: set[str] = set()
@@ -85,14 +87,33 @@ def promotion_order(root: Path, names: list[str]) -> list[str]:
     return sorted(names, key=lambda name: (depth(name), name))
 
 
-def _promotes_from(root: Path, name: str) -> str | None:
+def declared_promotes_from(root: Path, name: str) -> str | None:
+    """``promotes_from`` as the file says it, unvalidated (None when absent or unreadable)."""
     path = root / ENVIRONMENTS_DIR / name / "environment.yaml"
     try:
         text = path.read_text(encoding="utf-8")
     except OSError:
         return None
-    found = re.search(r"^promotes_from:\s*['\"]?([A-Za-z0-9_-]+)", text, re.MULTILINE)
+    found = _PROMOTES_FROM.search(text)
     return found.group(1) if found else None
+
+
+_PROMOTES_FROM = re.compile(
+    rf"^promotes_from:[ \t]*['\"]?({ENVIRONMENT_NAME_PATTERN[1:-1]})['\"]?[ \t]*(?:#.*)?$",
+    re.MULTILINE,
+)
+"""``promotes_from: NAME`` as environment.yaml spells it (grouped names included), read
+without validating the file (:func:`promotion_order`)."""
+
+
+def saved_plan_name(name: str) -> str:
+    """``<env>.plan.json``, a grouped name as one component (``customers~acme.plan.json``)."""
+    return f"{environment_component(name)}.plan.json"
+
+
+def saved_plan_path(out_dir: Path, name: str) -> Path:
+    """Where the plan of ``name`` is saved: directly in ``out_dir``, never outside it."""
+    return confined(out_dir, out_dir / saved_plan_name(name))
 
 
 @dataclass(frozen=True)
@@ -127,7 +148,7 @@ def plan_all(
     out_dir.mkdir(parents=True, exist_ok=True)
 
     def plan_one(name: str) -> tuple[Plan, str | None]:
-        saved = out_dir / f"{name}.plan.json"
+        saved = saved_plan_path(out_dir, name)
         saved.unlink(missing_ok=True)  # never leave an older plan where a failed one should be
         with plan_environment(root, name) as run:
             run.plan.save(saved)
@@ -150,4 +171,10 @@ def exit_code(results: list[EnvPlan]) -> int:
 
 
 def saved_plan_names(plans_dir: Path) -> list[str]:
-    return sorted(p.name.removesuffix(".plan.json") for p in plans_dir.glob("*.plan.json"))
+    """The environments of the plans saved in ``plans_dir`` (:func:`saved_plan_path`'s names);
+    a file whose name is no environment's is not one of them."""
+    names = (
+        environment_of_component(p.name.removesuffix(".plan.json"))
+        for p in plans_dir.glob("*.plan.json")
+    )
+    return sorted(name for name in names if name is not None)

@@ -23,6 +23,7 @@ from syncset.cli import (  # noqa: F401
     ci_cmd,
     compare_cmd,
     drift_cmd,
+    environments_cmd,
     graph_cmd,
     init_cmd,
     map_cmd,

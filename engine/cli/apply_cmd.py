@@ -15,7 +15,7 @@ from syncset.apply.rollback_check import latest_after, read_history, stale_reaso
 from syncset.cli.app import app, console, console_err, terminal_style
 from syncset.cli.options import IdOption, KindOption, RekeyOption, SyncSetOption
 from syncset.cli.progress import ApplyProgress
-from syncset.config.load import find_root
+from syncset.config.load import find_root, select_environment
 from syncset.config.validate import validate_environment
 from syncset.errors import PlanFileError, RefusedError
 from syncset.plan.model import Plan, Selection, load_plan
@@ -75,7 +75,7 @@ def apply(
         environment = saved.environment
         selection = saved.selection
     else:
-        environment = target
+        environment = select_environment(root, target, "apply")
         selection = Selection(kinds=tuple(kind or ()), ids=tuple(ids or ()), sync_set=sync_set)
     check_selection(selection)
 

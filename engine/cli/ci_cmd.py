@@ -28,12 +28,13 @@ from syncset.ci.plan import (
     exit_code,
     plan_all,
     promotion_order,
+    saved_plan_name,
     saved_plan_names,
     touched_environments,
 )
 from syncset.cli.app import app, console, console_err
 from syncset.cli.apply_cmd import LockTimeout, confirm
-from syncset.config.load import find_root
+from syncset.config.load import find_root, select_environments
 from syncset.errors import RepositoryError
 from syncset.plan.model import Plan
 from syncset.promotion.gitrepo import head_commit, open_repo
@@ -113,7 +114,7 @@ def _plan_line(result: EnvPlan, out_dir: Path) -> str:
         first = (result.error or "").splitlines()[0] if result.error else "unknown error"
         return f"{result.environment}: failed: {first}"
     what = "changes" if result.has_changes else "no changes"
-    return f"{result.environment}: {what} (plan: {out_dir / (result.environment + '.plan.json')})"
+    return f"{result.environment}: {what} (plan: {out_dir / saved_plan_name(result.environment)})"
 
 
 def _short(root: Path, ref: str) -> str:
@@ -149,7 +150,7 @@ def ci_apply(
     """Apply saved plans (or plan and apply) of changed environments; write apply.md."""
     root = find_root()
     if environments:
-        names = promotion_order(root, list(environments))
+        names = promotion_order(root, select_environments(root, environments))
     elif base is not None:
         names = [t.environment for t in touched_environments(root, base)]
     elif plans is not None:

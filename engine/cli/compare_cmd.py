@@ -8,7 +8,7 @@ import typer
 
 from syncset.cli.app import app, console
 from syncset.cli.options import FormatOption, SyncSetOption
-from syncset.config.load import find_root
+from syncset.config.load import find_root, select_environment
 from syncset.config.syncsets import closure, get_syncset
 from syncset.config.validate import records_in_context, validate_environment
 from syncset.model import RecordKey
@@ -49,8 +49,10 @@ def compare(
     ] = False,
 ) -> None:
     """Record by record: Exists (no) differences, Doesn't exist in DST, Only in DST."""
+    root = find_root()
+    source = select_environment(root, source, "compare")
+    destination = select_environment(root, destination, "compare")
     if live:
-        root = find_root()
         src, dst = (validate_environment(root, name) for name in (source, destination))
         states = []
         secrets: dict[RecordKey, frozenset[str]] = {}

@@ -21,7 +21,7 @@ from syncset.ci.drift import (
 )
 from syncset.cli.app import app, console, console_err
 from syncset.cli.options import FormatOption
-from syncset.config.load import find_root
+from syncset.config.load import find_root, select_environments
 from syncset.render import Format
 from syncset.safepath import atomic_write_text
 from syncset.secrets import SECRETS
@@ -57,7 +57,9 @@ def drift(
 
     found: list[Drift] = []
     failed = False
-    for outcome in each_environment(environments, drift_one):
+    for outcome in each_environment(
+        select_environments(root, environments, keep_unknown=True), drift_one
+    ):
         if outcome.value is None:
             console_err.print(f"error: {outcome.environment}: {outcome.error}", markup=False)
             failed = True

@@ -10,7 +10,7 @@ import typer
 from syncset.ci.plan import promotion_order
 from syncset.cli.app import app, console
 from syncset.cli.options import SyncSetOption
-from syncset.config.load import environment_names, find_root
+from syncset.config.load import environment_names, find_root, select_environment
 from syncset.config.syncsets import closure, get_syncset
 from syncset.config.validate import validate_environment
 from syncset.errors import RepositoryError
@@ -40,6 +40,7 @@ def graph(
         if not names:
             raise RepositoryError("no environments: create environments/<name>/environment.yaml")
         environment = names[0]
+    environment = select_environment(root, environment, "graph")
     env = validate_environment(root, environment)
     only = closure(env, get_syncset(root, sync_set)).records if sync_set else None
     result = record_graph(env, only)

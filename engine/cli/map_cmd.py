@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from syncset.cli.app import app, console
-from syncset.config.load import find_root
+from syncset.config.load import find_root, select_environment
 from syncset.config.validate import validate_environment
 from syncset.errors import SyncsetError
 from syncset.model import Environment
@@ -55,6 +55,7 @@ def map_command(
     """Every reference the environment uses, mapped, automatic or unmapped, and where."""
     _refuse_mixed(selectors or [], accept, reject, propose)
     root = find_root()
+    environment = select_environment(root, environment, "map")
     env = validate_environment(root, environment)
     parsed = [parse_assignment(text) for text in assignments or []]
     verb = "--accept" if accept else "--reject"

@@ -1,4 +1,4 @@
-"""``syncset ping ENV``: test the link to an environment's live account before planning on it.
+"""``syncset ping ENV…``: test the link to an environment's live account before planning on it.
 
 Like Synatic's "Test Org Link": reach the endpoint, authenticate, check the account, check
 every operation against the account's own schema (4me/Xurrent), read one page of each kind, and
@@ -11,17 +11,17 @@ provider is pinged by listing each kind it holds. Any failure exits 1 with its c
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from syncset.cli.app import app, console
-from syncset.config.load import find_root
+from syncset.cli.app import app, console, console_err
+from syncset.config.load import find_root, select_environments
 from syncset.config.validate import validate_environment
 from syncset.errors import ProviderError
-from syncset.providers.base import Provider
-from syncset.workflow import opened
+from syncset.workflow import opened, ping_provider
 
 if TYPE_CHECKING:  # the HTTP stack costs start-up time; load it only when pinging
     from syncset.providers.http.limits import Allowance
@@ -30,17 +30,38 @@ if TYPE_CHECKING:  # the HTTP stack costs start-up time; load it only when pingi
 
 @app.command()
 def ping(
-    environment: Annotated[str, typer.Argument(help="The environment whose account to test.")],
+    environments: Annotated[
+        list[str],
+        typer.Argument(help="The environments whose accounts to test (names or globs)."),
+    ],
 ) -> None:
     """Test the link: endpoint, credentials, account, permissions per kind, rate-limit budget."""
-    env = validate_environment(find_root(), environment)
+    root = find_root()
+    names = select_environments(root, environments)
+    failures = []
+    for name in names:
+        if len(names) > 1:
+            console.print(f"== {name}", markup=False)
+        try:
+            _ping_one(root, name)
+        except ProviderError as exc:
+            if len(names) == 1:
+                raise
+            console_err.print(f"error: {exc}", markup=False)
+            failures.append(name)
+    if failures:
+        raise ProviderError(f"ping: {len(failures)} of {len(names)} failed: {', '.join(failures)}")
+
+
+def _ping_one(root: Path, environment: str) -> None:
+    env = validate_environment(root, environment)
     try:
         with opened(env) as provider:
-            report = _ping(provider)
+            report = ping_provider(provider)
     except ProviderError as exc:
         category = getattr(exc, "category", "error")
         raise ProviderError(f"ping {environment}: {category}: {exc}") from None
-    console.print(f"account: {report.account}")
+    console.print(f"account: {report.account}", markup=False)
     if report.schema:
         console.print(f"schema: {report.schema}", markup=False)
     console.print(_table(report))
@@ -51,25 +72,7 @@ def ping(
     if failed:
         names = ", ".join(f"{c.kind} ({c.category})" for c in failed)
         raise ProviderError(f"ping {environment}: {len(failed)} kind(s) could not be read: {names}")
-    console.print(f"ping {environment}: ok")
-
-
-def _ping(provider: Provider) -> PingReport:
-    from syncset.providers.http.ping import KindCheck, PingReport
-
-    custom: Any = getattr(provider, "ping", None)
-    if callable(custom):
-        report = custom()
-        assert isinstance(report, PingReport)
-        return report
-    report = PingReport(account=provider.describe())
-    for kind in sorted(provider.capabilities.kinds):
-        try:
-            report.kinds.append(KindCheck(kind, records=len(provider.list(kind))))
-        except ProviderError as exc:
-            category = getattr(exc, "category", "error")
-            report.kinds.append(KindCheck(kind, problem=str(exc), category=category))
-    return report
+    console.print(f"ping {environment}: ok", markup=False)
 
 
 def _table(report: PingReport) -> Table:

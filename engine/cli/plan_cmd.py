@@ -9,7 +9,7 @@ import typer
 
 from syncset.cli.app import app, console, terminal_style
 from syncset.cli.options import FormatOption, IdOption, KindOption, RekeyOption, SyncSetOption
-from syncset.config.load import find_root
+from syncset.config.load import find_root, select_environment
 from syncset.plan.model import Selection, load_plan
 from syncset.plan.selection import check_selection
 from syncset.render import Format, render_plan
@@ -18,7 +18,9 @@ from syncset.workflow import plan_environment
 
 @app.command()
 def plan(
-    environment: Annotated[str, typer.Argument(help="The environment to plan.")],
+    environment: Annotated[
+        str, typer.Argument(help="The environment to plan (a name, or a glob that selects one).")
+    ],
     out: Annotated[Path | None, typer.Option("--out", help="Save the plan as JSON.")] = None,
     fmt: FormatOption = Format.TEXT,
     detailed_exitcode: Annotated[
@@ -54,6 +56,7 @@ def plan(
         changed_since=changed_since,
     )
     check_selection(selection)
+    environment = select_environment(root, environment, "plan")
     with plan_environment(
         root, environment, selection, rekey=rekey, parse_cache=False if no_cache else None
     ) as run:

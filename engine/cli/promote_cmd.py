@@ -9,7 +9,7 @@ import typer
 
 from syncset.cli.app import app, console
 from syncset.cli.options import IdOption, SyncSetOption
-from syncset.config.load import find_root
+from syncset.config.load import find_root, select_environment
 from syncset.config.validate import validate_environment
 from syncset.errors import SyncsetError
 from syncset.plan.resolve import Reference, read_live
@@ -46,6 +46,8 @@ def promote_command(
 ) -> None:
     """Copy records SRC → DST (default: every record that differs) on a new git branch."""
     root = find_root()
+    source = select_environment(root, source, "promote")
+    destination = select_environment(root, destination, "promote")
     if sync_set and ids:
         raise SyncsetError("use --sync-set or --id, not both")
     promotion = promote(

@@ -9,7 +9,7 @@ import typer
 
 from syncset.apply.sandbox_load import load_into_sandbox
 from syncset.cli.app import app, console
-from syncset.config.load import find_root
+from syncset.config.load import find_root, select_environment
 from syncset.config.validate import validate_environment
 
 sandbox_app = typer.Typer(help="The embedded sandbox account.", no_args_is_help=True)
@@ -23,6 +23,7 @@ def load(
 ) -> None:
     """Create records in a sandbox account as if someone had made them by hand."""
     root = find_root()
+    environment = select_environment(root, environment, "sandbox load")
     env = validate_environment(root, environment)
     created, existing = load_into_sandbox(env, file)
     console.print(f"{environment}: {created} records created, {existing} already there")

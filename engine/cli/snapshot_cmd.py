@@ -8,7 +8,7 @@ import typer
 
 from syncset.cli.app import app, console
 from syncset.cli.options import KindOption, SyncSetOption
-from syncset.config.load import find_root
+from syncset.config.load import find_root, select_environment
 from syncset.config.syncsets import get_syncset
 from syncset.config.validate import validate_environment
 from syncset.plan.model import Selection
@@ -29,6 +29,7 @@ def snapshot_command(
 ) -> None:
     """Write the live account's records into environments/ENV (creates or updates files)."""
     root = find_root()
+    environment = select_environment(root, environment, "snapshot")
     check_selection(Selection(kinds=tuple(kind or ())))
     env = validate_environment(root, environment)
     kinds = list(kind or [])

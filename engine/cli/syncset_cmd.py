@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from syncset.cli.app import app, console
-from syncset.config.load import environment_names, find_root
+from syncset.config.load import environment_names, find_root, select_environment
 from syncset.config.syncsets import closure, get_syncset, load_syncsets
 from syncset.config.validate import validate_environment
 from syncset.safepath import atomic_write_text
@@ -46,7 +46,8 @@ def show(
     """Counts per kind, the records, and the references with the records and fields using them."""
     root = find_root()
     definition = get_syncset(root, name)
-    environment = validate_environment(root, env or environment_names(root)[0])
+    chosen = select_environment(root, env, "syncset") if env else environment_names(root)[0]
+    environment = validate_environment(root, chosen)
     result = closure(environment, definition)
     counts = Counter(kind for kind, _ in result.records)
     console.print(f"Sync set {name} in {environment.name}: root {definition.root}", markup=False)

@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from syncset.cli.app import app, console, schema_app
-from syncset.config.load import environment_names, find_root
+from syncset.config.load import environment_names, find_root, select_environments
 from syncset.config.syncsets import load_syncsets
 from syncset.config.validate import validate_environment
 from syncset.errors import ConfigError, Problem
@@ -48,7 +48,7 @@ def validate(
     business: plan checks it, and so does validate with --online. The summary says which.
     """
     root = find_root()
-    names = environments or environment_names(root)
+    names = select_environments(root, environments) if environments else environment_names(root)
     loaded: list[Environment] = []
     problems = []
     try:

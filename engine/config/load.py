@@ -8,6 +8,8 @@ first one.
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,8 +22,8 @@ from syncset.config.yamlio import (
     parse_documents,
     read_bytes,
 )
-from syncset.errors import Problem, RepositoryError
-from syncset.safepath import link_problem
+from syncset.errors import Problem, RefusedError, RepositoryError
+from syncset.safepath import environment_component, link_problem
 
 ENVIRONMENTS_DIR = "environments"
 ENVIRONMENT_FILE = "environment.yaml"
@@ -59,12 +61,150 @@ def find_root(start: Path | None = None) -> Path:
 
 
 def environment_names(root: Path) -> list[str]:
-    """Every folder of ``environments/`` that has an ``environment.yaml``, sorted."""
+    """Every environment of ``environments/``, sorted: a folder holding ``environment.yaml``
+    is one, named by its path below ``environments/`` (``dev``, ``customers/acme``); a folder
+    without one is a *group* and is searched further. Hidden folders are skipped.
+
+    An environment inside another is refused (RepositoryError): its files would be the outer
+    environment's records too, and a plan of one would remove the other's.
+    """
     base = root / ENVIRONMENTS_DIR
-    return sorted(p.parent.name for p in base.glob(f"*/{ENVIRONMENT_FILE}"))
+    names: list[str] = []
+    pending = [(base, "")]
+    while pending:
+        folder, name = pending.pop()
+        if name and (folder / ENVIRONMENT_FILE).is_file():
+            names.append(name)
+            _refuse_nested(root, folder, name)
+            continue
+        for entry in _subfolders(folder):
+            pending.append((Path(entry.path), f"{name}/{entry.name}" if name else entry.name))
+    return sorted(names)
+
+
+def _subfolders(folder: Path) -> list[os.DirEntry[str]]:
+    """The visible subfolders of ``folder``; a linked folder is listed only when it holds an
+    environment (so that :func:`environment_folder` can refuse it by name), never walked."""
+    try:
+        with os.scandir(folder) as entries:
+            found = [e for e in entries if not e.name.startswith(".") and e.is_dir()]
+    except OSError:
+        return []
+    return [e for e in found if not e.is_symlink() or (Path(e.path) / ENVIRONMENT_FILE).is_file()]
+
+
+def _refuse_nested(root: Path, folder: Path, name: str) -> None:
+    for directory, subfolders, files in os.walk(folder):
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+        if directory != str(folder) and ENVIRONMENT_FILE in files:
+            inner = Path(directory).relative_to(root / ENVIRONMENTS_DIR).as_posix()
+            raise RepositoryError(
+                f"{ENVIRONMENTS_DIR}/{inner}/{ENVIRONMENT_FILE}: environment {inner!r} lies "
+                f"inside environment {name!r}, and environments cannot nest (the outer one "
+                f"would read the inner one's records as its own): move {inner} out of "
+                f"{ENVIRONMENTS_DIR}/{name}/, e.g. beside it, or group both in a folder "
+                f"without an {ENVIRONMENT_FILE}"
+            )
+
+
+_GLOB_CHARACTERS = frozenset("*?[")
+
+
+def select_environments(
+    root: Path, patterns: Iterable[str], *, keep_unknown: bool = False
+) -> list[str]:
+    """The environments ``patterns`` select, each once, in the order the patterns give them
+    (sorted within a pattern): exact names, or globs as fnmatch's where ``*`` and ``?`` stay
+    inside one folder (``customers/*`` is every customer, not their groups' groups) and
+    ``**`` crosses folders. A pattern that selects nothing is an error naming the candidates:
+    a typo must not silently plan nothing. With ``keep_unknown``, an exact name that is not
+    an environment is kept instead, for a command that reports each environment's failure
+    beside the others' results (drift)."""
+    known = environment_names(root)
+    chosen: dict[str, None] = {}
+    for pattern in patterns:
+        if _GLOB_CHARACTERS.isdisjoint(pattern):
+            matched = [pattern] if pattern in known or keep_unknown else []
+        else:
+            regex = _glob_regex(pattern)
+            matched = [name for name in known if regex.fullmatch(name)]
+        if not matched:
+            raise RepositoryError(_no_match(pattern, known))
+        chosen.update(dict.fromkeys(matched))
+    return list(chosen)
+
+
+def select_environment(root: Path, pattern: str, command: str) -> str:
+    """The one environment ``pattern`` selects, for a command that works on one."""
+    selected = select_environments(root, [pattern])
+    if len(selected) > 1:
+        raise RepositoryError(
+            f"{pattern!r} selects {len(selected)} environments ({', '.join(selected)}): "
+            f"{command} works on one; name it exactly"
+        )
+    return selected[0]
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """fnmatch's translation, except that ``*``/``?`` never match ``/`` and ``**`` does
+    (``**/`` also matches no folder at all, as in .gitignore)."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")  # customers/**/acme matches customers/acme too
+            i += 3
+            continue
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        if char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        elif char == "[" and (end := pattern.find("]", i + 2)) != -1:
+            body = pattern[i + 1 : end]
+            body = "^" + body[1:] if body.startswith("!") else body
+            out.append(f"(?!/)[{body.replace(chr(92), chr(92) * 2)}]")
+            i = end + 1
+            continue
+        else:
+            out.append(re.escape(char))
+        i += 1
+    try:
+        return re.compile("".join(out))
+    except re.error as exc:  # a character class such as [z-a]
+        raise RepositoryError(
+            f"{pattern!r} is not a pattern syncset can read ({exc.msg}): use names, * and ? "
+            "within one folder, ** across folders, [abc] for one of several characters"
+        ) from None
+
+
+def _no_match(pattern: str, known: list[str]) -> str:
+    listed = ", ".join(known) or "none"
+    if _GLOB_CHARACTERS.isdisjoint(pattern):
+        return (
+            f"unknown environment {pattern!r}: no {ENVIRONMENTS_DIR}/{pattern}/"
+            f"{ENVIRONMENT_FILE} (environments: {listed})"
+        )
+    return (
+        f"no environment matches {pattern!r} ('*' stays within one folder, '**' crosses "
+        f"folders; environments: {listed})"
+    )
 
 
 def environment_folder(root: Path, name: str) -> Path:
+    try:
+        environment_component(name)  # refuses '../x' and other non-names before a path is built
+    except RefusedError:
+        if name in environment_names(root):  # a real folder with a name syncset cannot use
+            raise RepositoryError(
+                f"{ENVIRONMENTS_DIR}/{name}/: {name!r} is not an environment name: rename the "
+                "folder to lower-case letters, digits, '-', '_' or '.' (groups joined by '/')"
+            ) from None
+        raise
     folder = root / ENVIRONMENTS_DIR / name
     if not (folder / ENVIRONMENT_FILE).is_file():
         known = ", ".join(environment_names(root)) or "none"
@@ -80,7 +220,9 @@ def environment_folder(root: Path, name: str) -> Path:
     return folder
 
 
-def record_files(folder: Path, problems: list[Problem] | None = None) -> list[Path]:
+def record_files(
+    folder: Path, problems: list[Problem] | None = None, root: Path | None = None
+) -> list[Path]:
     """Every ``*.yaml``/``*.yml`` below an environment folder except its two reserved files;
     hidden files and folders are skipped. One walk of the tree (it is on every command's path).
 
@@ -100,7 +242,7 @@ def record_files(folder: Path, problems: list[Problem] | None = None) -> list[Pa
                 if entry.is_symlink():
                     if not (is_yaml or entry.is_dir()):
                         continue
-                    if _outside_link(Path(entry.path), folder, problems) or entry.is_dir():
+                    if _outside_link(Path(entry.path), folder, problems, root) or entry.is_dir():
                         continue
                 elif entry.is_dir():
                     pending.append((Path(entry.path), False))
@@ -110,16 +252,17 @@ def record_files(folder: Path, problems: list[Problem] | None = None) -> list[Pa
     return sorted(files)
 
 
-def _outside_link(path: Path, folder: Path, problems: list[Problem] | None) -> bool:
+def _outside_link(
+    path: Path, folder: Path, problems: list[Problem] | None, root: Path | None = None
+) -> bool:
     """Whether the link ``path`` leads out of ``folder`` (and so must not be read)."""
     why = link_problem(path, folder)
     if why is not None and problems is not None:
-        problems.append(Problem(_shown(folder, path), 1, 1, why))
+        problems.append(Problem(_shown(root or folder.parent.parent, path), 1, 1, why))
     return why is not None
 
 
-def _shown(folder: Path, path: Path) -> str:
-    root = folder.parent.parent
+def _shown(root: Path, path: Path) -> str:
     return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
 
 
@@ -197,16 +340,16 @@ def read_environment_files(
     with gc_paused():
         config_path, mappings_path = folder / ENVIRONMENT_FILE, folder / MAPPINGS_FILE
         config = None
-        if not (config_path.is_symlink() and _outside_link(config_path, folder, problems)):
+        if not (config_path.is_symlink() and _outside_link(config_path, folder, problems, root)):
             config = read_single(root, config_path, problems, digest)
         mappings = None
         if mappings_path.exists() and not (
-            mappings_path.is_symlink() and _outside_link(mappings_path, folder, problems)
+            mappings_path.is_symlink() and _outside_link(mappings_path, folder, problems, root)
         ):
             mappings = read_single(root, mappings_path, problems, digest)
         cache = ParseCache(root, folder) if parse_cache else None
         documents: list[Document] = []
-        for path in record_files(folder, problems):
+        for path in record_files(folder, problems, root):
             documents.extend(read_documents(root, path, problems, digest, cache))
         if cache is not None:
             cache.save()

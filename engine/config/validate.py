@@ -16,6 +16,8 @@ from pydantic import BaseModel, ValidationError
 
 from syncset.config.crosscheck import check_mappings, check_references
 from syncset.config.load import (
+    ENVIRONMENT_FILE,
+    ENVIRONMENTS_DIR,
     Document,
     environment_folder,
     environment_names,
@@ -77,7 +79,11 @@ def _environment_config(
         return None
     if config.name != name:
         check.add(
-            doc, ("name",), f"name {config.name!r} does not match folder {name!r}", at_value=True
+            doc,
+            ("name",),
+            f"name {config.name!r} does not match folder {name!r}: write name: {name} (an "
+            "environment is named by its folder below environments/, groups included)",
+            at_value=True,
         )
     _check_promotes_from(check, doc, config)
     return config
@@ -87,9 +93,14 @@ def _check_promotes_from(check: Validator, doc: Document, config: EnvironmentCon
     """``promotes_from`` must name another environment of this repository, or promote and
     ci plan's ordering would follow a name that leads nowhere."""
     source = config.promotes_from
-    known = [n for n in environment_names(check.root) if n != config.name]
-    if source is None or source in known:
+    if source is None:
         return
+    if (
+        source != config.name
+        and (check.root / ENVIRONMENTS_DIR / source / ENVIRONMENT_FILE).is_file()
+    ):
+        return  # checked without listing every environment: validate runs this for each one
+    known = [n for n in environment_names(check.root) if n != config.name]
     close = difflib.get_close_matches(source, known, n=1)
     hint = f"did you mean {close[0]!r}?" if close else f"environments: {', '.join(known) or 'none'}"
     check.add(doc, ("promotes_from",), f"unknown environment {source!r}: {hint}", at_value=True)

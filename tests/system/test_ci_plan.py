@@ -143,6 +143,29 @@ def test_changed_lists_the_environments_for_a_job_matrix(chain, cli):
     assert json.loads(result.out) == ["dev", "qa", "prod"]
 
 
+def test_a_change_in_a_grouped_folder_touches_that_environment_and_saves_its_plan(chain, cli):
+    chain.add_environment("customers/acme", extra="promotes_from: prod\n")
+    chain.add_environment("customers/globex", extra="promotes_from: prod\n")
+    for env in ("customers/acme", "customers/globex"):
+        chain.write(f"environments/{env}/teams/a.yaml", TEAM.format(id="a", name="A"))
+    git(chain.root, "add", "-A")
+    git(chain.root, "commit", "-q", "-m", "customers")
+    chain.write("environments/customers/acme/teams/b.yaml", TEAM.format(id="b", name="B"))
+    chain.write("environments/qa/teams/b.yaml", TEAM.format(id="b", name="B"))
+
+    changed = cli("ci", "changed", "--base", "HEAD", "--format", "json")
+    planned = cli("ci", "plan", "--base", "HEAD")
+
+    assert json.loads(changed.out) == ["qa", "customers/acme"]
+    assert planned.code == 2, planned.err
+    saved = chain.root / "syncset-out" / "customers~acme.plan.json"
+    assert load_plan(saved).environment == "customers/acme"
+    assert "customers/acme: changes (plan: syncset-out/customers~acme.plan.json)" in planned.out
+    applied = cli("ci", "apply", "--plans", "syncset-out", "--auto-approve")
+    assert applied.code == 0, applied.out + applied.err
+    assert "customers/acme: completed: 2 applied" in applied.out
+
+
 # -- the comment's budget (pure: plans made as data) -------------------------------------------
 
 

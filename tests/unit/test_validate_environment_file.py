@@ -55,7 +55,10 @@ def test_name_must_match_the_folder(repo: Repo) -> None:
         ENV, "version: 1\nname: prod\naccount:\n  provider: sandbox\n  path: .syncset/p.sqlite\n"
     )
 
-    assert repo.problems() == [f"{ENV}:2:7: name: name 'prod' does not match folder 'dev'"]
+    assert repo.problems() == [
+        f"{ENV}:2:7: name: name 'prod' does not match folder 'dev': write name: dev (an "
+        "environment is named by its folder below environments/, groups included)"
+    ]
 
 
 def test_promotes_from_an_unknown_environment_is_refused_with_a_did_you_mean(
