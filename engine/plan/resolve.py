@@ -327,7 +327,8 @@ def _match_kind(
             ("links", by_id[record_id].ref),
             f"link target {spec.name} {link!r} is managed as {spec.name}/{owner} (it carries "
             "that ownership marker): a link binds only a record syncset does not manage yet; "
-            "remove the link (to give a managed record a new id, re-key it: docs/apply.md)",
+            "remove the link (to give a managed record a new id, add a moved: entry to "
+            "environment.yaml: docs/plan-format.md, Re-keying)",
         )
     for record_id, (link, other) in result.ignored_links.items():
         problems.in_mappings(
