@@ -118,7 +118,15 @@ def plan_text(plan: Plan, *, color: bool = False, width: int = 100) -> str:
             f"{len(plan.unconfirmed_rekeys)} re-keyed records wait for moved: or --rekey.",
             markup=False,
         )
-    elif not pending and plan.status is PlanStatus.PREPARED:
+    if plan.duplicates:
+        console.print(
+            f"{len(plan.duplicates)} records have several copies in the account carrying their "
+            "ownership marker: resolve them there, then plan again.",
+            markup=False,
+        )
+    if not (pending or plan.unconfirmed_rekeys or plan.duplicates) and (
+        plan.status is PlanStatus.PREPARED
+    ):
         console.print("The account matches the configuration.")
     return out.getvalue()
 

@@ -34,6 +34,23 @@ def test_two_live_records_with_one_marker_are_a_duplicate_with_both_live_ids():
     assert plan.pending == []
 
 
+@pytest.mark.parametrize("view", ["text", "markdown"])
+def test_a_plan_with_only_duplicates_never_says_the_account_matches(view):
+    from syncset.render import Format, render_plan
+
+    env = environment(record("team", "dev", name="Dev"))
+    plan = plan_of(
+        env,
+        live("team", "SBX-1", owner="dev", name="Dev"),
+        live("team", "SBX-2", owner="dev", name="Dev (2)"),
+    )
+
+    shown = render_plan(plan, Format(view))
+    assert "matches" not in shown
+    assert "1 records have several copies in the account" in shown
+    assert plan.out_of_sync, "plan --detailed-exitcode exits 2: the account does not match"
+
+
 # -- re-keying: the YAML id changed, the account's record has the old id's marker ------------
 
 
