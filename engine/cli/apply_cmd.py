@@ -114,18 +114,26 @@ def apply(
         raise RefusedError(attempt.message)
     for line in refused_lines(attempt.plan):
         console.print(line, markup=False)
+    refused = len(attempt.plan.refused) if attempt.plan else 0
     if attempt.report is None:
-        refused = len(attempt.plan.refused) if attempt.plan else 0
         console.print(
             f"Nothing applied: {refused} records refused (see above)."
             if refused
             else "No changes: the account already matches."
         )
+        if refused:
+            raise typer.Exit(1)  # the account does not match its YAML: CI must not say green
         return
     report = attempt.report
     console.print(report_summary(report), markup=False)
     console.print(f"Journal: {Path(report.journal or '').relative_to(root)}", markup=False)
-    if not report.ok:
+    if refused:
+        console.print(
+            f"{refused} records were refused (see above): the account matches its YAML only "
+            "once they are resolved.",
+            markup=False,
+        )
+    if not report.ok or refused:
         raise typer.Exit(1)
 
 
