@@ -8,9 +8,10 @@ from typing import Annotated
 
 import typer
 
-from syncset import __version__
 from syncset.cli.app import app, console
-from syncset.init.scaffold import write_scaffold
+
+# The engine is imported inside the command, to keep every other command's start-up small
+# (docs/performance.md, Start-up).
 
 
 @app.command()
@@ -25,6 +26,9 @@ def init(
     """Write dev/qa/prod environments (sandbox accounts), sync sets, the version pin, CI
     pipelines (GitHub, GitLab), editor schemas and pre-commit. Refuses to overwrite any file
     unless --force, naming them all and writing nothing."""
+    from syncset import __version__
+    from syncset.init.scaffold import write_scaffold
+
     written = write_scaffold(directory, force=force)
     console.print(f"syncset {__version__}: wrote {len(written)} files to {directory}", markup=False)
     for rel in written:

@@ -7,19 +7,9 @@ from typing import Annotated
 import typer
 
 from syncset.cli.app import app, console
-from syncset.config.load import find_root
-from syncset.config.validate import validate_environment
-from syncset.plan.model import MappingState
-from syncset.plan.resolve import read_live
-from syncset.promotion.mapping import (
-    check_targets,
-    parse_assignment,
-    reference_status,
-    suggest,
-    write_mappings,
-)
-from syncset.schemas import CATALOG
-from syncset.workflow import opened
+
+# The engine is imported inside the command, to keep every other command's start-up small
+# (docs/performance.md, Start-up).
 
 
 @app.command("map")
@@ -34,6 +24,20 @@ def map_command(
     ] = False,
 ) -> None:
     """Every reference the environment uses, mapped, automatic or unmapped, and where."""
+    from syncset.config.load import find_root
+    from syncset.config.validate import validate_environment
+    from syncset.plan.model import MappingState
+    from syncset.plan.resolve import read_live
+    from syncset.promotion.mapping import (
+        check_targets,
+        parse_assignment,
+        reference_status,
+        suggest,
+        write_mappings,
+    )
+    from syncset.schemas import CATALOG
+    from syncset.workflow import opened
+
     root = find_root()
     env = validate_environment(root, environment)
     parsed = [parse_assignment(text) for text in assignments or []]

@@ -14,18 +14,19 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from syncset.cli.app import app, console
-from syncset.config.load import find_root
-from syncset.config.validate import validate_environment
 from syncset.errors import ProviderError
-from syncset.providers.base import Provider
-from syncset.workflow import opened
 
 if TYPE_CHECKING:  # the HTTP stack costs start-up time; load it only when pinging
+    from rich.table import Table
+
+    from syncset.providers.base import Provider
     from syncset.providers.http.limits import Allowance
     from syncset.providers.http.ping import PingReport
+
+# The engine is imported inside the command, to keep every other command's start-up small
+# (docs/performance.md, Start-up).
 
 
 @app.command()
@@ -33,6 +34,10 @@ def ping(
     environment: Annotated[str, typer.Argument(help="The environment whose account to test.")],
 ) -> None:
     """Test the link: endpoint, credentials, account, permissions per kind, rate-limit budget."""
+    from syncset.config.load import find_root
+    from syncset.config.validate import validate_environment
+    from syncset.workflow import opened
+
     env = validate_environment(find_root(), environment)
     try:
         with opened(env) as provider:
@@ -73,6 +78,8 @@ def _ping(provider: Provider) -> PingReport:
 
 
 def _table(report: PingReport) -> Table:
+    from rich.table import Table
+
     table = Table(title="One page of each kind", title_justify="left")
     table.add_column("kind")
     table.add_column("records", justify="right")

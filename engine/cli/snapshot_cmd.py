@@ -8,14 +8,9 @@ import typer
 
 from syncset.cli.app import app, console
 from syncset.cli.options import KindOption, SyncSetOption
-from syncset.config.load import find_root
-from syncset.config.syncsets import get_syncset
-from syncset.config.validate import validate_environment
-from syncset.plan.model import Selection
-from syncset.plan.resolve import read_live, resolve
-from syncset.plan.selection import check_selection
-from syncset.promotion.snapshot import snapshot
-from syncset.workflow import opened
+
+# The engine is imported inside the command, to keep every other command's start-up small
+# (docs/performance.md, Start-up).
 
 
 @app.command("snapshot")
@@ -28,6 +23,15 @@ def snapshot_command(
     ] = False,
 ) -> None:
     """Write the live account's records into environments/ENV (creates or updates files)."""
+    from syncset.config.load import find_root
+    from syncset.config.syncsets import get_syncset
+    from syncset.config.validate import validate_environment
+    from syncset.plan.model import Selection
+    from syncset.plan.resolve import read_live, resolve
+    from syncset.plan.selection import check_selection
+    from syncset.promotion.snapshot import snapshot
+    from syncset.workflow import opened
+
     root = find_root()
     check_selection(Selection(kinds=tuple(kind or ())))
     env = validate_environment(root, environment)
