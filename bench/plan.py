@@ -123,7 +123,7 @@ class Generator:
         members = "".join(f"  - {person(n + k)}\n" for k in range(4))
         return (
             f"kind: team\nid: team-{n}\nname: Team {n}\n"
-            f"time_zone: Amsterdam\nremarks: Builds product {n}{note}.\n"
+            f"time_zone: Europe/Amsterdam\nremarks: Builds product {n}{note}.\n"
             f"coordinator: {person(n)}\nmanager: {person(n + 1)}\nmembers:\n{members}"
             f"work_hours: calendar-{n % self.count('calendars')}\n"
             f"ui_extension: ui-{n % self.count('ui_extensions')}\n"
