@@ -13,8 +13,7 @@ from syncset.formats import Format
 if TYPE_CHECKING:
     from syncset.promotion.compare import Comparison
 
-# The engine is imported inside the command, to keep every other command's start-up small
-# (docs/performance.md, Start-up).
+# The engine is imported inside the command: start-up (see syncset.cli).
 
 
 def folder_comparison(source: str, destination: str, sync_set: str | None = None) -> Comparison:

@@ -15,8 +15,7 @@ from syncset.cli.app import app, console, console_err
 from syncset.cli.options import FormatOption
 from syncset.formats import Format
 
-# The engine is imported inside the command, to keep every other command's start-up small
-# (docs/performance.md, Start-up).
+# The engine is imported inside the command: start-up (see syncset.cli).
 
 
 @app.command()

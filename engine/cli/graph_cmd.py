@@ -11,8 +11,7 @@ from syncset.cli.app import app, console
 from syncset.cli.options import SyncSetOption
 from syncset.errors import RepositoryError
 
-# The engine is imported inside the command, to keep every other command's start-up small
-# (docs/performance.md, Start-up).
+# The engine is imported inside the command: start-up (see syncset.cli).
 
 
 class GraphFormat(StrEnum):

@@ -25,8 +25,7 @@ if TYPE_CHECKING:  # the HTTP stack costs start-up time; load it only when pingi
     from syncset.providers.http.limits import Allowance
     from syncset.providers.http.ping import PingReport
 
-# The engine is imported inside the command, to keep every other command's start-up small
-# (docs/performance.md, Start-up).
+# The engine is imported inside the command: start-up (see syncset.cli).
 
 
 @app.command()

@@ -11,8 +11,7 @@ from syncset.cli.app import app, console, terminal_style
 from syncset.cli.options import FormatOption, IdOption, KindOption, SyncSetOption
 from syncset.formats import Format
 
-# The engine is imported inside the command, to keep every other command's start-up small
-# (docs/performance.md, Start-up).
+# The engine is imported inside the command: start-up (see syncset.cli).
 
 
 @app.command()

@@ -14,8 +14,7 @@ from syncset.errors import SyncsetError
 if TYPE_CHECKING:
     from syncset.plan.resolve import Reference
 
-# The engine is imported inside the command, to keep every other command's start-up small
-# (docs/performance.md, Start-up).
+# The engine is imported inside the command: start-up (see syncset.cli).
 
 
 def destination_references(root: Path, destination: str) -> tuple[list[Reference] | None, str]:

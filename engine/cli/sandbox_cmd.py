@@ -9,8 +9,7 @@ import typer
 
 from syncset.cli.app import app, console
 
-# The engine is imported inside the command, to keep every other command's start-up small
-# (docs/performance.md, Start-up).
+# The engine is imported inside the command: start-up (see syncset.cli).
 
 sandbox_app = typer.Typer(help="The embedded sandbox account.", no_args_is_help=True)
 app.add_typer(sandbox_app, name="sandbox")

@@ -9,8 +9,7 @@ import typer
 from syncset.cli.app import app, console
 from syncset.cli.options import KindOption, SyncSetOption
 
-# The engine is imported inside the command, to keep every other command's start-up small
-# (docs/performance.md, Start-up).
+# The engine is imported inside the command: start-up (see syncset.cli).
 
 
 @app.command("snapshot")

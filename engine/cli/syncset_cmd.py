@@ -13,8 +13,7 @@ import typer
 
 from syncset.cli.app import app, console
 
-# The engine is imported inside the command, to keep every other command's start-up small
-# (docs/performance.md, Start-up).
+# The engine is imported inside the command: start-up (see syncset.cli).
 
 syncset_app = typer.Typer(help="Sync sets: a root kind plus all it needs.", no_args_is_help=True)
 app.add_typer(syncset_app, name="syncsets")
