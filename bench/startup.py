@@ -11,8 +11,11 @@ interleaved round after round (``--runs``, default 15):
   one plain ``{{ vars.company }}`` template), built in a temporary folder.
 
 Each is a fresh process of this virtualenv's interpreter (the console script for syncset). The
-table gives the median and the best wall-clock time and the median CPU time (user + system of
-the child); the target is judged on the median wall-clock time. Python's bytecode cache matters
+table gives the median CPU time (user + system of the child) and the median and best
+wall-clock time. The target is judged on the median CPU time, as the other benchmarks judge
+theirs: on an idle machine a start-up's wall-clock time is its CPU time plus a few
+milliseconds, and on a shared one (these machines run several test suites at once) wall-clock
+time measures the neighbours. Python's bytecode cache matters
 at this scale: installed from a wheel, syncset's modules are compiled once by pip, but an
 editable checkout run with ``PYTHONDONTWRITEBYTECODE`` set compiles them on every start. The
 script measures both: "cached" writes the cache to a temporary ``PYTHONPYCACHEPREFIX`` (never
@@ -123,15 +126,15 @@ def measure(root: Path, runs: int, environ: dict[str, str]) -> dict[str, list[tu
 
 def table(title: str, times: dict[str, list[tuple[float, float]]]) -> None:
     print(f"{title}:\n")
-    print("| command | wall median | wall best | CPU median | target |")
+    print("| command | CPU median | wall median | wall best | target (CPU) |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for name, samples in times.items():
         wall = statistics.median(s[0] for s in samples)
         best = min(s[0] for s in samples)
         cpu = statistics.median(s[1] for s in samples)
         judged = name.startswith(("syncset --help", "syncset validate"))
-        target = ("met" if wall <= TARGET_SECONDS else "MISSED") if judged else "—"
-        print(f"| `{name}` | {wall:.3f} s | {best:.3f} s | {cpu:.3f} s | {target} |")
+        target = ("met" if cpu <= TARGET_SECONDS else "MISSED") if judged else "—"
+        print(f"| `{name}` | {cpu:.3f} s | {wall:.3f} s | {best:.3f} s | {target} |")
     print()
 
 
