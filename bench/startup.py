@@ -20,7 +20,8 @@ at this scale: installed from a wheel, syncset's modules are compiled once by pi
 editable checkout run with ``PYTHONDONTWRITEBYTECODE`` set compiles them on every start. The
 script measures both: "cached" writes the cache to a temporary ``PYTHONPYCACHEPREFIX`` (never
 into the checkout) and warms it first, "not cached" sets ``PYTHONDONTWRITEBYTECODE``.
-``--imports`` adds, per command, the largest imports ``python -X importtime`` reports.
+``--imports`` adds, per command, the largest imports ``python -X importtime`` reports, and
+``--stages`` where a tiny validate's CPU time goes, stage by stage in one process.
 
 Run it with ``.venv/bin/python bench/startup.py``; it is a plain script, never part of the test
 suite (tests/system/test_startup_imports.py checks what start-up imports instead).
@@ -161,10 +162,56 @@ def largest_imports(root: Path, environ: dict[str, str], count: int = 12) -> Non
         print()
 
 
+STAGES = """
+import sys, time
+marks = [("interpreter", time.process_time())]
+def mark(name):
+    marks.append((name, time.process_time()))
+import typer, typer.main; mark("typer")
+import rich.console; mark("rich.console")
+from syncset.cli import _command, main; mark("the command modules (syncset.cli)")
+from pydantic import BaseModel; mark("pydantic")
+import pydantic.plugin._loader as plugins; plugins.get_plugins(); mark("pydantic's plugin loader")
+import ruamel.yaml; mark("ruamel.yaml")
+import syncset.schemas; mark("the kind catalog (syncset.schemas)")
+import syncset.config.validate, syncset.config.syncsets; mark("the config stage")
+_command(); mark("typer's command tree")
+try:
+    main(["validate"])
+except SystemExit:
+    pass
+mark("running validate (parameters, validation, the table)")
+rows = [(name, now - before) for (name, now), (_, before) in zip(marks[1:], marks)]
+rows.insert(0, ("interpreter", marks[0][1]))
+print("\\n".join(f"{name}\\t{seconds}" for name, seconds in rows), file=sys.stderr)
+"""
+
+
+def stages(root: Path, environ: dict[str, str], runs: int = 7) -> None:
+    """Median CPU milliseconds per stage of a tiny validate, ``runs`` fresh processes."""
+    samples: dict[str, list[float]] = {}
+    for _ in range(runs):
+        done = subprocess.run(
+            [str(PYTHON), "-c", STAGES], cwd=root, env=environ, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        for line in done.stderr.strip().splitlines():
+            name, seconds = line.rsplit("\t", 1)
+            samples.setdefault(name, []).append(float(seconds))
+    print(f"`syncset validate (tiny)`, CPU per stage (median of {runs} processes):\n")
+    print("| stage | CPU |")
+    print("| --- | ---: |")
+    for name, values in samples.items():
+        print(f"| {name} | {statistics.median(values) * 1000:.0f} ms |")
+    total = sum(statistics.median(values) for values in samples.values())
+    print(f"| total | {total * 1000:.0f} ms |\n")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15, help="rounds of every command in turn")
     parser.add_argument("--imports", action="store_true", help="print the largest imports too")
+    parser.add_argument("--stages", action="store_true", help="CPU per stage of a tiny validate")
     args = parser.parse_args()
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(
@@ -181,6 +228,8 @@ def main() -> int:
         table("bytecode not cached (PYTHONDONTWRITEBYTECODE)", measure(root, args.runs, uncached))
         if args.imports:
             largest_imports(root, cached)
+        if args.stages:
+            stages(root, cached)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"load average at the end: {load}")
     return 0
