@@ -15,9 +15,7 @@ from syncset.errors import PlanFileError, RefusedError
 if TYPE_CHECKING:
     from syncset.plan.model import Plan
 
-# The engine is imported inside the commands: ``syncset --help`` (and every other command)
-# imports this module, and the journal, the rollback checks, the providers and the progress
-# bar cost more start-up than the rest of the CLI together (docs/performance.md, Start-up).
+# The engine is imported inside the commands: start-up (see syncset.cli).
 
 AutoApprove = Annotated[bool, typer.Option("--auto-approve", help="Apply without asking (for CI).")]
 LockTimeout = Annotated[

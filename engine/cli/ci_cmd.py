@@ -29,8 +29,7 @@ if TYPE_CHECKING:
     from syncset.plan.model import Plan
     from syncset.workflow import PlanRun
 
-# The engine (and git) is imported inside the commands, to keep every other command's start-up
-# small (docs/performance.md, Start-up).
+# The engine and git are imported inside the commands: start-up (see syncset.cli).
 
 ci_app = typer.Typer(
     help="For pipelines: plan comments on pull requests, apply after merge.", no_args_is_help=True

@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 
     from syncset.model import Environment
 
-# The engine is imported inside the commands. validate reads files only: the providers, git
-# and the HTTP stack are imported for --online alone (docs/performance.md, Start-up).
+# The engine is imported inside the commands: start-up (see syncset.cli). validate reads
+# files only: the providers' read path is imported for --online alone.
 
 
 class ValidateFormat(StrEnum):
