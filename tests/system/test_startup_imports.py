@@ -55,6 +55,7 @@ def imported(root: Path, *args: str) -> tuple[int, set[str], str]:
         text=True,
         timeout=120,
     )
+    assert report.exists(), done.stderr  # the probe died before the command returned
     result = json.loads(report.read_text(encoding="utf-8"))
     report.unlink()
     return result["code"], set(result["modules"]), done.stdout + done.stderr
