@@ -7,8 +7,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from syncset import __version__
-
 app = typer.Typer(
     name="syncset",
     help="GitOps for SaaS configuration: validate, plan, apply and promote typed YAML.",
@@ -38,6 +36,8 @@ def terminal_style() -> tuple[bool, int]:
 
 def _print_version(value: bool) -> None:
     if value:
+        from syncset import __version__
+
         console.print(f"syncset {__version__}", markup=False)
         raise typer.Exit()
 

@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from syncset.cli.app import app, console
 from syncset.cli.options import IdOption, SyncSetOption
-from syncset.config.load import find_root, select_environment
-from syncset.config.validate import validate_environment
 from syncset.errors import SyncsetError
-from syncset.plan.resolve import Reference, read_live
-from syncset.promotion.mapping import reference_status
-from syncset.promotion.promote import promote
-from syncset.render.promotion import promotion_markdown
-from syncset.safepath import atomic_write_text
-from syncset.workflow import opened
+
+if TYPE_CHECKING:
+    from syncset.plan.resolve import Reference
+
+# The engine is imported inside the command: start-up (see syncset.cli).
 
 
 def destination_references(root: Path, destination: str) -> tuple[list[Reference] | None, str]:
     """Mapping status of the destination after the promotion, or why it is unknown."""
+    from syncset.config.validate import validate_environment
+    from syncset.plan.resolve import read_live
+    from syncset.promotion.mapping import reference_status
+    from syncset.workflow import opened
+
     try:
         env = validate_environment(root, destination)
         with opened(env) as provider:
@@ -45,6 +47,11 @@ def promote_command(
     ] = None,
 ) -> None:
     """Copy records SRC → DST (default: every record that differs) on a new git branch."""
+    from syncset.config.load import find_root, select_environment
+    from syncset.promotion.promote import promote
+    from syncset.render.promotion import promotion_markdown
+    from syncset.safepath import atomic_write_text
+
     root = find_root()
     source = select_environment(root, source, "promote")
     destination = select_environment(root, destination, "promote")
