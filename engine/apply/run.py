@@ -228,12 +228,18 @@ class Applier:
             self._appeared_meanwhile(change, spec, sent, copies)
             return
         except ProviderError as exc:
-            # The outcome is unknown: look for the marker before anything is sent again.
-            found = self._find(change.kind, marker)
-            if found is None:
+            # The outcome is unknown: look for the marker before anything is sent again. Two
+            # copies (another runner's too) cannot tell which is ours: reported, not claimed.
+            copies = recheck_markers(self.provider, [change]).get(change.ref)
+            if not isinstance(copies, list) or not copies:
                 self.record.failed(change, seq, exc)
                 return
-            created = found
+            if len(copies) > 1:
+                message = duplicated(tuple(c.live_id for c in copies))
+                self.record.refused(seq, message)
+                self.record.finish(change, Outcome.STALE, message)
+                return
+            created = copies[0]
         with self._lock:
             self._created[change.ref] = created.live_id
         self._applied(change, seq, created.live_id, after=created)
@@ -243,7 +249,8 @@ class Applier:
         with self._lock:
             created = {c.ref: self._created[c.ref] for c in sent if c.ref in self._created}
         by_ref = {c.ref: c for c in sent}
-        for ref, (first, copies) in later_copies(found, created).items():
+        ordered = self.provider.capabilities.lists_in_creation_order
+        for ref, (first, copies) in later_copies(found, created, ordered).items():
             self._release(by_ref[ref], created[ref], first, copies)
 
     def _release(self, change: RecordChange, own: str, first: LiveRecord, copies: int) -> None:
@@ -384,12 +391,6 @@ class Applier:
         if live_id is None:
             raise ProviderError(f"{target} {value} has no record in the account")
         return live_id
-
-    def _find(self, kind: str, marker: Marker) -> LiveRecord | None:
-        try:
-            return self.provider.find_by_marker(kind, marker)
-        except ProviderError:
-            return None
 
     def _applied(
         self,

@@ -21,8 +21,9 @@ app = typer.Typer(
 schema_app = typer.Typer(help="JSON Schema for editors.", no_args_is_help=True)
 app.add_typer(schema_app, name="schema")
 
-console = Console(highlight=False, soft_wrap=True)
-console_err = Console(stderr=True, highlight=False, soft_wrap=True)
+# emoji=False: values from YAML and accounts are printed as they are (":rocket:" stays text).
+console = Console(highlight=False, soft_wrap=True, emoji=False)
+console_err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 def terminal_style() -> tuple[bool, int]:

@@ -3,6 +3,7 @@ suggestions (``--accept`` / ``--reject``)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -83,8 +84,25 @@ def map_command(
     if propose:
         _suggest(env, live)
     if parsed or propose or accept or reject:
-        env = validate_environment(root, environment)
+        env = _revalidated(root, environment)
     _status(env, reference_status(env, live))
+
+
+def _revalidated(root: Path, environment: str) -> Environment:
+    """The environment read again after mappings.yaml was written: should the new file have a
+    problem, say that it was written (the generic "nothing was written" would not be true)."""
+    from syncset.config.validate import validate_environment
+    from syncset.errors import ConfigError
+
+    try:
+        return validate_environment(root, environment)
+    except ConfigError as exc:
+        lines = [str(p) for p in exc.problems]
+        lines.append(
+            f"environments/{environment}/mappings.yaml was written and has the problems above: "
+            "fix them there (git diff shows what changed)"
+        )
+        raise SyncsetError("\n".join(lines)) from None
 
 
 def _refuse_mixed(selectors: list[str], accept: bool, reject: bool, propose: bool) -> None:

@@ -182,6 +182,7 @@ def _console(out: StringIO, color: bool, width: int) -> Console:
         color_system="standard" if color else None,
         highlight=False,
         soft_wrap=True,
+        emoji=False,  # a value's ":x:" is shown as written, not as an emoji
     )
 
 

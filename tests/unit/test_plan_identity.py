@@ -99,6 +99,35 @@ def test_with_rekey_consent_the_rekey_is_an_update_of_the_old_record():
     assert plan.refused == []
 
 
+def test_a_moved_entry_wins_over_a_hand_made_record_of_the_new_name():
+    env = moved_environment(
+        record("team", "operations", name="Operations"), moved=[("team/ops", "team/operations")]
+    )
+
+    plan = plan_of(
+        env,
+        live("team", "SBX-1", owner="ops", name="Ops"),
+        live("team", "SBX-2", name="Operations"),  # made by hand, no marker
+    )
+
+    (change,) = [c for c in plan.changes if c.ref == "team/operations" and c.managed]
+    assert (change.action, change.reason_code, change.live_id) == (
+        Action.UPDATE,
+        Reason.REKEYED,
+        "SBX-1",
+    ), "the old marker finds the twin, not the record that has the new name"
+
+
+def test_no_rekey_is_guessed_for_a_kind_whose_names_are_not_unique():
+    env = environment(record("request_template", "rt-b", subject="Password reset"))
+
+    plan = plan_of(env, live("request_template", "SBX-1", owner="rt-a", subject="Password reset"))
+
+    assert change_of(plan, "request_template/rt-b").action is Action.CREATE
+    assert change_of(plan, "request_template/rt-a").rekeyed_from is None
+    assert plan.refused == []
+
+
 def test_a_moved_entry_follows_the_old_marker_even_when_the_name_changed_too():
     env = moved_environment(
         record("team", "operations", name="Operations"), moved=[("team/ops", "team/operations")]
