@@ -11,12 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import git
-
-if TYPE_CHECKING:
-    from syncset.promotion.promote import Promotion
 
 
 def branch_base(source: str, destinations: Sequence[str], now: datetime) -> str:
@@ -29,11 +25,12 @@ def branch_base(source: str, destinations: Sequence[str], now: datetime) -> str:
 
 
 def commit_promotions(
-    repo: git.Repo, base: str, promotions: Sequence[Promotion], sync_set: str | None
-) -> str:
-    """Commit each promotion's files, in order, on a new branch named after ``base``; returns
-    the branch. On any refusal git is left as it was (branch deleted, previous HEAD checked
-    out, index as before); the caller puts the files back.
+    repo: git.Repo, base: str, commits: Sequence[tuple[Sequence[str], str]]
+) -> tuple[str, list[str]]:
+    """Make each commit (its paths, its message), in order, on a new branch named after
+    ``base``; returns the branch and the commits' shas. On any refusal git is left as it was
+    (branch deleted, previous HEAD checked out, index as before); the caller puts the files
+    back.
 
     ``git commit --only -- paths`` keeps whatever else the user had staged out of the commits
     (and staged), and runs the repository's hooks like any commit.
@@ -41,24 +38,21 @@ def commit_promotions(
     branch = _unused(repo, base)
     previous = repo.active_branch.name if not repo.head.is_detached else repo.head.commit.hexsha
     repo.git.checkout("-b", branch)
+    shas: list[str] = []
     paths: list[str] = []
     try:
-        for promotion in promotions:
-            paths = sorted(promotion.files)
+        for files, message in commits:
+            paths = sorted(files)
             repo.git.add("--", *paths)
-            message = commit_message(promotion, sync_set)
             repo.git.commit("-m", message, "--only", "--", *paths, env=_identity(repo))
-            promotion.branch = branch
-            promotion.commit = repo.head.commit.hexsha
+            shas.append(repo.head.commit.hexsha)
     except git.GitCommandError:
         if paths:
             repo.git.reset("-q", "--", *paths)
         repo.git.checkout("-q", previous)
         repo.git.branch("-D", branch)
-        for promotion in promotions:
-            promotion.branch = promotion.commit = None
         raise
-    return branch
+    return branch, shas
 
 
 def _unused(repo: git.Repo, base: str) -> str:
@@ -84,20 +78,3 @@ def _identity(repo: git.Repo) -> dict[str, str]:
         "GIT_COMMITTER_NAME": "syncset",
         "GIT_COMMITTER_EMAIL": "syncset@localhost",
     }
-
-
-def commit_message(promotion: Promotion, sync_set: str | None) -> str:
-    """The first line names both environments (so each commit of a fan-out names its target),
-    then the records by kind."""
-    count = len(promotion.records)
-    scope = f" (sync set {sync_set})" if sync_set else ""
-    lines = [
-        f"Promote {promotion.source} → {promotion.destination}: {count} records{scope}",
-        "",
-    ]
-    for kind, ids in promotion.by_kind().items():
-        lines.append(f"{kind}: {', '.join(ids)}")
-    if promotion.also_carried:
-        carried = ", ".join(f"{k}/{i}" for k, i in promotion.also_carried)
-        lines += ["", f"Also carried (same files): {carried}"]
-    return "\n".join(lines) + "\n"

@@ -81,11 +81,22 @@ def promote(
     if commit:
         base = branch_base(source, [destination], now or datetime.now(UTC))
         try:
-            commit_promotions(repo, base, [promotion], sync_set)
+            commit_all(repo, base, [promotion], sync_set)
         except Exception as exc:  # git refused: leave the tree as it was
             restore(root, originals)
             raise RepositoryError(f"git refused the promotion commit: {exc}") from None
     return promotion
+
+
+def commit_all(
+    repo: git.Repo, base: str, promotions: Sequence[Promotion], sync_set: str | None
+) -> str:
+    """One commit per promotion on a new branch (:func:`commit_promotions`); returns it."""
+    commits = [(list(p.files), commit_message(p, sync_set)) for p in promotions]
+    branch, shas = commit_promotions(repo, base, commits)
+    for promotion, sha in zip(promotions, shas, strict=True):
+        promotion.branch, promotion.commit = branch, sha
+    return branch
 
 
 def git_repository(root: Path) -> git.Repo:
@@ -269,3 +280,20 @@ def restore(root: Path, originals: dict[str, bytes | None]) -> None:
                 break
             folder.rmdir()
             folder = folder.parent
+
+
+def commit_message(promotion: Promotion, sync_set: str | None) -> str:
+    """The first line names both environments (so each commit of a fan-out names its target),
+    then the records by kind."""
+    count = len(promotion.records)
+    scope = f" (sync set {sync_set})" if sync_set else ""
+    lines = [
+        f"Promote {promotion.source} → {promotion.destination}: {count} records{scope}",
+        "",
+    ]
+    for kind, ids in promotion.by_kind().items():
+        lines.append(f"{kind}: {', '.join(ids)}")
+    if promotion.also_carried:
+        carried = ", ".join(f"{k}/{i}" for k, i in promotion.also_carried)
+        lines += ["", f"Also carried (same files): {carried}"]
+    return "\n".join(lines) + "\n"
