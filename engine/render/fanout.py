@@ -86,7 +86,8 @@ def _status(target: Target) -> str:
 def _details(fan: FanOut, target: Target) -> str:
     promotion = target.promotion
     unmapped = len(target.unmapped)
-    what = f"{unmapped} references to map" if unmapped else "every reference mapped"
+    noun = "reference" if unmapped == 1 else "references"
+    what = f"{unmapped} {noun} to map" if unmapped else "every reference mapped"
     lines = [
         f"<details><summary><code>{target.name}</code>: {_status(target)}, "
         f"{len(promotion.records)} records, {what}</summary>",
