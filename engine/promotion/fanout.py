@@ -100,6 +100,11 @@ def promote_many(
 ) -> FanOut:
     """Promote ``source`` to each of ``destinations``: one branch, a commit per destination."""
     repo = git_repository(root)
+    if source in destinations:
+        raise RefusedError(
+            f"{pattern or 'the destinations'!r} selects {source}, the environment promoted "
+            "from: name or match only the environments to promote to"
+        )
     targets = [promotable_target(root, source, name) for name in destinations]
     refuse_uncommitted(repo, targets)
     source_env = validate_environment(root, source)
@@ -117,7 +122,7 @@ def promote_many(
     originals: dict[str, bytes | None] = {}
     try:
         for target, promotion in planned:
-            originals |= copy_files(root, target.folder, promotion.files)
+            copy_files(root, target.folder, promotion.files, originals)
         after = [validated_after_copy(root, target.name) for target, _ in planned]
     except (SyncsetError, OSError):
         restore(root, originals)

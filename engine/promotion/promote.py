@@ -251,14 +251,21 @@ def _file_moves(
     return moves
 
 
-def copy_files(root: Path, folder: Path, moves: dict[str, str]) -> dict[str, bytes | None]:
-    """Copy byte for byte (line ends included); returns what each destination held before.
+def copy_files(
+    root: Path,
+    folder: Path,
+    moves: dict[str, str],
+    originals: dict[str, bytes | None] | None = None,
+) -> dict[str, bytes | None]:
+    """Copy byte for byte (line ends included); returns what each destination held before,
+    recorded in ``originals`` (when given) before each write, so that a failure half-way
+    still knows what to restore.
 
     Every destination is checked to stay inside the destination folder before anything is
     written, so a refusal leaves the tree as it was.
     """
     paths = {destination: confined(folder, root / destination, root) for destination in moves}
-    originals: dict[str, bytes | None] = {}
+    originals = {} if originals is None else originals
     for destination, source in moves.items():
         path = paths[destination]
         originals[destination] = path.read_bytes() if path.exists() else None

@@ -401,3 +401,9 @@ def test_a_tight_budget_keeps_the_table_first_and_drops_details_of_the_best(flee
     assert "✂️ The details of 2 environments" in cut
     assert cut.count("| `customers/") == 3
     assert len(fanout_markdown(fan, limit=300)) <= 300
+
+
+def test_a_glob_that_selects_the_source_itself_is_refused(fleet, cli):
+    err = refused(fleet, cli, "dev", "*")
+
+    assert "'*' selects dev, the environment promoted from" in err
