@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import stat
+import threading
 import time
 
 import pytest
@@ -25,7 +26,7 @@ from promotion_helpers import (
 )
 
 from syncset.ci.comment import COMMENT_LIMIT
-from syncset.promotion.fanout import promote_many
+from syncset.promotion.fanout import WORKERS, promote_many
 from syncset.render.fanout import fanout_markdown
 from syncset.workflow import read_reference_data
 
@@ -407,3 +408,34 @@ def test_a_glob_that_selects_the_source_itself_is_refused(fleet, cli):
     err = refused(fleet, cli, "dev", "*")
 
     assert "'*' selects dev, the environment promoted from" in err
+
+
+def test_accounts_are_read_concurrently_at_most_eight_at_a_time(tmp_path, monkeypatch):
+    seed = seed_repository(tmp_path / "repo", monkeypatch)
+    names = [f"c{i:02}" for i in range(12)]
+    for name in names:
+        add_customer(seed, name)
+    seed.commit("Twelve customers")
+    lock = threading.Lock()
+    active, peak, kinds_read = 0, 0, set()
+
+    def slow_reader(environment, kinds):
+        nonlocal active, peak
+        with lock:
+            active += 1
+            peak = max(peak, active)
+            kinds_read.add(tuple(kinds))
+        time.sleep(0.2)  # long enough that every free worker is busy at once
+        try:
+            return read_reference_data(environment, kinds)
+        finally:
+            with lock:
+                active -= 1
+
+    fan = promote_many(
+        seed.root, "dev", [f"customers/{n}" for n in names], slow_reader, sync_set="scrum"
+    )
+
+    assert peak == WORKERS == 8
+    assert kinds_read == {("person",)}
+    assert [t.name for t in fan.targets] == [f"customers/{n}" for n in names]
