@@ -10,27 +10,24 @@ from __future__ import annotations
 
 import os
 from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING
 
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeRemainingColumn,
-)
+from rich.console import Console
 
 from syncset.apply.run import Outcome, RecordResult
 from syncset.cli.app import console
 from syncset.render.report import result_line
 
+if TYPE_CHECKING:  # rich.progress costs start-up time (``syncset --help``); start() imports it
+    from rich.progress import Progress, TaskID
 
-def live_progress_wanted() -> bool:
+
+def live_progress_wanted(target: Console = console) -> bool:
     """A terminal, and not a CI runner (they often fake a TTY and keep every redraw)."""
     in_ci = os.environ.get("CI", "").lower() in ("true", "1") or bool(
         os.environ.get("GITHUB_ACTIONS")
     )
-    return console.is_terminal and not console.is_dumb_terminal and not in_ci
+    return target.is_terminal and not target.is_dumb_terminal and not in_ci
 
 
 class ApplyProgress(AbstractContextManager["ApplyProgress"]):
@@ -44,6 +41,14 @@ class ApplyProgress(AbstractContextManager["ApplyProgress"]):
     def start(self, total: int) -> None:
         if not live_progress_wanted():
             return
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
         self._bar = Progress(
             TextColumn("applying"),
             BarColumn(),
