@@ -15,6 +15,7 @@ from syncset.apply.rollback_check import latest_after, read_history, stale_reaso
 from syncset.cli.app import app, console, console_err, terminal_style
 from syncset.cli.options import IdOption, KindOption, RekeyOption, SyncSetOption
 from syncset.cli.progress import ApplyProgress
+from syncset.cli.reading import ReadingProgress
 from syncset.config.load import find_root, select_environment
 from syncset.config.validate import validate_environment
 from syncset.errors import PlanFileError, RefusedError
@@ -81,8 +82,10 @@ def apply(
 
     color, width = terminal_style()
     progress = ApplyProgress()
+    reading = ReadingProgress()  # until the plan is known: files and kinds read, on stderr
 
     def show(plan: Plan) -> None:
+        reading.stop()
         if saved is None:
             if show_plan:
                 render = render_plan(plan, Format.TEXT, color=color, width=width)
@@ -106,7 +109,7 @@ def apply(
         progress=progress.record,
         rekey=rekey,
     )
-    with progress:
+    with progress, reading:
         attempt = apply_environment(root, environment, saved, selection, steps)
     if attempt.stopped is Stopped.STALE_PLAN:
         raise PlanFileError(attempt.message)

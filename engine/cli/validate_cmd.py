@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from syncset.cli.app import app, console, schema_app
+from syncset.cli.reading import ReadingProgress
 from syncset.config.load import environment_names, find_root, select_environments
 from syncset.config.syncsets import load_syncsets
 from syncset.config.validate import validate_environment
@@ -55,15 +56,16 @@ def validate(
         load_syncsets(root)  # syncsets.yaml is configuration too: checked with the folders
     except ConfigError as exc:
         problems.extend(exc.problems)
-    for name in names:
-        try:
-            environment = validate_environment(root, name)
-        except ConfigError as exc:
-            problems.extend(exc.problems)
-            continue
-        loaded.append(environment)
-        if online:
-            problems.extend(_mapping_targets(environment))
+    with ReadingProgress():  # on a terminal: the files read so far, on stderr
+        for name in names:
+            try:
+                environment = validate_environment(root, name)
+            except ConfigError as exc:
+                problems.extend(exc.problems)
+                continue
+            loaded.append(environment)
+            if online:
+                problems.extend(_mapping_targets(environment))
     if output is ValidateFormat.json:
         _print_json(loaded, problems, online)
     if problems:
