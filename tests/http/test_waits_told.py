@@ -8,15 +8,19 @@ clock, so a budget that refills in minutes costs no time, and look at what the p
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from fake_clock import FakeClock
 from fake_sites import CLIENT_ID, CLIENT_SECRET, XurrentSite
 from serverkit import Limits
+from terminal_helpers import run_in_pty
 
 UNTIL = r"\(until \d\d:\d\d:\d\d UTC\)"
+CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 def on_site(repo: Any, site: XurrentSite, monkeypatch: pytest.MonkeyPatch, http: str) -> None:
@@ -109,3 +113,37 @@ def test_short_budget_pauses_that_add_up_are_told_so_a_command_never_goes_quiet(
     assert told, (result.err, site.account.counters)
     assert all(float(seconds) < 2 for seconds, _ in told)
     assert secret_free(result.err, site)
+
+
+@dataclass
+class OneRetryAfter(Limits):
+    """The account's limits, except that its 4th request is told to come back in 3 seconds."""
+
+    _seen: int = 0
+
+    def admit(self) -> tuple[float | None, dict[str, str]]:
+        with self._lock:
+            self._seen += 1
+            refuse = self._seen == 4
+        if refuse:
+            return 3.0, self._headers(self.clock.time() + self.period)
+        return super().admit()
+
+
+def test_in_a_terminal_the_wait_is_told_while_the_progress_display_is_up(
+    repo: Any,
+    xurrent_site: Callable[..., XurrentSite],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A real clock: the command runs in its own process, in a pty, and waits for real.
+    site = xurrent_site(limits=OneRetryAfter(clock=time))
+    on_site(repo, site, monkeypatch, "max_wait_seconds: 60")
+
+    code, screen = run_in_pty(repo.root, ["plan", "dev"], DEV_SECRET=CLIENT_SECRET)
+
+    assert code == 0, screen[-3000:]
+    shown = CONTROL.sub("", screen)
+    told = r"warning: POST \S+/graphql: the account asked to wait \(HTTP 429, Retry-After\): "
+    assert re.search(told + rf"waiting 3s {UNTIL}", shown), shown
+    assert "reading the account" in shown  # the display was up meanwhile
+    assert secret_free(screen, site)

@@ -10,12 +10,11 @@ import json
 import os
 import pty
 import re
-import select
 import subprocess
 import sys
 import threading
-import time
-from pathlib import Path
+
+from terminal_helpers import holidays, run_in_pty
 
 ESCAPE = re.compile(r"\x1b\[")
 SGR = re.compile(r"\x1b\[[0-9;]*m")  # colour and bold: what NO_COLOR must leave out
@@ -26,47 +25,6 @@ COUNT = re.compile(r"(\d+)/2000")
 def after_progress(screen: str) -> str:
     """What stays on the screen once the transient progress display (on stderr) is erased."""
     return re.sub(r"^\r?(\x1b\[1A|\x1b\[2K)*", "", screen.rsplit("\x1b[?25h", 1)[-1])
-
-
-def holidays(count: int) -> str:
-    return "".join(
-        f"---\nkind: holiday\nid: holiday-{n}\nname: Holiday {n}\n"
-        f"start_at: 2027-02-{1 + n % 28:02d}\nend_at: 2027-02-{1 + n % 28:02d}\n"
-        for n in range(count)
-    )
-
-
-def run_in_pty(root: Path, args: list[str], **environ: str) -> tuple[int, str]:
-    """Run ``syncset ARGS`` with stdin/stdout/stderr on a pty; everything it drew, and its code."""
-    main, child = pty.openpty()
-    env = {k: v for k, v in os.environ.items() if k not in ("CI", "GITHUB_ACTIONS", "NO_COLOR")}
-    env.update({"SYNCSET_ROOT": str(root), "TERM": "xterm-256color", "COLUMNS": "120"}, **environ)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "syncset", *args],
-        cwd=root,
-        env=env,
-        stdin=child,
-        stdout=child,
-        stderr=child,
-    )
-    os.close(child)
-    chunks: list[bytes] = []
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([main], [], [], 1.0)
-        if not ready:
-            if process.poll() is not None:
-                break
-            continue
-        try:
-            data = os.read(main, 65536)
-        except OSError:  # the child closed the pty
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(main)
-    return process.wait(timeout=30), b"".join(chunks).decode("utf-8", "replace")
 
 
 def test_an_apply_of_2000_records_in_a_terminal_shows_a_moving_count(repo):
