@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from syncset.cli.app import app, console, schema_app
+from syncset.cli.app import app, console, schema_app, terminal_style
 from syncset.cli.reading import ReadingProgress
 from syncset.config.load import environment_names, find_root, select_environments
 from syncset.config.syncsets import load_syncsets
@@ -121,7 +121,14 @@ def _targets_note(environments: list[Environment], online: bool) -> str:
 def _summary(environments: list[Environment]) -> Table:
     counts = {env.name: Counter(kind for kind, _ in env.records) for env in environments}
     kinds = sorted({kind for counter in counts.values() for kind in counter})
-    table = Table(title="Records per kind", title_justify="left")
+    color, _ = terminal_style()
+    # NO_COLOR (and a pipe) get no styling at all, not even bold, as plan's text does.
+    table = Table(
+        title="Records per kind",
+        title_justify="left",
+        title_style=None if color else "",
+        header_style="table.header" if color else "",
+    )
     table.add_column("kind")
     for env in environments:
         table.add_column(env.name, justify="right")

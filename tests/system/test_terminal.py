@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 
+import pytest
 from terminal_helpers import holidays, run_in_pty
 
 ESCAPE = re.compile(r"\x1b\[")
@@ -177,3 +178,19 @@ def test_syncset_help_does_not_import_the_progress_display():
     )
 
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["validate"], ["environments"], ["apply", "dev", "--auto-approve"], ["plan", "nope"]],
+    ids=["validate", "environments", "apply", "error"],
+)
+def test_no_color_and_a_dumb_terminal_are_honoured_by_every_command(repo, args):
+    repo.write("environments/dev/holidays.yaml", holidays(3))
+
+    _, plain = run_in_pty(repo.root, args, NO_COLOR="1")
+    _, dumb = run_in_pty(repo.root, args, TERM="dumb")
+
+    assert not SGR.search(plain), plain
+    assert not ESCAPE.search(dumb), dumb
+    assert CONTROL.sub("", plain).strip() and dumb.strip()
