@@ -81,7 +81,9 @@ def _run(argv: list[str] | None) -> None:
         # Outside standalone mode click *returns* the code of a typer.Exit instead of raising.
         code = _command()(args=argv, standalone_mode=False)
     except SyncsetError as exc:
-        console_err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        # At a terminal, wrapped between words at its width; in a log, one line per problem.
+        wrap = console_err.is_terminal and not console_err.is_dumb_terminal
+        console_err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=not wrap)
         if isinstance(exc, ConfigError) and in_github_actions():
             for problem in exc.problems:
                 console_err.print(annotation(problem), markup=False, highlight=False)

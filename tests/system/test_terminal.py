@@ -194,3 +194,25 @@ def test_no_color_and_a_dumb_terminal_are_honoured_by_every_command(repo, args):
     assert not SGR.search(plain), plain
     assert not ESCAPE.search(dumb), dumb
     assert CONTROL.sub("", plain).strip() and dumb.strip()
+
+
+def test_apply_with_show_plan_prints_every_change_before_asking(repo):
+    repo.write("environments/dev/holidays.yaml", holidays(30))
+
+    code, screen = run_in_pty(repo.root, ["apply", "dev", "--auto-approve", "--show-plan"])
+
+    assert code == 0, screen
+    before = CONTROL.sub("", screen).split("In progress")[0]
+    assert "+ holiday/holiday-7  create" in before and '+ name: "Holiday 29"' in before
+    assert "--show-plan prints every change" not in before
+
+
+def test_an_error_at_a_terminal_is_wrapped_between_words_at_its_width(repo):
+    code, screen = run_in_pty(repo.root, ["plan", "nope"], COLUMNS="50")
+    _, logged = run_in_pty(repo.root, ["plan", "nope"], COLUMNS="50", TERM="dumb")
+
+    assert code == 1
+    lines = [line.rstrip() for line in CONTROL.sub("", screen).splitlines() if line.strip()]
+    assert len(lines) > 1 and max(len(line) for line in lines) <= 50, screen
+    words = " ".join(lines).split()
+    assert words == logged.split() and "environments/nope/environment.yaml" in words
