@@ -37,6 +37,7 @@ from syncset.cli import (  # noqa: F401
 )
 from syncset.cli.annotations import annotation, in_github_actions
 from syncset.cli.app import app, console_err
+from syncset.cli.progress import drawing_console
 from syncset.errors import ConfigError, SyncsetError
 from syncset.secrets import masked_std_streams
 
@@ -66,7 +67,10 @@ class _StderrWarnings(logging.Handler):
     console, so a command that goes quiet for minutes says why."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        console_err.print(f"warning: {record.getMessage()}", markup=False, highlight=False)
+        # While an apply draws its count on the same screen, above the count, not glued to it.
+        drawing = drawing_console()
+        target = drawing if drawing is not None and console_err.is_terminal else console_err
+        target.print(f"warning: {record.getMessage()}", markup=False, highlight=False)
 
 
 def _tell_waits() -> None:

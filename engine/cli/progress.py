@@ -22,6 +22,16 @@ if TYPE_CHECKING:  # rich.progress costs start-up time (``syncset --help``); sta
     from rich.progress import Progress, TaskID
 
 
+_drawing: Console | None = None
+"""The console a moving count is drawn on now, if any (see :func:`drawing_console`)."""
+
+
+def drawing_console() -> Console | None:
+    """The console an apply's moving count is drawn on now: a message printed elsewhere on the
+    same screen (stderr) would be glued to the end of the count, so it goes through this one."""
+    return _drawing
+
+
 def live_progress_wanted(target: Console = console) -> bool:
     """A terminal, and not a CI runner (they often fake a TTY and keep every redraw)."""
     in_ci = os.environ.get("CI", "").lower() in ("true", "1") or bool(
@@ -61,6 +71,8 @@ class ApplyProgress(AbstractContextManager["ApplyProgress"]):
         )
         self._task = self._bar.add_task("apply", total=total, failed=0)
         self._bar.start()
+        global _drawing
+        _drawing = console
 
     def record(self, result: RecordResult) -> None:
         if self._bar is None or self._task is None:
@@ -72,5 +84,7 @@ class ApplyProgress(AbstractContextManager["ApplyProgress"]):
         self._bar.update(self._task, advance=1, failed=self._failed)
 
     def __exit__(self, *exc: object) -> None:
+        global _drawing
         if self._bar is not None:
+            _drawing = None
             self._bar.stop()

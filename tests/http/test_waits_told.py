@@ -117,14 +117,15 @@ def test_short_budget_pauses_that_add_up_are_told_so_a_command_never_goes_quiet(
 
 @dataclass
 class OneRetryAfter(Limits):
-    """The account's limits, except that its 4th request is told to come back in 3 seconds."""
+    """The account's limits, except that one request (the 4th) is told to come back in 3 s."""
 
+    refuse_at: int = 4
     _seen: int = 0
 
     def admit(self) -> tuple[float | None, dict[str, str]]:
         with self._lock:
             self._seen += 1
-            refuse = self._seen == 4
+            refuse = self._seen == self.refuse_at
         if refuse:
             return 3.0, self._headers(self.clock.time() + self.period)
         return super().admit()
@@ -147,3 +148,32 @@ def test_in_a_terminal_the_wait_is_told_while_the_progress_display_is_up(
     assert re.search(told + rf"waiting 3s {UNTIL}", shown), shown
     assert "reading the account" in shown  # the display was up meanwhile
     assert secret_free(screen, site)
+
+
+def test_a_wait_during_an_apply_at_a_terminal_is_its_own_line_above_the_moving_count(
+    repo: Any,
+    xurrent_site: Callable[..., XurrentSite],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    limits = OneRetryAfter(clock=time, refuse_at=0)
+    site = xurrent_site(limits=limits)
+    on_site(repo, site, monkeypatch, "max_wait_seconds: 60")
+    repo.write(
+        "environments/dev/teams.yaml",
+        "".join(f"---\nkind: team\nid: t{n}\nname: Team {n}\n" for n in range(6)),
+    )
+    for _ in range(2):  # the second plan reads as apply's will (the schema is cached by then)
+        before = limits._seen
+        assert run_in_pty(repo.root, ["plan", "dev"], DEV_SECRET=CLIENT_SECRET)[0] == 0
+    limits.refuse_at = limits._seen + (limits._seen - before) + 1  # after apply's planning
+
+    code, screen = run_in_pty(
+        repo.root, ["apply", "dev", "--auto-approve"], DEV_SECRET=CLIENT_SECRET
+    )
+
+    assert code == 0, screen[-3000:]
+    assert site.account.counters["429"] == 1
+    lines = CONTROL.sub("", screen).replace("\r", "\n").splitlines()
+    [told] = [line for line in lines if "Retry-After" in line]
+    assert told.startswith("warning: POST "), told  # not glued to the end of the bar
+    assert "Apply of dev: Completed" in screen
