@@ -52,16 +52,16 @@ class ReadingProgress(AbstractContextManager["ReadingProgress"]):
         return self
 
     def observe(self, event: Progress) -> None:
-        """The observer: may be called from worker threads, never raises into the engine."""
+        """The observer; called from worker threads too, hence the lock."""
         label, unit = LABELS[event.step]
         with self._lock:
             if self._stopped:
                 return
             bar = self._bar or self._start()
             task = self._tasks.get(event.step)
+            if (task is None or event.done == 0) and "phase" in self._tasks:
+                bar.remove_task(self._tasks.pop("phase"))  # over: the step (re)starting runs
             if task is None:
-                if "phase" in self._tasks:  # that phase is over: the new step is what runs
-                    bar.remove_task(self._tasks.pop("phase"))
                 task = self._tasks[event.step] = bar.add_task(label, count="")
             count = f"{event.done}/{event.total} {unit} {event.item}".rstrip()
             bar.update(task, completed=event.done, total=event.total, count=count)
