@@ -43,6 +43,7 @@ from syncset.cli import (  # noqa: F401
 )
 from syncset.cli.annotations import annotation, in_github_actions
 from syncset.cli.app import app, console_err
+from syncset.cli.progress import drawing_console
 from syncset.errors import ConfigError, SyncsetError
 from syncset.secrets import masked_std_streams
 
@@ -72,7 +73,10 @@ class _StderrWarnings(logging.Handler):
     console, so a command that goes quiet for minutes says why."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        console_err.print(f"warning: {record.getMessage()}", markup=False, highlight=False)
+        # While an apply draws its count on the same screen, above the count, not glued to it.
+        drawing = drawing_console()
+        target = drawing if drawing is not None and console_err.is_terminal else console_err
+        target.print(f"warning: {record.getMessage()}", markup=False, highlight=False)
 
 
 def _tell_waits() -> None:
@@ -87,7 +91,9 @@ def _run(argv: list[str] | None) -> None:
         # Outside standalone mode click *returns* the code of a typer.Exit instead of raising.
         code = _command()(args=argv, standalone_mode=False)
     except SyncsetError as exc:
-        console_err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        # At a terminal, wrapped between words at its width; in a log, one line per problem.
+        wrap = console_err.is_terminal and not console_err.is_dumb_terminal
+        console_err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=not wrap)
         if isinstance(exc, ConfigError) and in_github_actions():
             for problem in exc.problems:
                 console_err.print(annotation(problem), markup=False, highlight=False)

@@ -55,6 +55,7 @@ def apply(
 ) -> None:
     """Make the live account match: plan, confirm, apply in dependency order."""
     from syncset.cli.progress import ApplyProgress
+    from syncset.cli.reading import ReadingProgress
     from syncset.config.load import find_root, select_environment
     from syncset.plan.model import Selection, load_plan
     from syncset.plan.selection import check_selection
@@ -82,8 +83,10 @@ def apply(
 
     color, width = terminal_style()
     progress = ApplyProgress()
+    reading = ReadingProgress()  # until the plan is known: files and kinds read, on stderr
 
     def show(plan: Plan) -> None:
+        reading.stop()
         if saved is None:
             if show_plan:
                 render = render_plan(plan, Format.TEXT, color=color, width=width)
@@ -107,7 +110,7 @@ def apply(
         progress=progress.record,
         rekey=rekey,
     )
-    with progress:
+    with progress, reading:
         attempt = apply_environment(root, environment, saved, selection, steps)
     if attempt.stopped is Stopped.STALE_PLAN:
         raise PlanFileError(attempt.message)

@@ -46,6 +46,7 @@ def plan(
     rekey: RekeyOption = False,
 ) -> None:
     """Compare an environment with its live account; exit 0 / 1 error / 2 changes."""
+    from syncset.cli.reading import ReadingProgress
     from syncset.config.load import find_root, select_environment
     from syncset.plan.model import Selection
     from syncset.plan.selection import check_selection
@@ -61,15 +62,22 @@ def plan(
     )
     check_selection(selection)
     environment = select_environment(root, environment, "plan")
-    with plan_environment(
-        root, environment, selection, rekey=rekey, parse_cache=False if no_cache else None
-    ) as run:
+    reading = ReadingProgress()  # on a terminal: files and kinds read so far, on stderr
+    with (
+        reading,
+        plan_environment(
+            root, environment, selection, rekey=rekey, parse_cache=False if no_cache else None
+        ) as run,
+    ):
         result = run.plan
         if out is not None:
             result.save(out)
         color, width = terminal_style()
+        reading.phase("rendering the plan")
+        rendered = render_plan(result, fmt, color=color, width=width)
+        reading.stop()
         console.print(
-            render_plan(result, fmt, color=color, width=width),
+            rendered,
             markup=False,
             highlight=False,
             end="",

@@ -10,27 +10,34 @@ from __future__ import annotations
 
 import os
 from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING
 
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeRemainingColumn,
-)
+from rich.console import Console
 
-from syncset.apply.run import Outcome, RecordResult
 from syncset.cli.app import console
-from syncset.render.report import result_line
+
+if TYPE_CHECKING:  # rich.progress costs start-up time (``syncset --help``); start() imports it
+    from rich.progress import Progress, TaskID
+
+    from syncset.apply.run import RecordResult
 
 
-def live_progress_wanted() -> bool:
+_drawing: Console | None = None
+"""The console a moving count is drawn on now, if any (see :func:`drawing_console`)."""
+
+
+def drawing_console() -> Console | None:
+    """The console an apply's moving count is drawn on now: a message printed elsewhere on the
+    same screen (stderr) would be glued to the end of the count, so it goes through this one."""
+    return _drawing
+
+
+def live_progress_wanted(target: Console = console) -> bool:
     """A terminal, and not a CI runner (they often fake a TTY and keep every redraw)."""
     in_ci = os.environ.get("CI", "").lower() in ("true", "1") or bool(
         os.environ.get("GITHUB_ACTIONS")
     )
-    return console.is_terminal and not console.is_dumb_terminal and not in_ci
+    return target.is_terminal and not target.is_dumb_terminal and not in_ci
 
 
 class ApplyProgress(AbstractContextManager["ApplyProgress"]):
@@ -44,6 +51,14 @@ class ApplyProgress(AbstractContextManager["ApplyProgress"]):
     def start(self, total: int) -> None:
         if not live_progress_wanted():
             return
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
         self._bar = Progress(
             TextColumn("applying"),
             BarColumn(),
@@ -56,8 +71,13 @@ class ApplyProgress(AbstractContextManager["ApplyProgress"]):
         )
         self._task = self._bar.add_task("apply", total=total, failed=0)
         self._bar.start()
+        global _drawing
+        _drawing = console
 
     def record(self, result: RecordResult) -> None:
+        from syncset.apply.report import Outcome
+        from syncset.render.report import result_line
+
         if self._bar is None or self._task is None:
             console.print(result_line(result), markup=False)
             return
@@ -67,5 +87,7 @@ class ApplyProgress(AbstractContextManager["ApplyProgress"]):
         self._bar.update(self._task, advance=1, failed=self._failed)
 
     def __exit__(self, *exc: object) -> None:
+        global _drawing
         if self._bar is not None:
+            _drawing = None
             self._bar.stop()

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from syncset.cli.app import app, console, schema_app
+from syncset.cli.app import app, console, schema_app, terminal_style
 from syncset.errors import ConfigError, Problem
 
 if TYPE_CHECKING:
@@ -47,6 +47,7 @@ def validate(
     Whether a mapping's target exists in the account (is this person there?) is the account's
     business: plan checks it, and so does validate with --online. The summary says which.
     """
+    from syncset.cli.reading import ReadingProgress
     from syncset.config.load import environment_names, find_root, select_environments
     from syncset.config.syncsets import load_syncsets
     from syncset.config.validate import validate_environment
@@ -59,15 +60,16 @@ def validate(
         load_syncsets(root)  # syncsets.yaml is configuration too: checked with the folders
     except ConfigError as exc:
         problems.extend(exc.problems)
-    for name in names:
-        try:
-            environment = validate_environment(root, name)
-        except ConfigError as exc:
-            problems.extend(exc.problems)
-            continue
-        loaded.append(environment)
-        if online:
-            problems.extend(_mapping_targets(environment))
+    with ReadingProgress():  # on a terminal: the files read so far, on stderr
+        for name in names:
+            try:
+                environment = validate_environment(root, name)
+            except ConfigError as exc:
+                problems.extend(exc.problems)
+                continue
+            loaded.append(environment)
+            if online:
+                problems.extend(_mapping_targets(environment))
     if output is ValidateFormat.json:
         _print_json(loaded, problems, online)
     if problems:
@@ -129,7 +131,14 @@ def _summary(environments: list[Environment]) -> Table:
 
     counts = {env.name: Counter(kind for kind, _ in env.records) for env in environments}
     kinds = sorted({kind for counter in counts.values() for kind in counter})
-    table = Table(title="Records per kind", title_justify="left")
+    color, _ = terminal_style()
+    # NO_COLOR (and a pipe) get no styling at all, not even bold, as plan's text does.
+    table = Table(
+        title="Records per kind",
+        title_justify="left",
+        title_style=None if color else "",
+        header_style="table.header" if color else "",
+    )
     table.add_column("kind")
     for env in environments:
         table.add_column(env.name, justify="right")

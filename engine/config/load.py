@@ -23,6 +23,7 @@ from syncset.config.yamlio import (
     read_bytes,
 )
 from syncset.errors import Problem, RefusedError, RepositoryError
+from syncset.progress_events import Step, notify
 from syncset.safepath import environment_component, link_problem
 
 ENVIRONMENTS_DIR = "environments"
@@ -349,8 +350,11 @@ def read_environment_files(
             mappings = read_single(root, mappings_path, problems, digest)
         cache = ParseCache(root, folder) if parse_cache else None
         documents: list[Document] = []
-        for path in record_files(folder, problems, root):
+        paths = record_files(folder, problems, root)
+        notify(Step.FILES, 0, len(paths))
+        for done, path in enumerate(paths, 1):
             documents.extend(read_documents(root, path, problems, digest, cache))
+            notify(Step.FILES, done, len(paths))
         if cache is not None:
             cache.save()
     return config, mappings, documents

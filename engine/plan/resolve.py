@@ -25,6 +25,7 @@ from syncset.errors import Problem
 from syncset.model import Environment, Record, RecordKey
 from syncset.plan.match import MatchHow, Wanted, match_kind, natural_key
 from syncset.plan.model import MappingState
+from syncset.progress_events import Step, notify
 from syncset.providers.base import LiveRecord, Provider
 from syncset.schemas import CATALOG, KindSpec, RefSpec
 from syncset.schemas.environment import Proposal
@@ -53,9 +54,13 @@ def read_live(provider: Provider, kinds: Iterable[str] | None = None) -> LiveSta
     """List each kind once, with the provider's paged list calls: never one read per record."""
     wanted = kinds_to_read(provider) if kinds is None else list(kinds)
     supported = provider.capabilities.kinds
-    return LiveState(
-        {kind: provider.list(kind) for kind in wanted if kind in supported}, provider.describe()
-    )
+    read = [kind for kind in wanted if kind in supported]
+    by_kind: dict[str, list[LiveRecord]] = {}
+    notify(Step.KINDS, 0, len(read))
+    for kind in read:
+        by_kind[kind] = provider.list(kind)
+        notify(Step.KINDS, len(by_kind), len(read), kind)  # a display on a terminal (cli)
+    return LiveState(by_kind, provider.describe())
 
 
 def map_references(environment: Environment, live: LiveState) -> list[Reference]:

@@ -96,6 +96,9 @@ class Budget:
         self.cost = Allowance()
         self._reserve = reserve
         self._max_wait = max_wait
+        self._quiet = 0.0
+        """Seconds of short pacing waits not yet told (see REMIND_AFTER)."""
+        self._lock = threading.Lock()
 
     def observe(self, headers: httpx.Headers) -> None:
         for allowance, prefix in ((self.requests, "x-ratelimit"), (self.cost, "x-costlimit")):
@@ -109,15 +112,40 @@ class Budget:
                 allowance.reset_at = float(reset)
 
     def pace(self) -> None:
-        delay = max(self._delay(self.requests, "request"), self._delay(self.cost, "cost"))
-        if delay > 0:
-            log.log(
-                logging.WARNING if delay >= NOTICEABLE else logging.DEBUG,
+        delay, allowance, what = max(
+            (self._delay(self.requests, "request"), self.requests, "requests"),
+            (self._delay(self.cost, "cost"), self.cost, "cost points"),
+            key=lambda paced: paced[0],
+        )
+        if delay <= 0:
+            return
+        if delay >= NOTICEABLE:
+            log.warning(
                 "waiting %.0fs for the account's API budget (until %s)",
                 delay,
                 until(self.clock, delay),
             )
-            self.clock.sleep(delay)
+        elif self._quiet_too_long(delay):
+            log.warning(
+                "slowing down for the account's API budget: %.1fs between requests, "
+                "%s of %s %s left until it refills at %s",
+                delay,
+                allowance.remaining,
+                allowance.limit,
+                what,
+                _at(allowance.reset_at),
+            )
+        self.clock.sleep(delay)
+
+    def _quiet_too_long(self, delay: float) -> bool:
+        """Whether short waits, each too short to mention, now add up to REMIND_AFTER since the
+        last mention: a low budget must not leave a command quiet for minutes."""
+        with self._lock:
+            self._quiet += delay
+            if self._quiet < REMIND_AFTER:
+                return False
+            self._quiet = 0.0
+            return True
 
     def _delay(self, allowance: Allowance, what: str) -> float:
         if allowance.remaining is None or allowance.limit is None or allowance.reset_at is None:
@@ -138,13 +166,20 @@ class Budget:
 
 
 NOTICEABLE = 2.0
-"""Waits at least this long are told to the person (a warning); shorter pacing stays quiet."""
+"""Waits at least this long are told to the person (a warning); shorter pacing stays quiet..."""
+REMIND_AFTER = 10.0
+"""...until the short waits add up to this many seconds since the last time they were told."""
+
+
+def _at(epoch: float | None) -> str:
+    if epoch is None:
+        return "an unknown time"
+    return datetime.datetime.fromtimestamp(epoch, tz=datetime.UTC).strftime("%H:%M:%S UTC")
 
 
 def until(clock: Clock, seconds: float) -> str:
     """The wall-clock time a wait ends, in UTC, so a quiet command says when it goes on."""
-    end = datetime.datetime.fromtimestamp(clock.time() + seconds, tz=datetime.UTC)
-    return end.strftime("%H:%M:%S UTC")
+    return _at(clock.time() + seconds)
 
 
 def retry_after(
