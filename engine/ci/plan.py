@@ -7,7 +7,8 @@ the syncset version CI installs) touches all of them, because any plan may chang
 tool's own sources are not among them: a configuration repository installs syncset from its pin,
 and a folder there named ``engine/`` is not syncset.
 
-Each environment is planned or applied on its own: one that fails (an unreachable account, an
+Each environment is planned or applied on its own (``ci plan`` plans several at once, in
+threads: :data:`DEFAULT_WORKERS`): one that fails (an unreachable account, an
 invalid file) is reported with its message and the others still run, so one comment or one apply
 report says everything at once. What CI writes (the comment, the apply report) is masked by the
 process's one secret masker, :data:`syncset.secrets.SECRETS`, which knows every value read with
@@ -141,10 +142,21 @@ class EnvPlan:
 GraphOf = Callable[[PlanRun], str]
 
 
+DEFAULT_WORKERS = 8
+"""Environments planned at once by ``ci plan``: a plan mostly waits for its account's API, and
+each account has its own budget, so planning several at once shortens the job; few enough that
+one runner does not open too many connections at the same moment."""
+
+
 def plan_all(
-    root: Path, touched: list[Touched], out_dir: Path, graph_of: GraphOf | None = None
+    root: Path,
+    touched: list[Touched],
+    out_dir: Path,
+    graph_of: GraphOf | None = None,
+    workers: int = DEFAULT_WORKERS,
 ) -> list[EnvPlan]:
-    """Plan each environment and save its JSON as ``<out_dir>/<env>.plan.json``."""
+    """Plan each environment, ``workers`` at a time, and save its JSON as
+    ``<out_dir>/<env>.plan.json``; the results are in the order of ``touched``."""
     out_dir.mkdir(parents=True, exist_ok=True)
 
     def plan_one(name: str) -> tuple[Plan, str | None]:
@@ -159,7 +171,7 @@ def plan_all(
         EnvPlan(o.environment, reasons[o.environment], plan=o.value[0], graph=o.value[1])
         if o.value is not None
         else EnvPlan(o.environment, reasons[o.environment], error=o.error)
-        for o in each_environment(reasons, plan_one)
+        for o in each_environment(reasons, plan_one, workers)
     ]
 
 

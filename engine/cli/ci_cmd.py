@@ -24,6 +24,7 @@ import typer
 from syncset.ci.apply import ApplyOptions, apply_all, apply_exit_code
 from syncset.ci.comment import CommentContext, apply_markdown, footer_counts, plan_comment
 from syncset.ci.plan import (
+    DEFAULT_WORKERS,
     EnvPlan,
     exit_code,
     plan_all,
@@ -86,11 +87,17 @@ def ci_plan(
         str | None,
         typer.Option("--artifacts-url", help="Where the comment says the plan JSON can be found."),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers", min=1, max=64, help="Environments planned at once (one thread each)."
+        ),
+    ] = DEFAULT_WORKERS,
 ) -> None:
     """Plan every environment the change touches; write comment.md; exit 0 / 1 / 2."""
     root = find_root()
     touched = touched_environments(root, base)
-    results = plan_all(root, touched, out_dir, _graph_of if graph else None)
+    results = plan_all(root, touched, out_dir, _graph_of if graph else None, workers)
     context = CommentContext(
         _short(root, base), _short(root, "HEAD"), artifacts_url or str(out_dir)
     )
