@@ -7,7 +7,7 @@ import json
 import pytest
 from ci_helpers import git
 
-from syncset.ci.comment import COMMENT_LIMIT, MARKER, CommentContext, plan_comment
+from syncset.ci.comment import COMMENT_LIMIT, FLEET_FROM, MARKER, CommentContext, plan_comment
 from syncset.ci.plan import EnvPlan, Touched, touched_environments
 from syncset.plan.model import (
     Action,
@@ -266,9 +266,11 @@ def test_a_graph_that_does_not_fit_is_named_as_left_out_not_dropped_silently():
 
 
 def test_left_out_sections_are_named_in_a_paragraph_of_their_own():
-    results = [EnvPlan(f"env-{i}", "changed", plan=big_plan(f"env-{i}", 4)) for i in range(40)]
+    """Below FLEET_FROM environments (the fleet layout is tested in test_ci_fleet.py)."""
+    count = FLEET_FROM - 1
+    results = [EnvPlan(f"env-{i}", "changed", plan=big_plan(f"env-{i}", 4)) for i in range(count)]
 
-    comment = plan_comment(results, CommentContext("abc"), limit=6_000)
+    comment = plan_comment(results, CommentContext("abc"), limit=2_500)
 
-    assert len(comment) <= 6_000
-    assert "\n\n✂️ " in comment and "under the limit.\n\n**40 environments" in comment
+    assert len(comment) <= 2_500
+    assert "\n\n✂️ " in comment and f"under the limit.\n\n**{count} environments" in comment
