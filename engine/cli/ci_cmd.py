@@ -42,7 +42,7 @@ from syncset.promotion.gitrepo import head_commit, open_repo
 from syncset.render import Format, render_plan
 from syncset.render.graph import changes_graph, mermaid
 from syncset.render.report import result_line
-from syncset.safepath import atomic_write_text
+from syncset.safepath import atomic_write_text, environment_component
 from syncset.secrets import SECRETS
 from syncset.workflow import PlanRun
 
@@ -61,17 +61,40 @@ DEFAULT_OUT = Path("syncset-out")
 class ListFormat(StrEnum):
     LINES = "lines"
     JSON = "json"
+    MATRIX = "matrix"
 
 
 @ci_app.command("changed")
 def changed(
-    base: Base,
-    fmt: Annotated[ListFormat, typer.Option("--format", help="lines or json.")] = ListFormat.LINES,
+    base: Annotated[
+        str | None, typer.Option("--base", help="Git ref the change is compared with.")
+    ] = None,
+    environments: Annotated[
+        list[str] | None,
+        typer.Option("--env", help="List these environments instead (names or globs, repeatable)."),
+    ] = None,
+    fmt: Annotated[
+        ListFormat,
+        typer.Option(
+            "--format",
+            help="lines, json (a list of names) or matrix (a list of {name, key} for a job "
+            "matrix: key is the name as one path component, for artifact and group names).",
+        ),
+    ] = ListFormat.LINES,
 ) -> None:
     """List the environments the changes since --base touch (for a pipeline's job matrix)."""
-    names = [t.environment for t in touched_environments(find_root(), base)]
+    root = find_root()
+    if environments:
+        names = promotion_order(root, select_environments(root, environments))
+    elif base is not None:
+        names = [t.environment for t in touched_environments(root, base)]
+    else:
+        raise RepositoryError("ci changed needs --base or --env to know what to list")
     if fmt is ListFormat.JSON:
         console.print(json.dumps(names), markup=False)
+    elif fmt is ListFormat.MATRIX:
+        matrix = [{"name": name, "key": environment_component(name)} for name in names]
+        console.print(json.dumps(matrix), markup=False)
     elif names:
         console.print("\n".join(names), markup=False)
 

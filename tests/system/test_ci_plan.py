@@ -143,6 +143,15 @@ def test_changed_lists_the_environments_for_a_job_matrix(chain, cli):
     assert json.loads(result.out) == ["dev", "qa", "prod"]
 
 
+def test_changed_without_base_or_env_says_what_it_needs_and_an_unknown_env_is_an_error(chain, cli):
+    neither = cli("ci", "changed")
+    unknown = cli("ci", "changed", "--env", "customers/*")
+
+    assert neither.code == 1 and "ci changed needs --base or --env" in neither.err
+    assert unknown.code == 1 and "no environment matches 'customers/*'" in unknown.err
+    assert "Traceback" not in neither.err + unknown.err
+
+
 def test_a_change_in_a_grouped_folder_touches_that_environment_and_saves_its_plan(chain, cli):
     chain.add_environment("customers/acme", extra="promotes_from: prod\n")
     chain.add_environment("customers/globex", extra="promotes_from: prod\n")
@@ -154,9 +163,14 @@ def test_a_change_in_a_grouped_folder_touches_that_environment_and_saves_its_pla
     chain.write("environments/qa/teams/b.yaml", TEAM.format(id="b", name="B"))
 
     changed = cli("ci", "changed", "--base", "HEAD", "--format", "json")
+    matrix = cli("ci", "changed", "--base", "HEAD", "--format", "matrix")
     planned = cli("ci", "plan", "--base", "HEAD")
 
     assert json.loads(changed.out) == ["qa", "customers/acme"]
+    assert json.loads(matrix.out) == [
+        {"name": "qa", "key": "qa"},
+        {"name": "customers/acme", "key": "customers~acme"},
+    ]
     assert planned.code == 2, planned.err
     saved = chain.root / "syncset-out" / "customers~acme.plan.json"
     assert load_plan(saved).environment == "customers/acme"
