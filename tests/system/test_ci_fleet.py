@@ -6,10 +6,11 @@ the whole flow on 50 grouped sandbox accounts: plan all in one comment, apply al
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
-from ci_helpers import git
+from ci_helpers import git, load_workflow, run_step
 
 from syncset.ci.comment import COMMENT_LIMIT, FLEET_FROM, CommentContext, plan_comment
 from syncset.ci.plan import EnvPlan
@@ -202,3 +203,41 @@ def test_a_change_to_50_accounts_is_one_comment_then_applied_then_planned_clean(
     assert "50 environments affected by the changes since" in clean
     assert "50 without changes." in clean and "<details>" not in clean
     assert "**50 environments, 0 with changes, 50 without, 0 failed**" in clean
+
+
+def test_the_shipped_workflows_list_the_fleet_as_a_matrix_of_names_and_keys(fleet):
+    """The real steps, run as the runner would: apply's changed job and drift's listing."""
+    fleet.write("environments/customers/c07/teams/c.yaml", TEAM.format(id="c", name="C"))
+    git(fleet.root, "add", "-A")
+    git(fleet.root, "commit", "-q", "-m", "c07")
+    apply = load_workflow("syncset-apply.yml")
+    [find] = [s for s in apply["jobs"]["changed"]["steps"] if s.get("id") == "changed"]
+    drift = load_workflow("syncset-drift.yml")
+    [listing] = [s for s in drift["jobs"]["environments"]["steps"] if s.get("id") == "list"]
+    before = git(fleet.root, "rev-parse", "HEAD~1")
+
+    pushed = run_step(
+        apply,
+        "changed",
+        find,
+        fleet.root,
+        {"github.event.before": before, "inputs.environment": ""},
+    )
+    dispatched = run_step(
+        apply,
+        "changed",
+        find,
+        fleet.root,
+        {"github.event.before": before, "inputs.environment": "customers/c1*"},
+    )
+    nightly = run_step(drift, "environments", listing, fleet.root, {})
+
+    assert pushed.code == 0, pushed.stderr
+    matrix = json.loads(pushed.outputs["environments"])
+    assert matrix == [{"name": "customers/c07", "key": "customers~c07"}]
+    assert [e["key"] for e in json.loads(dispatched.outputs["environments"])] == [
+        f"customers~c1{i}" for i in range(10)
+    ]
+    everything = json.loads(nightly.outputs["environments"])
+    assert [e["name"] for e in everything] == [*CUSTOMERS, "dev"]  # promotion order, then name
+    assert all("/" not in e["key"] for e in everything)

@@ -99,12 +99,13 @@ def test_apply_runs_per_environment_behind_its_protection_rules_one_at_a_time():
     workflow = load_workflow("syncset-apply.yml")
     assert workflow["on"]["push"]["branches"] == ["main"]
     job = workflow["jobs"]["apply"]
-    assert job["environment"] == "${{ matrix.environment }}"
+    assert job["environment"] == "${{ matrix.environment.name }}"
     assert job["concurrency"] == {
-        "group": "syncset-apply-${{ matrix.environment }}",
+        "group": "syncset-apply-${{ matrix.environment.key }}",
         "cancel-in-progress": False,
     }
     assert job["strategy"]["matrix"]["environment"].startswith("${{ fromJSON(needs.changed")
+    assert job["strategy"]["max-parallel"] == 1  # promotion order: dev before qa before prod
     assert workflow["permissions"] == {}
     assert job["permissions"] == {"contents": "read", "actions": "read", "pull-requests": "read"}
 
@@ -215,3 +216,14 @@ def test_the_shipped_install_step_installs_the_pin_when_there_is_one(name, tmp_p
             )
         calls = set((repo / "pip.log").read_text(encoding="utf-8").splitlines())
         assert calls == ({"install syncset-gitops==1.2.3"} if pinned else {"install ."})
+
+
+@pytest.mark.parametrize("name", ["syncset-apply.yml", "syncset-drift.yml"])
+def test_artifact_and_group_names_use_the_key_that_has_no_slash(name):
+    """A grouped name (customers/acme) is no artifact name: upload-artifact refuses a '/'."""
+    job = load_workflow(name)["jobs"][name.removeprefix("syncset-").removesuffix(".yml")]
+    assert job["concurrency"]["group"].endswith("${{ matrix.environment.key }}")
+    uploads = [s for s in job["steps"] if "upload-artifact" in s.get("uses", "")]
+    for step in uploads:
+        assert step["with"]["name"].endswith("${{ matrix.environment.key }}")
+    assert all("matrix.environment.name" not in str(s.get("with")) for s in uploads)
