@@ -46,6 +46,7 @@ PLAN_BENCH ?=
 bench: setup
 	$(BIN)/python bench/validate.py
 	$(BIN)/python bench/plan.py $(PLAN_BENCH)
+	$(BIN)/python bench/fleet.py
 
 clean:
 	rm -rf $(VENV) .syncset .pytest_cache .mypy_cache .ruff_cache
