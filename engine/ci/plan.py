@@ -23,10 +23,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from syncset.config.load import ENVIRONMENTS_DIR, environment_names
-from syncset.plan.model import Plan
+from syncset.errors import PlanFileError
+from syncset.plan.model import Plan, load_plan
 from syncset.promotion.gitrepo import changed_files
-from syncset.safepath import confined, environment_component, environment_of_component
+from syncset.safepath import (
+    atomic_write_text,
+    confined,
+    environment_component,
+    environment_of_component,
+)
 from syncset.schemas.types import ENVIRONMENT_NAME_PATTERN
+from syncset.secrets import SECRETS
 from syncset.workflow import PlanRun, each_environment, plan_environment
 
 PIN_FILE = ".syncset-version"
@@ -162,17 +169,56 @@ def plan_all(
     def plan_one(name: str) -> tuple[Plan, str | None]:
         saved = saved_plan_path(out_dir, name)
         saved.unlink(missing_ok=True)  # never leave an older plan where a failed one should be
+        saved_error_path(out_dir, name).unlink(missing_ok=True)
         with plan_environment(root, name) as run:
             run.plan.save(saved)
             return run.plan, graph_of(run) if graph_of is not None else None
 
     reasons = {item.environment: item.reason for item in touched}
-    return [
-        EnvPlan(o.environment, reasons[o.environment], plan=o.value[0], graph=o.value[1])
-        if o.value is not None
-        else EnvPlan(o.environment, reasons[o.environment], error=o.error)
-        for o in each_environment(reasons, plan_one, workers)
-    ]
+    results = []
+    for o in each_environment(reasons, plan_one, workers):
+        if o.value is not None:
+            results.append(
+                EnvPlan(o.environment, reasons[o.environment], o.value[0], None, o.value[1])
+            )
+            continue
+        error = o.error or "unknown error"
+        atomic_write_text(saved_error_path(out_dir, o.environment), error + "\n")
+        results.append(EnvPlan(o.environment, reasons[o.environment], error=error))
+    return results
+
+
+def saved_error_path(out_dir: Path, name: str) -> Path:
+    """``<env>.error.txt``: why the plan of ``name`` could not be made (its message, masked),
+    so that a job that gathers the plans of a job matrix can show it (``ci comment``)."""
+    return confined(out_dir, out_dir / f"{environment_component(name)}.error.txt")
+
+
+def gathered(plans_dir: Path, touched: list[Touched]) -> list[EnvPlan]:
+    """The outcome of each touched environment from the files matrix jobs left in
+    ``plans_dir``: its saved plan, else its error, else a failure saying that none is there
+    (a job that did not run to the end must not pass for an environment without changes)."""
+    results = []
+    for item in touched:
+        plan_path = saved_plan_path(plans_dir, item.environment)
+        error_path = saved_error_path(plans_dir, item.environment)
+        if plan_path.is_file():
+            plan = load_plan(plan_path, plan_path.name)
+            if plan.environment != item.environment:
+                raise PlanFileError(
+                    f"{plan_path.name} is a plan for {plan.environment}, not {item.environment}"
+                )
+            results.append(EnvPlan(item.environment, item.reason, plan=plan))
+        elif error_path.is_file():
+            error = SECRETS.mask(error_path.read_text(encoding="utf-8").rstrip("\n"))
+            results.append(EnvPlan(item.environment, item.reason, error=error))
+        else:
+            missing = (
+                f"neither {plan_path.name} nor {error_path.name} is in {plans_dir}: the plan job "
+                f"of {item.environment} did not finish or did not upload them; run it again"
+            )
+            results.append(EnvPlan(item.environment, item.reason, error=missing))
+    return results
 
 
 def exit_code(results: list[EnvPlan]) -> int:

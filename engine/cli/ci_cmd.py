@@ -27,6 +27,7 @@ from syncset.ci.plan import (
     DEFAULT_WORKERS,
     EnvPlan,
     exit_code,
+    gathered,
     plan_all,
     promotion_order,
     saved_plan_name,
@@ -116,18 +117,60 @@ def ci_plan(
             "--workers", min=1, max=64, help="Environments planned at once (one thread each)."
         ),
     ] = DEFAULT_WORKERS,
+    environments: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--env",
+            help="Plan only these of the touched environments (names or globs; one job of a "
+            "matrix).",
+        ),
+    ] = None,
 ) -> None:
     """Plan every environment the change touches; write comment.md; exit 0 / 1 / 2."""
     root = find_root()
     touched = touched_environments(root, base)
+    if environments:
+        chosen = set(select_environments(root, environments))
+        touched = [t for t in touched if t.environment in chosen]
     results = plan_all(root, touched, out_dir, _graph_of if graph else None, workers)
+    _write_comment(root, base, results, out_dir, artifacts_url)
+
+
+@ci_app.command("comment")
+def ci_comment(
+    base: Base,
+    plans: Annotated[
+        Path,
+        typer.Option("--plans", help="Folder of the <env>.plan.json and <env>.error.txt files."),
+    ],
+    out_dir: OutDir = DEFAULT_OUT,
+    artifacts_url: Annotated[
+        str | None,
+        typer.Option("--artifacts-url", help="Where the comment says the plan JSON can be found."),
+    ] = None,
+) -> None:
+    """Write comment.md from the plans a job matrix saved (ci plan --env, one job each); exit
+    0 / 1 / 2 as ci plan. An environment the change touches without a file is a failure."""
+    root = find_root()
+    results = gathered(plans, touched_environments(root, base))
+    _write_comment(root, base, results, out_dir, artifacts_url, plans)
+
+
+def _write_comment(
+    root: Path,
+    base: str,
+    results: list[EnvPlan],
+    out_dir: Path,
+    artifacts_url: str | None,
+    plans_dir: Path | None = None,
+) -> None:
     context = CommentContext(
         _short(root, base), _short(root, "HEAD"), artifacts_url or str(out_dir)
     )
     comment = SECRETS.mask(plan_comment(results, context))
     atomic_write_text(out_dir / "comment.md", comment)
     for result in results:
-        console.print(_plan_line(result, out_dir), markup=False)
+        console.print(_plan_line(result, plans_dir or out_dir), markup=False)
     console.print(footer_counts(results), markup=False)
     console.print(f"Comment: {out_dir / 'comment.md'} ({len(comment):,} characters)", markup=False)
     code = exit_code(results)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 
 import pytest
 from ci_helpers import git, load_workflow, run_step
+from example_root import PROJECT_ROOT
 
 from syncset.ci.comment import COMMENT_LIMIT, FLEET_FROM, CommentContext, plan_comment
 from syncset.ci.plan import EnvPlan
@@ -27,6 +29,7 @@ from syncset.plan.model import (
 
 TEAM = "kind: team\nid: {id}\nname: {name}\n"
 CUSTOMERS = [f"customers/c{i:02d}" for i in range(50)]
+MATRIX_PLAN = PROJECT_ROOT / "docs" / "ci" / "syncset-plan-matrix.yml"
 
 
 def plan_of(env: str, creates: int = 0, unmapped: int = 0, width: int = 40) -> Plan:
@@ -241,3 +244,59 @@ def test_the_shipped_workflows_list_the_fleet_as_a_matrix_of_names_and_keys(flee
     everything = json.loads(nightly.outputs["environments"])
     assert [e["name"] for e in everything] == [*CUSTOMERS, "dev"]  # promotion order, then name
     assert all("/" not in e["key"] for e in everything)
+
+
+def test_a_plan_matrix_gathers_into_one_comment_and_a_job_that_left_nothing_fails(fleet, cli):
+    """docs/ci/syncset-plan-matrix.yml's steps: a plan job per environment (each uploads its
+    folder), then the comment job over the merged folders (as download-artifact merges them)."""
+    fleet.write("environments/customers/c00/teams/c.yaml", TEAM.format(id="c", name="C"))
+    fleet.write("environments/customers/c01/teams/c.yaml", TEAM.format(id="c", name="C"))
+    fleet.write("environments/customers/c02/teams/c.yaml", "kind: team\nid: c\n")  # no name
+    git(fleet.root, "add", "-A")
+    git(fleet.root, "commit", "-q", "-m", "three customers")
+    base = git(fleet.root, "rev-parse", "HEAD~1")
+    workflow = load_workflow(str(MATRIX_PLAN))
+    [changed] = [s for s in workflow["jobs"]["changed"]["steps"] if s.get("id") == "changed"]
+    [plan] = [
+        s for s in workflow["jobs"]["plan"]["steps"] if s.get("name") == "Plan one environment"
+    ]
+    [comment] = [s for s in workflow["jobs"]["comment"]["steps"] if s.get("id") == "plan"]
+    github = {
+        "github.event.pull_request.base.sha": base,
+        "github.server_url": "https://github.com",
+        "github.repository": "widget/config",
+        "github.run_id": "7",
+    }
+
+    listed = run_step(workflow, "changed", changed, fleet.root, github)
+    matrix = json.loads(listed.outputs["environments"])
+    merged = fleet.root / "syncset-out"
+    for env in matrix:
+        if env["name"] == "customers/c01":
+            continue  # its job was cancelled: nothing uploaded
+        job = run_step(
+            workflow, "plan", plan, fleet.root, github | {"matrix.environment.name": env["name"]}
+        )
+        assert job.code == 0, job.stdout + job.stderr
+        assert not (merged / "comment.md").exists()
+        shutil.move(merged, fleet.root / f"artifact-{env['key']}")
+    merged.mkdir()
+    for env in matrix:
+        for file in (fleet.root / f"artifact-{env['key']}").glob("*"):
+            shutil.move(file, merged / file.name)
+    gathered = run_step(workflow, "comment", comment, fleet.root, github)
+
+    assert [e["key"] for e in matrix] == ["customers~c00", "customers~c01", "customers~c02"]
+    assert sorted(p.name for p in merged.iterdir()) == [
+        "comment.md",
+        "customers~c00.plan.json",
+        "customers~c02.error.txt",
+    ]
+    assert gathered.code == 0 and gathered.outputs["exitcode"] == "1", gathered.stderr
+    text = (merged / "comment.md").read_text(encoding="utf-8")
+    assert text == gathered.summary
+    assert "| `customers/c00` | ✅ Prepared | 3 to create, 0 to update" in text
+    assert "neither customers~c01.plan.json nor customers~c01.error.txt is in syncset-out" in text
+    assert "customers/c02/teams/c.yaml" in text and "name" in text
+    assert "**3 environments, 1 with changes, 0 without, 2 failed**" in text
+    assert "[workflow run's artifacts](https://github.com/widget/config/actions/runs/7)" in text

@@ -123,6 +123,9 @@ def test_a_failed_environment_shows_its_error_never_its_secret_and_exits_1(chain
     assert "s3cret-account-key" not in comment + result.out + result.err
     assert "**2 environments, 1 with changes, 0 without, 1 failed**" in comment
     assert not (chain.root / "syncset-out" / "prod.plan.json").exists()
+    error = (chain.root / "syncset-out" / "prod.error.txt").read_text(encoding="utf-8")
+    assert "sandbox account ***/prod.sqlite does not exist" in error
+    assert "s3cret-account-key" not in error
 
 
 def test_graph_adds_the_mermaid_graph_of_what_changes(chain, cli):
