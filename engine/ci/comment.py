@@ -21,6 +21,7 @@ section says what it lost and names the JSON plan that has everything.
 
 from __future__ import annotations
 
+import html
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -282,6 +283,10 @@ def _fitted(result: EnvPlan, where: str, cap: int, limit: int) -> str:
     variants = list(_section_variants(result, where, limit))
     text = next((v for v in variants if len(v) <= cap), variants[-1])
     summary = f"<code>{result.environment}</code>: {_state(result)}, {_changes_cell(result)}"
+    if result.plan is None:  # the first line of the error says more than "see its details"
+        first = ((result.error or "").strip().splitlines() or ["unknown error"])[0]
+        first = first if len(first) <= 100 else first[:99] + "…"
+        summary = f"<code>{result.environment}</code>: {_state(result)}: {html.escape(first)}"
     return f"<details><summary>{summary}</summary>\n\n{text}\n</details>\n"
 
 

@@ -98,7 +98,7 @@ def test_each_environment_with_something_to_say_has_a_collapsed_section_and_clea
 
     assert comment.count("<details><summary><code>") == 12
     assert (
-        "<details><summary><code>f0</code>: ❌ Failed, error: see its details</summary>" in comment
+        "<details><summary><code>f0</code>: ❌ Failed: account f0 unreachable</summary>" in comment
     )
     assert "account f0 unreachable" in comment
     assert "<code>c0</code>" not in comment
