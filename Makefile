@@ -47,6 +47,7 @@ bench: setup
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/validate.py
 	$(BIN)/python bench/plan.py $(PLAN_BENCH)
+	$(BIN)/python bench/fleet.py
 
 clean:
 	rm -rf $(VENV) .syncset .pytest_cache .mypy_cache .ruff_cache

@@ -8,6 +8,7 @@ stack, and no provider module needs to import the registry (so there is no impor
 from __future__ import annotations
 
 import importlib
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -30,6 +31,9 @@ class ProviderRegistry:
     def __init__(self, builtin: dict[str, tuple[str, str, str]] | None = None) -> None:
         self._factories: dict[str, tuple[type[BaseModel], ProviderFactory]] = {}
         self._lazy = dict(BUILTIN if builtin is None else builtin)
+        self._loading = threading.Lock()
+        """Environments are planned in threads (``ci plan --workers``): without it, a second
+        thread would find a provider neither lazy nor loaded while the first imports it."""
 
     def register(
         self, name: str, settings_model: type[BaseModel], factory: ProviderFactory
@@ -61,10 +65,13 @@ class ProviderRegistry:
         return factory(parsed, context)
 
     def _entry(self, name: str) -> tuple[type[BaseModel], ProviderFactory]:
-        if name in self._lazy:
-            module_name, settings_name, factory_name = self._lazy.pop(name)
-            module = importlib.import_module(module_name)
-            self._factories[name] = (getattr(module, settings_name), getattr(module, factory_name))
+        with self._loading:
+            if name in self._lazy:
+                module_name, settings_name, factory_name = self._lazy[name]
+                module = importlib.import_module(module_name)
+                loaded = (getattr(module, settings_name), getattr(module, factory_name))
+                self._factories[name] = loaded
+                del self._lazy[name]  # only once it is loaded: a failed import stays lazy
         if name not in self._factories:
             raise ProviderError(f"unknown provider {name!r}: use one of {', '.join(self.names())}")
         return self._factories[name]

@@ -6,6 +6,13 @@ then a section per environment (the plan's status line, summary table and detail
 with :data:`MARKER`, a hidden HTML comment by which the workflow finds and updates its own
 comment instead of adding a new one on every push.
 
+A pull request that touches many environments (:data:`FLEET_FROM` or more: a fleet of customer
+accounts, a change to ``syncsets.yaml``) gets the *fleet* layout instead, built to be read from
+the top: one table, worst first (failed, Being Prepared, with changes, without), each
+environment's section collapsed in a ``<details>`` block below it, and none for an environment
+without changes (its row says everything). Over the budget, the sections at the bottom of that
+order are dropped first, and a line says how many and where they are.
+
 GitHub refuses a comment over :data:`COMMENT_LIMIT` characters, so the sections are *budgeted*:
 when the whole does not fit, the longest sections give up detail first (the graph, then their
 ``<details>`` blocks one kind at a time, then everything but the status and counts), and each
@@ -14,13 +21,15 @@ section says what it lost and names the JSON plan that has everything.
 
 from __future__ import annotations
 
+import html
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from syncset.ci.apply import EnvApply, EnvState
 from syncset.ci.plan import EnvPlan, saved_plan_name
-from syncset.plan.model import Plan
+from syncset.plan.model import Action, Plan
 from syncset.render.markdown import plan_markdown, status_line
 from syncset.render.report import report_markdown
 from syncset.render.values import totals
@@ -55,7 +64,12 @@ def footer_counts(results: list[EnvPlan]) -> str:
 def plan_comment(
     results: list[EnvPlan], context: CommentContext, limit: int = COMMENT_LIMIT
 ) -> str:
-    """The comment body; never longer than ``limit`` characters (measured, not estimated)."""
+    """The comment body; never longer than ``limit`` characters (measured, not estimated).
+
+    From :data:`FLEET_FROM` environments on, the fleet layout (:func:`fleet_comment`); below
+    it, a section per environment in promotion order."""
+    if len(results) >= FLEET_FROM:
+        return fleet_comment(results, context, limit)
     where = _artifacts(context)
     head = _header(results, context)
     variants = [list(_section_variants(r, where, limit)) for r in results]
@@ -217,3 +231,113 @@ _ICONS = {
     EnvState.STALE: "⚠️",
     EnvState.SKIPPED: "⏭️",
 }
+
+
+# -- the fleet layout ---------------------------------------------------------------------------
+
+FLEET_FROM = 10
+"""From this many environments on, the comment is a fleet table with collapsed sections: ten
+sections one after the other are already more than a reviewer scrolls through."""
+_RANKS = ("failed", "being prepared", "with changes", "without changes")
+
+
+def fleet_rank(result: EnvPlan) -> int:
+    """0 failed, 1 Being Prepared (references to map), 2 with changes, 3 without: worst first."""
+    if result.plan is None:
+        return 0
+    if result.plan.unmapped:
+        return 1
+    return 2 if result.has_changes else 3
+
+
+def fleet_order(results: list[EnvPlan]) -> list[EnvPlan]:
+    """Worst first, then by name: the same order whatever order the plans were made in."""
+    return sorted(results, key=lambda r: (fleet_rank(r), r.environment))
+
+
+def fleet_comment(
+    results: list[EnvPlan], context: CommentContext, limit: int = COMMENT_LIMIT
+) -> str:
+    """One table of every environment, worst first, then the collapsed section of each one that
+    has something to say; the bottom sections give way first when over ``limit``."""
+    where = _artifacts(context)
+    ordered = fleet_order(results)
+    cap = max(2_000, limit // 8)
+    sections = [_fitted(r, where, cap, limit) for r in ordered if fleet_rank(r) < 3]
+    rows = len(ordered)
+    while True:
+        body = _fleet_assembled(ordered, rows, sections, context, where, limit)
+        if len(body) <= limit:
+            return body
+        if sections:
+            sections.pop()  # the best environment still shown gives way first
+        elif rows > 0:
+            rows -= 1
+        else:
+            return body[:limit]
+
+
+def _fitted(result: EnvPlan, where: str, cap: int, limit: int) -> str:
+    """The fullest form of the section under ``cap``, so that one huge plan does not push out
+    every other environment's; collapsed in a ``<details>`` block."""
+    variants = list(_section_variants(result, where, limit))
+    text = next((v for v in variants if len(v) <= cap), variants[-1])
+    summary = f"<code>{result.environment}</code>: {_state(result)}, {_changes_cell(result)}"
+    if result.plan is None:  # the first line of the error says more than "see its details"
+        first = ((result.error or "").strip().splitlines() or ["unknown error"])[0]
+        first = first if len(first) <= 100 else first[:99] + "…"
+        summary = f"<code>{result.environment}</code>: {_state(result)}: {html.escape(first)}"
+    return f"<details><summary>{summary}</summary>\n\n{text}\n</details>\n"
+
+
+def _fleet_assembled(
+    ordered: list[EnvPlan],
+    rows: int,
+    sections: list[str],
+    context: CommentContext,
+    where: str,
+    limit: int,
+) -> str:
+    span = f"`{context.base}`" + (f" → `{context.head}`" if context.head else "")
+    counts = [sum(1 for r in ordered if fleet_rank(r) == rank) for rank in range(4)]
+    tally = ", ".join(f"{n} {label}" for n, label in zip(counts, _RANKS, strict=True) if n)
+    lines = [MARKER, "## syncset plan", ""]
+    lines += [f"{len(ordered)} environments affected by the changes since {span}: {tally}.", ""]
+    lines += ["| environment | status | changes | unmapped |", "|---|---|---|---|"]
+    for r in ordered[:rows]:
+        unmapped = "-" if r.plan is None else str(len(r.plan.unmapped))
+        lines.append(f"| `{r.environment}` | {_state(r)} | {_changes_cell(r)} | {unmapped} |")
+    lines.append("")
+    if rows < len(ordered):
+        lines += [
+            f"✂️ {len(ordered) - rows} more environments (the last in this order) were left out "
+            f"of the table to stay under {limit:,} characters: the job log lists every one.",
+            "",
+        ]
+    lines += sections
+    with_section = sum(1 for r in ordered if fleet_rank(r) < 3)
+    if len(sections) < with_section:
+        lines += [
+            f"✂️ The details of {with_section - len(sections)} environments (the last in the "
+            f"table's order) were left out to stay under {limit:,} characters: "
+            f"`syncset plan <env>` shows one, and {where} has each.",
+            "",
+        ]
+    lines += [
+        "---",
+        "",
+        f"**{footer_counts(ordered)}**",
+        "",
+        f"Plan JSON of each environment: {where}.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _changes_cell(result: EnvPlan) -> str:
+    """The pending changes in a few words: only the actions there are (a table of a hundred
+    rows must stay narrow)."""
+    if result.plan is None:
+        return "error: see its details"
+    counts = Counter(c.action for c in result.plan.pending)
+    parts = [f"{counts[action]} to {action.value}" for action in Action if counts[action]]
+    return ", ".join(parts) if parts else "no changes"

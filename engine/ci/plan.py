@@ -7,7 +7,8 @@ the syncset version CI installs) touches all of them, because any plan may chang
 tool's own sources are not among them: a configuration repository installs syncset from its pin,
 and a folder there named ``engine/`` is not syncset.
 
-Each environment is planned or applied on its own: one that fails (an unreachable account, an
+Each environment is planned or applied on its own (``ci plan`` plans several at once, in
+threads: :data:`DEFAULT_WORKERS`): one that fails (an unreachable account, an
 invalid file) is reported with its message and the others still run, so one comment or one apply
 report says everything at once. What CI writes (the comment, the apply report) is masked by the
 process's one secret masker, :data:`syncset.secrets.SECRETS`, which knows every value read with
@@ -22,10 +23,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from syncset.config.load import ENVIRONMENTS_DIR, environment_names
-from syncset.plan.model import Plan
+from syncset.errors import PlanFileError
+from syncset.plan.model import Plan, load_plan
 from syncset.promotion.gitrepo import changed_files
-from syncset.safepath import confined, environment_component, environment_of_component
+from syncset.safepath import (
+    atomic_write_text,
+    confined,
+    environment_component,
+    environment_of_component,
+)
 from syncset.schemas.types import ENVIRONMENT_NAME_PATTERN
+from syncset.secrets import SECRETS
 from syncset.workflow import PlanRun, each_environment, plan_environment
 
 PIN_FILE = ".syncset-version"
@@ -141,26 +149,76 @@ class EnvPlan:
 GraphOf = Callable[[PlanRun], str]
 
 
+DEFAULT_WORKERS = 8
+"""Environments planned at once by ``ci plan``: a plan mostly waits for its account's API, and
+each account has its own budget, so planning several at once shortens the job; few enough that
+one runner does not open too many connections at the same moment."""
+
+
 def plan_all(
-    root: Path, touched: list[Touched], out_dir: Path, graph_of: GraphOf | None = None
+    root: Path,
+    touched: list[Touched],
+    out_dir: Path,
+    graph_of: GraphOf | None = None,
+    workers: int = DEFAULT_WORKERS,
 ) -> list[EnvPlan]:
-    """Plan each environment and save its JSON as ``<out_dir>/<env>.plan.json``."""
+    """Plan each environment, ``workers`` at a time, and save its JSON as
+    ``<out_dir>/<env>.plan.json``; the results are in the order of ``touched``."""
     out_dir.mkdir(parents=True, exist_ok=True)
 
     def plan_one(name: str) -> tuple[Plan, str | None]:
         saved = saved_plan_path(out_dir, name)
         saved.unlink(missing_ok=True)  # never leave an older plan where a failed one should be
+        saved_error_path(out_dir, name).unlink(missing_ok=True)
         with plan_environment(root, name) as run:
             run.plan.save(saved)
             return run.plan, graph_of(run) if graph_of is not None else None
 
     reasons = {item.environment: item.reason for item in touched}
-    return [
-        EnvPlan(o.environment, reasons[o.environment], plan=o.value[0], graph=o.value[1])
-        if o.value is not None
-        else EnvPlan(o.environment, reasons[o.environment], error=o.error)
-        for o in each_environment(reasons, plan_one)
-    ]
+    results = []
+    for o in each_environment(reasons, plan_one, workers):
+        if o.value is not None:
+            results.append(
+                EnvPlan(o.environment, reasons[o.environment], o.value[0], None, o.value[1])
+            )
+            continue
+        error = o.error or "unknown error"
+        atomic_write_text(saved_error_path(out_dir, o.environment), error + "\n")
+        results.append(EnvPlan(o.environment, reasons[o.environment], error=error))
+    return results
+
+
+def saved_error_path(out_dir: Path, name: str) -> Path:
+    """``<env>.error.txt``: why the plan of ``name`` could not be made (its message, masked),
+    so that a job that gathers the plans of a job matrix can show it (``ci comment``)."""
+    return confined(out_dir, out_dir / f"{environment_component(name)}.error.txt")
+
+
+def gathered(plans_dir: Path, touched: list[Touched]) -> list[EnvPlan]:
+    """The outcome of each touched environment from the files matrix jobs left in
+    ``plans_dir``: its saved plan, else its error, else a failure saying that none is there
+    (a job that did not run to the end must not pass for an environment without changes)."""
+    results = []
+    for item in touched:
+        plan_path = saved_plan_path(plans_dir, item.environment)
+        error_path = saved_error_path(plans_dir, item.environment)
+        if plan_path.is_file():
+            plan = load_plan(plan_path, plan_path.name)
+            if plan.environment != item.environment:
+                raise PlanFileError(
+                    f"{plan_path.name} is a plan for {plan.environment}, not {item.environment}"
+                )
+            results.append(EnvPlan(item.environment, item.reason, plan=plan))
+        elif error_path.is_file():
+            error = SECRETS.mask(error_path.read_text(encoding="utf-8").rstrip("\n"))
+            results.append(EnvPlan(item.environment, item.reason, error=error))
+        else:
+            missing = (
+                f"neither {plan_path.name} nor {error_path.name} is in {plans_dir}: the plan job "
+                f"of {item.environment} did not finish or did not upload them; run it again"
+            )
+            results.append(EnvPlan(item.environment, item.reason, error=missing))
+    return results
 
 
 def exit_code(results: list[EnvPlan]) -> int:

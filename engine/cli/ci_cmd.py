@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from syncset.plan.model import Plan
     from syncset.workflow import PlanRun
 
+PLAN_WORKERS = 8
+"""``ci plan --workers`` default: syncset.ci.plan.DEFAULT_WORKERS (a test holds them equal)."""
+
 # The engine and git are imported inside the commands: start-up (see syncset.cli).
 
 ci_app = typer.Typer(
@@ -46,20 +49,46 @@ DEFAULT_OUT = Path("syncset-out")
 class ListFormat(StrEnum):
     LINES = "lines"
     JSON = "json"
+    MATRIX = "matrix"
 
 
 @ci_app.command("changed")
 def changed(
-    base: Base,
-    fmt: Annotated[ListFormat, typer.Option("--format", help="lines or json.")] = ListFormat.LINES,
+    base: Annotated[
+        str | None, typer.Option("--base", help="Git ref the change is compared with.")
+    ] = None,
+    environments: Annotated[
+        list[str] | None,
+        typer.Option("--env", help="List these environments instead (names or globs, repeatable)."),
+    ] = None,
+    fmt: Annotated[
+        ListFormat,
+        typer.Option(
+            "--format",
+            help="lines, json (a list of names) or matrix (a list of {name, key} for a job "
+            "matrix: key is the name as one path component, for artifact and group names).",
+        ),
+    ] = ListFormat.LINES,
 ) -> None:
     """List the environments the changes since --base touch (for a pipeline's job matrix)."""
-    from syncset.ci.plan import touched_environments
-    from syncset.config.load import find_root
+    from syncset.ci.plan import promotion_order, touched_environments
+    from syncset.config.load import find_root, select_environments
+    from syncset.errors import RepositoryError
 
-    names = [t.environment for t in touched_environments(find_root(), base)]
+    root = find_root()
+    if environments:
+        names = promotion_order(root, select_environments(root, environments))
+    elif base is not None:
+        names = [t.environment for t in touched_environments(root, base)]
+    else:
+        raise RepositoryError("ci changed needs --base or --env to know what to list")
     if fmt is ListFormat.JSON:
         console.print(json.dumps(names), markup=False)
+    elif fmt is ListFormat.MATRIX:
+        from syncset.safepath import environment_component
+
+        matrix = [{"name": name, "key": environment_component(name)} for name in names]
+        console.print(json.dumps(matrix), markup=False)
     elif names:
         console.print("\n".join(names), markup=False)
 
@@ -75,24 +104,77 @@ def ci_plan(
         str | None,
         typer.Option("--artifacts-url", help="Where the comment says the plan JSON can be found."),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers", min=1, max=64, help="Environments planned at once (one thread each)."
+        ),
+    ] = PLAN_WORKERS,
+    environments: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--env",
+            help="Plan only these of the touched environments (names or globs; one job of a "
+            "matrix).",
+        ),
+    ] = None,
 ) -> None:
     """Plan every environment the change touches; write comment.md; exit 0 / 1 / 2."""
-    from syncset.ci.comment import CommentContext, footer_counts, plan_comment
-    from syncset.ci.plan import exit_code, plan_all, touched_environments
-    from syncset.config.load import find_root
-    from syncset.safepath import atomic_write_text
-    from syncset.secrets import SECRETS
+    from syncset.ci.plan import plan_all, touched_environments
+    from syncset.config.load import find_root, select_environments
 
     root = find_root()
     touched = touched_environments(root, base)
-    results = plan_all(root, touched, out_dir, _graph_of if graph else None)
+    if environments:
+        chosen = set(select_environments(root, environments))
+        touched = [t for t in touched if t.environment in chosen]
+    results = plan_all(root, touched, out_dir, _graph_of if graph else None, workers)
+    _write_comment(root, base, results, out_dir, artifacts_url)
+
+
+@ci_app.command("comment")
+def ci_comment(
+    base: Base,
+    plans: Annotated[
+        Path,
+        typer.Option("--plans", help="Folder of the <env>.plan.json and <env>.error.txt files."),
+    ],
+    out_dir: OutDir = DEFAULT_OUT,
+    artifacts_url: Annotated[
+        str | None,
+        typer.Option("--artifacts-url", help="Where the comment says the plan JSON can be found."),
+    ] = None,
+) -> None:
+    """Write comment.md from the plans a job matrix saved (ci plan --env, one job each); exit
+    0 / 1 / 2 as ci plan. An environment the change touches without a file is a failure."""
+    from syncset.ci.plan import gathered, touched_environments
+    from syncset.config.load import find_root
+
+    root = find_root()
+    results = gathered(plans, touched_environments(root, base))
+    _write_comment(root, base, results, out_dir, artifacts_url, plans)
+
+
+def _write_comment(
+    root: Path,
+    base: str,
+    results: list[EnvPlan],
+    out_dir: Path,
+    artifacts_url: str | None,
+    plans_dir: Path | None = None,
+) -> None:
+    from syncset.ci.comment import CommentContext, footer_counts, plan_comment
+    from syncset.ci.plan import exit_code
+    from syncset.safepath import atomic_write_text
+    from syncset.secrets import SECRETS
+
     context = CommentContext(
         _short(root, base), _short(root, "HEAD"), artifacts_url or str(out_dir)
     )
     comment = SECRETS.mask(plan_comment(results, context))
     atomic_write_text(out_dir / "comment.md", comment)
     for result in results:
-        console.print(_plan_line(result, out_dir), markup=False)
+        console.print(_plan_line(result, plans_dir or out_dir), markup=False)
     console.print(footer_counts(results), markup=False)
     console.print(f"Comment: {out_dir / 'comment.md'} ({len(comment):,} characters)", markup=False)
     code = exit_code(results)

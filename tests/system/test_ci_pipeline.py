@@ -127,11 +127,11 @@ def test_pull_request_merge_and_drift_through_the_workflow_steps(pull_request, t
     )
     assert changed.code == 0, changed.stderr
     environments = json.loads(changed.outputs["environments"])
-    assert environments == ["qa"]
+    assert environments == [{"name": "qa", "key": "qa"}]
     [apply] = syncset_steps(workflow, "apply")
     for env in environments:
         expressions = GITHUB | {
-            "matrix.environment": env,
+            "matrix.environment.name": env["name"],
             "steps.saved.outputs.plans": "saved-plans",
         }
         applied = run_step(workflow, "apply", apply, root, expressions)
@@ -153,7 +153,7 @@ def test_pull_request_merge_and_drift_through_the_workflow_steps(pull_request, t
         "Detect drift",
         "Offer the live values as a pull request",
     )
-    found = run_step(workflow, "drift", detect, root, GITHUB | {"matrix.environment": "qa"})
+    found = run_step(workflow, "drift", detect, root, GITHUB | {"matrix.environment.name": "qa"})
     assert found.code == 0, found.stderr
     assert found.outputs["exitcode"] == "2"
     assert "Drift in `qa`" in found.summary
@@ -168,7 +168,7 @@ def test_pull_request_merge_and_drift_through_the_workflow_steps(pull_request, t
     gh.write_text(f'#!/bin/sh\necho "$@" >> {tmp_path / "gh.log"}\n', encoding="utf-8")
     gh.chmod(0o755)
     offered = run_step(
-        workflow, "drift", offer, root, GITHUB | {"matrix.environment": "qa"}, (stand_ins,)
+        workflow, "drift", offer, root, GITHUB | {"matrix.environment.name": "qa"}, (stand_ins,)
     )
     assert offered.code == 0, offered.stderr
     pushed = git(tmp_path / "origin.git", "branch", "--list", "drift/qa/*")

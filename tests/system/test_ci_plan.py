@@ -7,7 +7,7 @@ import json
 import pytest
 from ci_helpers import git
 
-from syncset.ci.comment import COMMENT_LIMIT, MARKER, CommentContext, plan_comment
+from syncset.ci.comment import COMMENT_LIMIT, FLEET_FROM, MARKER, CommentContext, plan_comment
 from syncset.ci.plan import EnvPlan, Touched, touched_environments
 from syncset.plan.model import (
     Action,
@@ -123,6 +123,9 @@ def test_a_failed_environment_shows_its_error_never_its_secret_and_exits_1(chain
     assert "s3cret-account-key" not in comment + result.out + result.err
     assert "**2 environments, 1 with changes, 0 without, 1 failed**" in comment
     assert not (chain.root / "syncset-out" / "prod.plan.json").exists()
+    error = (chain.root / "syncset-out" / "prod.error.txt").read_text(encoding="utf-8")
+    assert "sandbox account ***/prod.sqlite does not exist" in error
+    assert "s3cret-account-key" not in error
 
 
 def test_graph_adds_the_mermaid_graph_of_what_changes(chain, cli):
@@ -143,6 +146,15 @@ def test_changed_lists_the_environments_for_a_job_matrix(chain, cli):
     assert json.loads(result.out) == ["dev", "qa", "prod"]
 
 
+def test_changed_without_base_or_env_says_what_it_needs_and_an_unknown_env_is_an_error(chain, cli):
+    neither = cli("ci", "changed")
+    unknown = cli("ci", "changed", "--env", "customers/*")
+
+    assert neither.code == 1 and "ci changed needs --base or --env" in neither.err
+    assert unknown.code == 1 and "no environment matches 'customers/*'" in unknown.err
+    assert "Traceback" not in neither.err + unknown.err
+
+
 def test_a_change_in_a_grouped_folder_touches_that_environment_and_saves_its_plan(chain, cli):
     chain.add_environment("customers/acme", extra="promotes_from: prod\n")
     chain.add_environment("customers/globex", extra="promotes_from: prod\n")
@@ -154,9 +166,14 @@ def test_a_change_in_a_grouped_folder_touches_that_environment_and_saves_its_pla
     chain.write("environments/qa/teams/b.yaml", TEAM.format(id="b", name="B"))
 
     changed = cli("ci", "changed", "--base", "HEAD", "--format", "json")
+    matrix = cli("ci", "changed", "--base", "HEAD", "--format", "matrix")
     planned = cli("ci", "plan", "--base", "HEAD")
 
     assert json.loads(changed.out) == ["qa", "customers/acme"]
+    assert json.loads(matrix.out) == [
+        {"name": "qa", "key": "qa"},
+        {"name": "customers/acme", "key": "customers~acme"},
+    ]
     assert planned.code == 2, planned.err
     saved = chain.root / "syncset-out" / "customers~acme.plan.json"
     assert load_plan(saved).environment == "customers/acme"
@@ -266,9 +283,11 @@ def test_a_graph_that_does_not_fit_is_named_as_left_out_not_dropped_silently():
 
 
 def test_left_out_sections_are_named_in_a_paragraph_of_their_own():
-    results = [EnvPlan(f"env-{i}", "changed", plan=big_plan(f"env-{i}", 4)) for i in range(40)]
+    """Below FLEET_FROM environments (the fleet layout is tested in test_ci_fleet.py)."""
+    count = FLEET_FROM - 1
+    results = [EnvPlan(f"env-{i}", "changed", plan=big_plan(f"env-{i}", 4)) for i in range(count)]
 
-    comment = plan_comment(results, CommentContext("abc"), limit=6_000)
+    comment = plan_comment(results, CommentContext("abc"), limit=2_500)
 
-    assert len(comment) <= 6_000
-    assert "\n\n✂️ " in comment and "under the limit.\n\n**40 environments" in comment
+    assert len(comment) <= 2_500
+    assert "\n\n✂️ " in comment and f"under the limit.\n\n**{count} environments" in comment

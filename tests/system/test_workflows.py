@@ -27,12 +27,15 @@ from syncset.ci.comment import MARKER
 from syncset.ci.plan import GLOBAL_PATHS
 
 NAMES = ("syncset-plan.yml", "syncset-apply.yml", "syncset-drift.yml")
+MATRIX_PLAN = PROJECT_ROOT / "docs" / "ci" / "syncset-plan-matrix.yml"
+"""The fanned-out plan workflow docs/ci.md offers in place of syncset-plan.yml."""
+ALL = (*NAMES, str(MATRIX_PLAN))
 
 
 def test_the_workflows_pass_actionlint_with_shellcheck():
     files = sorted(WORKFLOWS.glob("*.y*ml"))
     assert set(NAMES) <= {f.name for f in files}
-    result = actionlint(PROJECT_ROOT, *files)
+    result = actionlint(PROJECT_ROOT, *files, MATRIX_PLAN)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -58,14 +61,14 @@ def all_runs(workflow: dict[str, Any]) -> list[str]:
     return [s["run"] for job in workflow["jobs"].values() for s in job["steps"] if "run" in s]
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", ALL)
 def test_no_expression_is_pasted_into_a_script(name):
     """``${{ }}`` in run: is script injection (a branch name runs as code): use env: instead."""
     for script in all_runs(load_workflow(name)):
         assert "${{" not in script, script
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", ALL)
 def test_no_step_prints_a_secret(name):
     text = (WORKFLOWS / name).read_text(encoding="utf-8")
     for script in all_runs(load_workflow(name)):
@@ -99,12 +102,13 @@ def test_apply_runs_per_environment_behind_its_protection_rules_one_at_a_time():
     workflow = load_workflow("syncset-apply.yml")
     assert workflow["on"]["push"]["branches"] == ["main"]
     job = workflow["jobs"]["apply"]
-    assert job["environment"] == "${{ matrix.environment }}"
+    assert job["environment"] == "${{ matrix.environment.name }}"
     assert job["concurrency"] == {
-        "group": "syncset-apply-${{ matrix.environment }}",
+        "group": "syncset-apply-${{ matrix.environment.key }}",
         "cancel-in-progress": False,
     }
     assert job["strategy"]["matrix"]["environment"].startswith("${{ fromJSON(needs.changed")
+    assert job["strategy"]["max-parallel"] == 1  # promotion order: dev before qa before prod
     assert workflow["permissions"] == {}
     assert job["permissions"] == {"contents": "read", "actions": "read", "pull-requests": "read"}
 
@@ -154,11 +158,11 @@ def test_the_gitlab_pipeline_mirrors_the_workflows():
 
 def test_zizmor_reports_nothing_on_the_workflows():
     """Actions pinned by commit, permissions per job, no credentials left in .git/config."""
-    assert zizmor_findings(*sorted(WORKFLOWS.glob("*.y*ml"))) == []
+    assert zizmor_findings(*sorted(WORKFLOWS.glob("*.y*ml")), MATRIX_PLAN) == []
 
 
 def test_every_action_is_pinned_by_a_full_commit_with_its_version_in_a_comment():
-    for file in sorted(WORKFLOWS.glob("*.y*ml")):
+    for file in [*sorted(WORKFLOWS.glob("*.y*ml")), MATRIX_PLAN]:
         for line in file.read_text(encoding="utf-8").splitlines():
             if "uses:" in line:
                 assert re.search(r"uses: [\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$", line), line
@@ -215,3 +219,19 @@ def test_the_shipped_install_step_installs_the_pin_when_there_is_one(name, tmp_p
             )
         calls = set((repo / "pip.log").read_text(encoding="utf-8").splitlines())
         assert calls == ({"install syncset-gitops==1.2.3"} if pinned else {"install ."})
+
+
+@pytest.mark.parametrize(
+    ("name", "job"),
+    [("syncset-apply.yml", "apply"), ("syncset-drift.yml", "drift"), (str(MATRIX_PLAN), "plan")],
+)
+def test_artifact_and_group_names_use_the_key_that_has_no_slash(name, job):
+    """A grouped name (customers/acme) is no artifact name: upload-artifact refuses a '/'."""
+    job = load_workflow(name)["jobs"][job]
+    if "concurrency" in job:  # the plan matrix is one group per pull request, workflow-wide
+        assert job["concurrency"]["group"].endswith("${{ matrix.environment.key }}")
+    uploads = [s for s in job["steps"] if "upload-artifact" in s.get("uses", "")]
+    assert uploads or name.endswith("drift.yml")
+    for step in uploads:
+        assert step["with"]["name"].endswith("${{ matrix.environment.key }}")
+    assert all("matrix.environment.name" not in str(s.get("with")) for s in uploads)
