@@ -25,7 +25,7 @@ from syncset.errors import Problem
 from syncset.model import Environment, Record, RecordKey
 from syncset.plan.match import MatchHow, Wanted, match_kind, natural_key
 from syncset.plan.model import MappingState
-from syncset.providers.base import LiveRecord, Provider
+from syncset.providers.base import LiveRecord, Provider, list_many
 from syncset.schemas import CATALOG, KindSpec, RefSpec
 from syncset.schemas.environment import Proposal
 
@@ -50,12 +50,15 @@ def kinds_to_read(provider: Provider) -> list[str]:
 
 
 def read_live(provider: Provider, kinds: Iterable[str] | None = None) -> LiveState:
-    """List each kind once, with the provider's paged list calls: never one read per record."""
+    """List each kind once, with the provider's paged list calls: never one read per record.
+
+    The kinds are read through :func:`syncset.providers.base.list_many`, so an HTTP provider
+    reads several at once within its rate limit; the state is in ``kinds``' order either way.
+    """
     wanted = kinds_to_read(provider) if kinds is None else list(kinds)
     supported = provider.capabilities.kinds
-    return LiveState(
-        {kind: provider.list(kind) for kind in wanted if kind in supported}, provider.describe()
-    )
+    listed = list_many(provider, [kind for kind in wanted if kind in supported])
+    return LiveState(listed, provider.describe())
 
 
 def map_references(environment: Environment, live: LiveState) -> list[Reference]:

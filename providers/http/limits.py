@@ -31,19 +31,27 @@ class BurstLimiter:
     slot counts from when it is taken until one window after its response came back (arrival is
     never later than that), with a small margin on top. After a 429 the limiter pauses every
     send for at least one whole window: our view of the server's window was wrong (another
-    client shares the token), so let it drain.
+    client shares the token, or the account allows fewer than ``requests``), so let it drain.
+
+    It also *learns* from the 429: the server refused while it had its limit of our requests in
+    its window, and every one of them is among the slots still counted here that it accepted.
+    So the limit is at most that many, and ``requests`` comes down to it (never up: a limit
+    learnt is kept for the client's life). The real APIs publish no burst headers (4me/Xurrent
+    documents "about 20 requests per 2 seconds" and answers 429 with ``Retry-After``), so the
+    refusal is the one thing to learn from; after it, sends stay under the limit and no
+    further 429 comes (unless another client spends the same allowance).
     """
 
     def __init__(self, requests: int, per_seconds: float, clock: Clock = SYSTEM_CLOCK) -> None:
         self.requests = requests
         self.clock = clock
         self.window = per_seconds * 1.05 + 0.02
-        self._slots: list[list[float]] = []
-        """One ``[completed_at]`` per send still counted; ``inf`` while it is in flight."""
+        self._slots: list[Slot] = []
+        """Every send still counted: in flight, or answered less than a window ago."""
         self._paused_until = 0.0
         self._changed = threading.Condition()
 
-    def acquire(self) -> list[float]:
+    def acquire(self) -> Slot:
         """Wait for a free slot and take it; hand it back to :meth:`complete` when answered."""
         with self._changed:
             for _ in range(100_000):
@@ -51,26 +59,46 @@ class BurstLimiter:
                 if now < self._paused_until:
                     self.clock.wait(self._changed, self._paused_until - now)
                     continue
-                self._slots = [slot for slot in self._slots if slot[0] > now - self.window]
+                self._slots = [slot for slot in self._slots if slot.done_at > now - self.window]
                 if len(self._slots) < self.requests:
-                    slot = [math.inf]
+                    slot = Slot()
                     self._slots.append(slot)
                     return slot
-                earliest = min(slot[0] for slot in self._slots)
+                earliest = min(slot.done_at for slot in self._slots)
                 # All in flight: wait for an answer; else for the oldest answer to age out.
                 wait = None if earliest == math.inf else earliest + self.window - now
                 self.clock.wait(self._changed, wait)
             raise RateLimited("the burst limiter could not find a free slot")
 
-    def complete(self, slot: list[float]) -> None:
-        """The request of ``slot`` was answered (or failed): its window starts now."""
+    def complete(self, slot: Slot, refused: bool = False) -> None:
+        """The request of ``slot`` was answered (or failed): its window starts now.
+
+        ``refused`` (a 429) lowers ``requests`` to the sends the server accepted in the window.
+        """
         with self._changed:
-            slot[0] = self.clock.monotonic()
+            now = slot.done_at = self.clock.monotonic()
+            slot.refused = refused
+            if refused:
+                counted = (s for s in self._slots if s.done_at > now - self.window)
+                accepted = sum(1 for s in counted if not s.refused)
+                if accepted < self.requests:
+                    log.debug("burst limit learnt from a 429: %d per window", max(1, accepted))
+                self.requests = max(1, min(self.requests, accepted))
             self._changed.notify_all()
 
     def pause(self, seconds: float) -> None:
         with self._changed:
             self._paused_until = max(self._paused_until, self.clock.monotonic() + seconds)
+
+
+@dataclass
+class Slot:
+    """One send counted by the :class:`BurstLimiter`."""
+
+    done_at: float = math.inf
+    """When its answer came (``inf`` while it is in flight)."""
+    refused: bool = False
+    """Answered 429: the server did not count it."""
 
 
 @dataclass
@@ -96,8 +124,14 @@ class Budget:
         self.cost = Allowance()
         self._reserve = reserve
         self._max_wait = max_wait
+        self._lock = threading.Lock()
+        """Threads of one client (concurrent reads, apply's writers) observe and pace at once."""
 
     def observe(self, headers: httpx.Headers) -> None:
+        with self._lock:
+            self._observe(headers)
+
+    def _observe(self, headers: httpx.Headers) -> None:
         for allowance, prefix in ((self.requests, "x-ratelimit"), (self.cost, "x-costlimit")):
             limit, remaining = headers.get(f"{prefix}-limit"), headers.get(f"{prefix}-remaining")
             reset = headers.get(f"{prefix}-reset")
@@ -109,7 +143,8 @@ class Budget:
                 allowance.reset_at = float(reset)
 
     def pace(self) -> None:
-        delay = max(self._delay(self.requests, "request"), self._delay(self.cost, "cost"))
+        with self._lock:
+            delay = max(self._delay(self.requests, "request"), self._delay(self.cost, "cost"))
         if delay > 0:
             log.log(
                 logging.WARNING if delay >= NOTICEABLE else logging.DEBUG,
