@@ -183,7 +183,8 @@ class HttpClient:
                     continue
                 raise self._lost(where, exc, idempotent) from None
             status = response.status_code
-            self.limiter.complete(slot, refused=status == 429)
+            refused = retry_after(response, clock=self.clock) if status == 429 else None
+            self.limiter.complete(slot, refused)
             self._count(kind)
             self._observe(response)
             log.debug("%s -> %s", where, status)

@@ -33,18 +33,22 @@ class BurstLimiter:
     send for at least one whole window: our view of the server's window was wrong (another
     client shares the token, or the account allows fewer than ``requests``), so let it drain.
 
-    It also *learns* from the 429: the server refused while it had its limit of our requests in
-    its window, and every one of them is among the slots still counted here that it accepted.
-    So the limit is at most that many, and ``requests`` comes down to it (never up: a limit
-    learnt is kept for the client's life). The real APIs publish no burst headers (4me/Xurrent
-    documents "about 20 requests per 2 seconds" and answers 429 with ``Retry-After``), so the
-    refusal is the one thing to learn from; after it, sends stay under the limit and no
-    further 429 comes (unless another client spends the same allowance).
+    It also *learns* from a 429 that it alone caused. The ``Retry-After`` of a burst refusal
+    says when the oldest request in the server's window ages out, so it tells when that window
+    began. When our oldest send still counted is no later, the window held only our requests,
+    and the limit is the number of them it accepted: ``requests`` comes down to that (never up;
+    a limit learnt is kept for the client's life). When the window began earlier, someone
+    else's requests were in it (an earlier command on the same token): then the limiter only
+    pauses, since learning from that refusal would slow the whole run for a passing crowd. The
+    real APIs publish no burst headers (4me/Xurrent documents "about 20 requests per 2
+    seconds" and answers 429 with ``Retry-After``), so the refusal is what there is to learn
+    from; after it, sends stay under the limit and no further 429 comes.
     """
 
     def __init__(self, requests: int, per_seconds: float, clock: Clock = SYSTEM_CLOCK) -> None:
         self.requests = requests
         self.clock = clock
+        self.per_seconds = per_seconds
         self.window = per_seconds * 1.05 + 0.02
         self._slots: list[Slot] = []
         """Every send still counted: in flight, or answered less than a window ago."""
@@ -61,7 +65,7 @@ class BurstLimiter:
                     continue
                 self._slots = [slot for slot in self._slots if slot.done_at > now - self.window]
                 if len(self._slots) < self.requests:
-                    slot = Slot()
+                    slot = Slot(sent_at=now)
                     self._slots.append(slot)
                     return slot
                 earliest = min(slot.done_at for slot in self._slots)
@@ -70,31 +74,53 @@ class BurstLimiter:
                 self.clock.wait(self._changed, wait)
             raise RateLimited("the burst limiter could not find a free slot")
 
-    def complete(self, slot: Slot, refused: bool = False) -> None:
+    def complete(self, slot: Slot, retry_after: float | None = None) -> None:
         """The request of ``slot`` was answered (or failed): its window starts now.
 
-        ``refused`` (a 429) lowers ``requests`` to the sends the server accepted in the window.
+        ``retry_after`` (its answer was a 429 that asked to wait so long) may lower
+        ``requests`` to what the server accepted of ours (see the class's docstring).
         """
         with self._changed:
             now = slot.done_at = self.clock.monotonic()
-            slot.refused = refused
-            if refused:
-                counted = (s for s in self._slots if s.done_at > now - self.window)
-                accepted = sum(1 for s in counted if not s.refused)
-                if accepted < self.requests:
-                    log.debug("burst limit learnt from a 429: %d per window", max(1, accepted))
-                self.requests = max(1, min(self.requests, accepted))
+            if retry_after is not None:
+                slot.refused = True
+                self._learn(slot, now, retry_after)
             self._changed.notify_all()
+
+    def _learn(self, refused: Slot, now: float, retry_after: float) -> None:
+        if retry_after > self.window:
+            return  # not the burst window (a spent hourly budget): nothing to learn here
+        if now - refused.sent_at > self.per_seconds / 2:
+            return  # a slow answer: the sends counted here no longer show the server's window
+        ours = [s for s in self._slots if s.done_at > now - self.window and not s.refused]
+        # The server refused between our send and its answer: its window began between these.
+        earliest = refused.sent_at + retry_after - self.per_seconds
+        latest = now + retry_after - self.per_seconds
+        if not ours or min(s.sent_at for s in ours) > latest + _SAME_MOMENT:
+            return  # the server's window began before our sends: not ours alone
+        # Sends from before the server's window had left it already when it refused.
+        # Sends after the refused one are left out: most arrived after it was refused.
+        accepted = sum(1 for s in ours if earliest - _SAME_MOMENT <= s.sent_at <= refused.sent_at)
+        if 0 < accepted < self.requests:
+            log.debug("burst limit learnt from a 429: %d per window", accepted)
+            self.requests = accepted
 
     def pause(self, seconds: float) -> None:
         with self._changed:
             self._paused_until = max(self._paused_until, self.clock.monotonic() + seconds)
 
 
+_SAME_MOMENT = 0.05
+"""Seconds within which a send and the server's window start count as one moment (the send
+reaches the server a little after it left; Retry-After is rounded)."""
+
+
 @dataclass
 class Slot:
     """One send counted by the :class:`BurstLimiter`."""
 
+    sent_at: float
+    """When it was taken (the request left just after)."""
     done_at: float = math.inf
     """When its answer came (``inf`` while it is in flight)."""
     refused: bool = False
