@@ -68,8 +68,7 @@ def documents(records: int) -> list[str]:
     for i in range(n["calendar"]):
         first, second = i % n["holiday"], (i + 1) % n["holiday"]
         hours = "".join(
-            f"  - {{weekday: {day}, time_from: '08:00', time_until: '17:00'}}\n"
-            for day in WEEKDAYS
+            f"  - {{weekday: {day}, time_from: '08:00', time_until: '17:00'}}\n" for day in WEEKDAYS
         )
         docs.append(
             f"kind: calendar\nid: calendar-{i}\nname: Calendar {i}\n"
