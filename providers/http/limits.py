@@ -36,10 +36,12 @@ class BurstLimiter:
     It also *learns* from a 429 that it alone caused. The ``Retry-After`` of a burst refusal
     says when the oldest request in the server's window ages out, so it tells when that window
     began. When our oldest send still counted is no later, the window held only our requests,
-    and the limit is the number of them it accepted: ``requests`` comes down to that (never up;
-    a limit learnt is kept for the client's life). When the window began earlier, someone
-    else's requests were in it (an earlier command on the same token): then the limiter only
-    pauses, since learning from that refusal would slow the whole run for a passing crowd. The
+    and the limit is the number of them it accepted: ``requests`` comes down to one less than
+    that (never up; a limit learnt is kept for the client's life). Sends on their way at once
+    blur that count, so it errs low (a slower run), not high (a second 429). When the window
+    began earlier, someone else's requests were in it (an earlier command on the same token):
+    then the limiter only pauses, since learning from that refusal would slow the whole run
+    for a passing crowd. The
     real APIs publish no burst headers (4me/Xurrent documents "about 20 requests per 2
     seconds" and answers 429 with ``Retry-After``), so the refusal is what there is to learn
     from; after it, sends stay under the limit and no further 429 comes.
@@ -49,7 +51,7 @@ class BurstLimiter:
         self.requests = requests
         self.clock = clock
         self.per_seconds = per_seconds
-        self.window = per_seconds * 1.05 + 0.02
+        self.window = per_seconds * 1.01 + 0.02
         self._slots: list[Slot] = []
         """Every send still counted: in flight, or answered less than a window ago."""
         self._paused_until = 0.0
@@ -100,10 +102,12 @@ class BurstLimiter:
             return  # the server's window began before our sends: not ours alone
         # Sends from before the server's window had left it already when it refused.
         # Sends after the refused one are left out: most arrived after it was refused.
-        accepted = sum(1 for s in ours if earliest - _SAME_MOMENT <= s.sent_at <= refused.sent_at)
-        if 0 < accepted < self.requests:
-            log.debug("burst limit learnt from a 429: %d per window", accepted)
-            self.requests = accepted
+        accepted = sum(1 for s in ours if earliest <= s.sent_at <= refused.sent_at)
+        # One spare: a send of the same moment as the window's start may be counted wrongly.
+        learnt = max(1, accepted - 1)
+        if learnt < self.requests:
+            log.debug("burst limit learnt from a 429: %d per window", learnt)
+            self.requests = learnt
 
     def pause(self, seconds: float) -> None:
         with self._changed:

@@ -124,8 +124,8 @@ def test_a_client_set_above_the_accounts_limit_learns_it_from_the_first_429(
 
     with plan_environment(live_root, "live") as run:
         limiter = run.provider._http.limiter  # type: ignore[attr-defined]
-        # Sends that arrive just as the server's window turns blur the count by one.
-        assert 4 <= limiter.requests <= 6, "learnt from the refusals, not the setting's 50"
+        # Sends on their way at once blur the count; it errs low, never above the limit.
+        assert 1 <= limiter.requests <= 5, "learnt from the refusals, not the setting's 50"
 
     refused = sorted(limits.refused_at)
     assert 1 <= len(refused) <= READ_THREADS, "only the sends already on their way"
