@@ -41,10 +41,9 @@ class BurstLimiter:
     blur that count, so it errs low (a slower run), not high (a second 429). When the window
     began earlier, someone else's requests were in it (an earlier command on the same token):
     then the limiter only pauses, since learning from that refusal would slow the whole run
-    for a passing crowd. The
-    real APIs publish no burst headers (4me/Xurrent documents "about 20 requests per 2
-    seconds" and answers 429 with ``Retry-After``), so the refusal is what there is to learn
-    from; after it, sends stay under the limit and no further 429 comes.
+    for a passing crowd. The real APIs publish no burst headers (4me/Xurrent documents "about
+    20 requests per 2 seconds" and answers 429 with ``Retry-After``), so the refusal is what
+    there is to learn from; after it, sends stay under the limit and no further 429 comes.
     """
 
     def __init__(self, requests: int, per_seconds: float, clock: Clock = SYSTEM_CLOCK) -> None:
