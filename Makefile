@@ -44,6 +44,7 @@ format: setup
 # `make bench PLAN_BENCH=--with-100k` adds the 100,000-record plan (its set-up takes a long time).
 PLAN_BENCH ?=
 bench: setup
+	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/validate.py
 	$(BIN)/python bench/plan.py $(PLAN_BENCH)
 

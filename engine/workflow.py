@@ -28,7 +28,7 @@ from syncset.errors import ConfigError, PlanFileError, ProviderError, RefusedErr
 from syncset.model import Environment
 from syncset.plan.build import build_plan
 from syncset.plan.model import Action, Plan, PlanStatus, Selection
-from syncset.plan.resolve import Resolution, read_live, resolve
+from syncset.plan.resolve import LiveState, Resolution, read_live, resolve
 from syncset.plan.selection import record_filter
 from syncset.promotion.gitrepo import head_commit
 from syncset.providers.base import Provider, ProviderContext, unsupported_fields
@@ -102,6 +102,13 @@ def opened(environment: Environment) -> Iterator[Provider]:
         yield provider
     finally:
         provider.close()
+
+
+def read_reference_data(environment: Environment, kinds: Iterable[str]) -> LiveState:
+    """The account's records of the reference-data ``kinds`` (people, organizations, sites):
+    what a promotion needs to say which references are still to map there."""
+    with opened(environment) as provider:
+        return read_live(provider, kinds)
 
 
 @dataclass

@@ -73,6 +73,11 @@ class Capabilities:
     """Whether reference data can be written (only the sandbox, for demos and tests)."""
     local: bool = False
     """Reachable without a network (a file): validate may read it to check mapping targets."""
+    lists_in_creation_order: bool = False
+    """Whether ``find_by_markers`` lists a marker's records oldest first. Apply then keeps the
+    first of two copies two runners created at once (docs/ci.md); without it, the copy with the
+    smallest live id, which can leave both (a duplicate the next plan reports) but never
+    releases both."""
 
 
 @dataclass

@@ -68,7 +68,11 @@ class MemoryProvider:
     @property
     def capabilities(self) -> Capabilities:
         return Capabilities(
-            kinds=frozenset(CATALOG.names()), removal="both", writes_reference_data=True, local=True
+            kinds=frozenset(CATALOG.names()),
+            removal="both",
+            writes_reference_data=True,
+            local=True,
+            lists_in_creation_order=True,  # a dict keeps the order of insertion
         )
 
     @property

@@ -68,15 +68,22 @@ def refusal(change: RecordChange, match: Match) -> str:
     return ""
 
 
-def later_copies(found: Appeared, created: dict[str, str]) -> dict[str, tuple[LiveRecord, int]]:
-    """Ref → (the first copy of its marker, how many copies) for each record of ``created``
-    (ref → the live id we created) whose copy is not the first: another runner's landed before.
-    """
+def later_copies(
+    found: Appeared, created: dict[str, str], ordered: bool
+) -> dict[str, tuple[LiveRecord, int]]:
+    """Ref → (the copy to keep, how many copies) for each record of ``created`` (ref → the live
+    id we created) whose copy is not the one to keep. ``ordered``: the provider lists oldest
+    first, so the first is kept (another runner's landed before ours). Otherwise the copy with
+    the smallest live id is kept: every runner that sees both agrees, and one that saw only its
+    own keeps it, so at worst two stay (the next plan reports them), never none."""
     later: dict[str, tuple[LiveRecord, int]] = {}
     for ref, own in created.items():
         copies = found.get(ref)
-        if isinstance(copies, list) and len(copies) > 1 and copies[0].live_id != own:
-            later[ref] = (copies[0], len(copies))
+        if not isinstance(copies, list) or len(copies) < 2:
+            continue
+        keep = copies[0] if ordered else min(copies, key=lambda c: c.live_id)
+        if keep.live_id != own:
+            later[ref] = (keep, len(copies))
     return later
 
 

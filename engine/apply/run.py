@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any, Literal
 
-from syncset.apply.journal import Journal, before_image, records_by_outcome
+from syncset.apply.journal import Journal, records_by_outcome
 from syncset.apply.markers import (
     Appeared,
     duplicated,
@@ -31,8 +31,8 @@ from syncset.apply.markers import (
     released,
     released_fields,
 )
+from syncset.apply.recorder import Recorder
 from syncset.apply.report import ApplyReport, ImportStatus, Outcome, RecordResult
-from syncset.config.yamlio import Locator
 from syncset.errors import ProviderError, WriteRejected
 from syncset.model import Environment, RecordKey
 from syncset.plan.diff import diff_fields
@@ -41,7 +41,6 @@ from syncset.plan.resolve import Resolution
 from syncset.providers.base import MARKER_SOURCE, LiveRecord, Marker, Provider
 from syncset.schemas import CATALOG, KindSpec
 from syncset.schemas.base import top_field
-from syncset.secrets import mask_paths
 
 __all__ = ["Applier", "ApplyReport", "ImportStatus", "Outcome", "RecordResult"]
 WRITES = (Action.CREATE, Action.UPDATE, Action.ADOPT)
@@ -68,10 +67,8 @@ class Applier:
         self.plan = plan
         self.journal = journal
         self.parallelism = max(1, parallelism)
-        self.progress = progress
+        self.record = Recorder(environment, journal, progress)
         self._lock = threading.Lock()
-        self._seq = 0
-        self._results: dict[str, RecordResult] = {}
         self._awaiting: set[str] = set()  # updates whose only differences are deferred
         self._live_ids: dict[RecordKey, str] = {
             key: match.live.live_id
@@ -81,7 +78,6 @@ class Applier:
         self._reference_ids = resolution.reference_ids()
         self._appeared: Appeared = {}
         self._created: dict[str, str] = {}  # ref → the live id of the copy this run created
-        self._locator = Locator(environment.root)
 
     # -- the run ------------------------------------------------------------------------------
 
@@ -96,14 +92,15 @@ class Applier:
                 self._write_wave(pool, waves[wave])
         for change in writes:
             if change.ref in self._awaiting or (
-                change.deferred and self._results[change.ref].outcome is Outcome.APPLIED
+                change.deferred and self.record.results[change.ref].outcome is Outcome.APPLIED
             ):
                 self._set_deferred(change)
         for change in pending:
             if change.action in REMOVALS:
                 self._remove(change)
         report = ApplyReport(self.plan.environment, journal=str(self.journal.path))
-        report.results = [self._results[c.ref] for c in pending if c.ref in self._results]
+        results = self.record.results
+        report.results = [results[c.ref] for c in pending if c.ref in results]
         self.journal.write("end", status=report.status)
         report.writes = records_by_outcome(self.journal.path)
         return report
@@ -127,19 +124,6 @@ class Applier:
         if sent:
             self._keep_first_copies(sent, recheck_markers(self.provider, sent))
 
-    def _finish(
-        self,
-        change: RecordChange,
-        outcome: Outcome,
-        message: str = "",
-        live_id: str | None = None,
-    ) -> RecordResult:
-        result = RecordResult(change, outcome, message, live_id)
-        with self._lock:
-            self._results[change.ref] = result
-        self.progress(result)
-        return result
-
     # -- creates and updates ------------------------------------------------------------------
 
     def _write(self, change: RecordChange) -> None:
@@ -147,16 +131,16 @@ class Applier:
         spec = CATALOG[change.kind]
         match = self.resolution.matches.get(key)
         if match is None:
-            self._finish(change, Outcome.STALE, "no longer declared in the YAML")
+            self.record.finish(change, Outcome.STALE, "no longer declared in the YAML")
             return
         refused = refusal(change, match)
         if refused:
-            self._finish(change, Outcome.STALE, refused)
+            self.record.finish(change, Outcome.STALE, refused)
             return
         desired = self.resolution.desired[key]
         blocked = self._blocked_by(spec, key, desired, set(change.deferred))
         if blocked:
-            self._finish(change, Outcome.SKIPPED, blocked)
+            self.record.finish(change, Outcome.SKIPPED, blocked)
             return
         live = match.live
         if change.action is Action.CREATE and live is not None:
@@ -170,12 +154,12 @@ class Applier:
             self._create(change, spec, sent)
             return
         if live is None:
-            self._finish(change, Outcome.STALE, "no longer in the account")
+            self.record.finish(change, Outcome.STALE, "no longer in the account")
             return
         current = self.provider.get(change.kind, live.live_id)
         reason = self._stale_reason(change, current)
         if reason:
-            self._finish(change, Outcome.STALE, reason)
+            self.record.finish(change, Outcome.STALE, reason)
             return
         assert current is not None
         comparable = self.resolution.comparable(key) or {}
@@ -199,9 +183,9 @@ class Applier:
         """A saved plan's create whose record exists now (e.g. an earlier, killed apply)."""
         comparable = self.resolution.comparable((change.kind, change.id)) or {}
         if live.owned_by() and not diff_fields(spec, desired, comparable):
-            self._finish(change, Outcome.APPLIED, "already in the account", live.live_id)
+            self.record.finish(change, Outcome.APPLIED, "already in the account", live.live_id)
         else:
-            self._finish(change, Outcome.STALE, "created in the account since planning")
+            self.record.finish(change, Outcome.STALE, "created in the account since planning")
 
     def _appeared_meanwhile(
         self,
@@ -214,12 +198,12 @@ class Applier:
         that record instead (journalled as an update, so rollback restores, never removes,
         what another run created), or report the duplicates, or fail when it could not look."""
         if isinstance(found, str):
-            self._finish(
+            self.record.finish(
                 change, Outcome.FAILED, f"not created: its marker re-check failed: {found}"
             )
             return
         if len(found) > 1:
-            self._finish(change, Outcome.STALE, duplicated(tuple(r.live_id for r in found)))
+            self.record.finish(change, Outcome.STALE, duplicated(tuple(r.live_id for r in found)))
             return
         current = found[0]
         changed = {k: v for k, v in sent.items() if k not in spec.create_only}
@@ -229,7 +213,7 @@ class Applier:
     def _create(self, change: RecordChange, spec: KindSpec, sent: dict[str, Any]) -> None:
         marker = Marker(MARKER_SOURCE, change.id)
         fields = self._to_live(spec, sent)
-        seq = self._intent(change, None, None, sent)
+        seq = self.record.intent(change, None, None, sent)
         try:
             created = self.provider.create(change.kind, fields, marker)
         except WriteRejected as exc:
@@ -237,19 +221,25 @@ class Applier:
             # since the re-check: that copy, found by its marker, is updated instead.
             copies = recheck_markers(self.provider, [change]).get(change.ref)
             if not isinstance(copies, list):
-                self._failed(change, seq, exc)
+                self.record.failed(change, seq, exc)
                 return
             message = f"refused ({exc}): created meanwhile by another runner"
-            self.journal.write("result", seq=seq, outcome="failed", message=message)
+            self.record.refused(seq, message)
             self._appeared_meanwhile(change, spec, sent, copies)
             return
         except ProviderError as exc:
-            # The outcome is unknown: look for the marker before anything is sent again.
-            found = self._find(change.kind, marker)
-            if found is None:
-                self._failed(change, seq, exc)
+            # The outcome is unknown: look for the marker before anything is sent again. Two
+            # copies (another runner's too) cannot tell which is ours: reported, not claimed.
+            copies = recheck_markers(self.provider, [change]).get(change.ref)
+            if not isinstance(copies, list) or not copies:
+                self.record.failed(change, seq, exc)
                 return
-            created = found
+            if len(copies) > 1:
+                message = duplicated(tuple(c.live_id for c in copies))
+                self.record.refused(seq, message)
+                self.record.finish(change, Outcome.STALE, message)
+                return
+            created = copies[0]
         with self._lock:
             self._created[change.ref] = created.live_id
         self._applied(change, seq, created.live_id, after=created)
@@ -259,7 +249,8 @@ class Applier:
         with self._lock:
             created = {c.ref: self._created[c.ref] for c in sent if c.ref in self._created}
         by_ref = {c.ref: c for c in sent}
-        for ref, (first, copies) in later_copies(found, created).items():
+        ordered = self.provider.capabilities.lists_in_creation_order
+        for ref, (first, copies) in later_copies(found, created, ordered).items():
             self._release(by_ref[ref], created[ref], first, copies)
 
     def _release(self, change: RecordChange, own: str, first: LiveRecord, copies: int) -> None:
@@ -269,7 +260,7 @@ class Applier:
         spec = CATALOG[change.kind]
         fields = released_fields(spec)
         current = self.provider.get(change.kind, own)
-        seq = self._intent(change, own, current, fields, action="release")
+        seq = self.record.intent(change, own, current, fields, action="release")
         try:
             if spec.removal == "delete":
                 self.provider.remove(change.kind, own, "delete")
@@ -277,14 +268,13 @@ class Applier:
             else:
                 after = self.provider.update(change.kind, own, fields, Marker("", ""))
         except ProviderError as exc:
-            self._failed(change, seq, exc)
+            self.record.failed(change, seq, exc)
             return
         with self._lock:
             self._created.pop(change.ref, None)
             self._live_ids[(change.kind, change.id)] = first.live_id
-        image = before_image(after, self._secret_fields(change))
-        self.journal.write("result", seq=seq, outcome="applied", live_id=own, after=image)
-        self._finish(change, Outcome.APPLIED, released(spec, own, first, copies), first.live_id)
+        message = released(spec, own, first, copies)
+        self.record.applied(change, seq, own, message, after, shown_id=first.live_id)
 
     def _update(
         self,
@@ -294,13 +284,13 @@ class Applier:
         sent: dict[str, Any],
         marker: Marker | None,
     ) -> None:
-        seq = self._intent(change, current.live_id, current, sent)
+        seq = self.record.intent(change, current.live_id, current, sent)
         try:
             updated = self.provider.update(
                 change.kind, current.live_id, self._to_live(spec, sent), marker
             )
         except ProviderError as exc:
-            self._failed(change, seq, exc)
+            self.record.failed(change, seq, exc)
             return
         self._applied(change, seq, current.live_id, after=updated)
 
@@ -317,24 +307,24 @@ class Applier:
         written = change.ref not in self._awaiting  # its first write was applied
         if not sent:
             if not written:
-                self._finish(change, Outcome.APPLIED, "already as declared: nothing written")
+                self.record.finish(change, Outcome.APPLIED, "already as declared: nothing written")
             return
         blocked = self._blocked_by(spec, key, sent, set())
         if blocked:
             done = f"{PAST[change.action]}, but " if written else ""
-            self._finish(change, Outcome.SKIPPED, done + blocked.removeprefix("skipped: "))
+            self.record.finish(change, Outcome.SKIPPED, done + blocked.removeprefix("skipped: "))
             return
         live_id = self._live_ids[key]
         current = self.provider.get(change.kind, live_id)
         if current is None:
-            self._finish(change, Outcome.FAILED, "not found to set its references")
+            self.record.finish(change, Outcome.FAILED, "not found to set its references")
             return
         deferred_change = change.model_copy(update={"action": Action.UPDATE})
-        seq = self._intent(deferred_change, live_id, current, sent)
+        seq = self.record.intent(deferred_change, live_id, current, sent)
         try:
             updated = self.provider.update(change.kind, live_id, self._to_live(spec, sent), None)
         except ProviderError as exc:
-            self._failed(change, seq, exc)
+            self.record.failed(change, seq, exc)
             return
         self._applied(change, seq, live_id, f"then set {', '.join(sorted(sent))}", updated)
 
@@ -345,17 +335,17 @@ class Applier:
         current = self.provider.get(change.kind, change.live_id)
         reason = self._stale_reason(change, current)
         if reason:
-            self._finish(change, Outcome.STALE, reason)
+            self.record.finish(change, Outcome.STALE, reason)
             return
         how: Literal["disable", "delete"] = (
             "delete" if change.action is Action.DELETE else "disable"
         )
         sent = {"disabled": True} if how == "disable" else None
-        seq = self._intent(change, change.live_id, current, sent)
+        seq = self.record.intent(change, change.live_id, current, sent)
         try:
             self.provider.remove(change.kind, change.live_id, how)
         except ProviderError as exc:
-            self._failed(change, seq, exc)
+            self.record.failed(change, seq, exc)
             return
         assert current is not None
         # remove() answers nothing: what it left is the record read before, disabled (or gone).
@@ -380,7 +370,7 @@ class Applier:
                 continue
             target_key = (target, value)
             with self._lock:
-                result = self._results.get(f"{target}/{value}")
+                result = self.record.results.get(f"{target}/{value}")
                 live_id = self._live_ids.get(target_key)
             if result is not None and result.outcome is not Outcome.APPLIED:
                 return f"skipped: it needs {target}/{value}, which {result.outcome.value}"
@@ -402,42 +392,6 @@ class Applier:
             raise ProviderError(f"{target} {value} has no record in the account")
         return live_id
 
-    def _find(self, kind: str, marker: Marker) -> LiveRecord | None:
-        try:
-            return self.provider.find_by_marker(kind, marker)
-        except ProviderError:
-            return None
-
-    def _intent(
-        self,
-        change: RecordChange,
-        live_id: str | None,
-        before: LiveRecord | None,
-        sent: dict[str, Any] | None,
-        action: str | None = None,
-    ) -> int:
-        secrets = self._secret_fields(change)
-        with self._lock:
-            self._seq += 1
-            seq = self._seq
-        self.journal.write(
-            "intent",
-            seq=seq,
-            ref=change.ref,
-            kind=change.kind,
-            action=action or change.action.value,
-            live_id=live_id,
-            before=before_image(before, secrets),
-            sent=mask_paths(sent, secrets),
-        )
-        return seq
-
-    def _secret_fields(self, change: RecordChange) -> frozenset[str]:
-        spec = CATALOG[change.kind]
-        record = self.environment.records.get((change.kind, change.id))
-        declared = set(record.secrets) if record else set()
-        return frozenset(declared | set(spec.sensitive))
-
     def _applied(
         self,
         change: RecordChange,
@@ -449,23 +403,4 @@ class Applier:
         """The result line carries the after-image: what rollback checks the record against."""
         with self._lock:
             self._live_ids[(change.kind, change.id)] = live_id
-        image = before_image(after, self._secret_fields(change))
-        self.journal.write("result", seq=seq, outcome="applied", live_id=live_id, after=image)
-        self._finish(change, Outcome.APPLIED, message, live_id)
-
-    def _failed(self, change: RecordChange, seq: int, exc: ProviderError) -> None:
-        message = self._explain(change, exc)
-        self.journal.write("result", seq=seq, outcome="failed", message=message)
-        self._finish(change, Outcome.FAILED, message)
-
-    def _explain(self, change: RecordChange, exc: ProviderError) -> str:
-        """The provider's message placed on the YAML field it blamed, when it named one."""
-        field_name = exc.field if isinstance(exc, WriteRejected) else None
-        record = self.environment.records.get((change.kind, change.id))
-        if record is None:
-            return f"{change.ref}: {exc}"
-        origin = record.origin
-        path = (field_name,) if field_name else ()
-        line, col = self._locator.position(origin.path, origin.document, path, at_value=True)
-        where = f"{origin.path}:{line}:{col}: {change.ref}"
-        return f"{where}: {field_name}: {exc}" if field_name else f"{where}: {exc}"
+        self.record.applied(change, seq, live_id, message, after)

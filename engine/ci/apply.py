@@ -99,9 +99,16 @@ def _apply_one(root: Path, name: str, options: ApplyOptions) -> EnvApply:
         progress=options.progress,
     )
     attempt = apply_environment(root, name, saved, selection, steps)
+    refused = len(attempt.plan.refused) if attempt.plan else 0
     if attempt.report is not None:
-        return _from_report(name, attempt.report, saved is not None)
+        result = _from_report(name, attempt.report, saved is not None)
+        if refused and result.state is EnvState.COMPLETED:
+            message = f"{result.message}; {refused} records refused (duplicates or re-keys)"
+            return EnvApply(name, EnvState.FAILED, message, attempt.report, saved is not None)
+        return result
     state = _STOPPED_STATE[attempt.stopped or Stopped.NO_CHANGES]
+    if refused and state is EnvState.COMPLETED:
+        state = EnvState.FAILED  # nothing else to do, but the account does not match its YAML
     return EnvApply(name, state, attempt.message, saved=saved is not None)
 
 

@@ -5,6 +5,12 @@ Each command module registers itself on :data:`app` when imported below. :func:`
 else is a bug. Exit codes: 0 success (no changes), 1 error, 2 changes (``--detailed-exitcode``).
 Everything a command writes to stdout and stderr passes the process's secret masker
 (:func:`syncset.secrets.masked_std_streams`): the last net under every other mask.
+
+Every command module is imported for every run (typer builds the whole command tree), so a
+command module imports at its top only what typer reads from the signatures (the shared
+options, the Format enum, its own option enums) and imports the engine inside the command:
+``--help`` and a small ``validate`` must not pay for git, the HTTP stack, the differ or the
+journal (docs/performance.md, Start-up; tests/system/test_startup_imports.py holds this).
 """
 
 from __future__ import annotations

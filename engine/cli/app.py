@@ -7,8 +7,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from syncset import __version__
-
 app = typer.Typer(
     name="syncset",
     help="GitOps for SaaS configuration: validate, plan, apply and promote typed YAML.",
@@ -23,8 +21,9 @@ app = typer.Typer(
 schema_app = typer.Typer(help="JSON Schema for editors.", no_args_is_help=True)
 app.add_typer(schema_app, name="schema")
 
-console = Console(highlight=False, soft_wrap=True)
-console_err = Console(stderr=True, highlight=False, soft_wrap=True)
+# emoji=False: values from YAML and accounts are printed as they are (":rocket:" stays text).
+console = Console(highlight=False, soft_wrap=True, emoji=False)
+console_err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 def terminal_style() -> tuple[bool, int]:
@@ -38,6 +37,8 @@ def terminal_style() -> tuple[bool, int]:
 
 def _print_version(value: bool) -> None:
     if value:
+        from syncset import __version__
+
         console.print(f"syncset {__version__}", markup=False)
         raise typer.Exit()
 

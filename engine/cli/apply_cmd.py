@@ -4,27 +4,18 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from syncset.apply.journal import Journal, journal_environment, read_journal
-from syncset.apply.lock import environment_lock
-from syncset.apply.rollback import Undo, Undone, execute_rollback, plan_rollback
-from syncset.apply.rollback_check import latest_after, read_history, stale_reason
 from syncset.cli.app import app, console, console_err, terminal_style
 from syncset.cli.options import IdOption, KindOption, RekeyOption, SyncSetOption
-from syncset.cli.progress import ApplyProgress
-from syncset.config.load import find_root, select_environment
-from syncset.config.validate import validate_environment
 from syncset.errors import PlanFileError, RefusedError
-from syncset.plan.model import Plan, Selection, load_plan
-from syncset.plan.selection import check_selection
-from syncset.render import Format, render_plan
-from syncset.render.report import refused_lines, report_summary
-from syncset.render.text import plan_review
-from syncset.secrets import SECRETS
-from syncset.workflow import ApplySteps, Stopped, apply_environment, opened
+
+if TYPE_CHECKING:
+    from syncset.plan.model import Plan
+
+# The engine is imported inside the commands: start-up (see syncset.cli).
 
 AutoApprove = Annotated[bool, typer.Option("--auto-approve", help="Apply without asking (for CI).")]
 LockTimeout = Annotated[
@@ -63,6 +54,16 @@ def apply(
     rekey: RekeyOption = False,
 ) -> None:
     """Make the live account match: plan, confirm, apply in dependency order."""
+    from syncset.cli.progress import ApplyProgress
+    from syncset.config.load import find_root, select_environment
+    from syncset.plan.model import Selection, load_plan
+    from syncset.plan.selection import check_selection
+    from syncset.render import Format, render_plan
+    from syncset.render.report import refused_lines, report_summary
+    from syncset.render.text import plan_review
+    from syncset.secrets import SECRETS
+    from syncset.workflow import ApplySteps, Stopped, apply_environment
+
     root = find_root()
     saved: Plan | None = None
     if target.endswith(".json") or Path(target).is_file():
@@ -114,18 +115,26 @@ def apply(
         raise RefusedError(attempt.message)
     for line in refused_lines(attempt.plan):
         console.print(line, markup=False)
+    refused = len(attempt.plan.refused) if attempt.plan else 0
     if attempt.report is None:
-        refused = len(attempt.plan.refused) if attempt.plan else 0
         console.print(
             f"Nothing applied: {refused} records refused (see above)."
             if refused
             else "No changes: the account already matches."
         )
+        if refused:
+            raise typer.Exit(1)  # the account does not match its YAML: CI must not say green
         return
     report = attempt.report
     console.print(report_summary(report), markup=False)
     console.print(f"Journal: {Path(report.journal or '').relative_to(root)}", markup=False)
-    if not report.ok:
+    if refused:
+        console.print(
+            f"{refused} records were refused (see above): the account matches its YAML only "
+            "once they are resolved.",
+            markup=False,
+        )
+    if not report.ok or refused:
         raise typer.Exit(1)
 
 
@@ -154,6 +163,14 @@ def rollback(
     Records changed since the apply are refused (``--force`` undoes them anyway), records a
     later apply wrote are always refused, and a second rollback of one journal undoes nothing.
     """
+    from syncset.apply.journal import Journal, journal_environment, read_journal
+    from syncset.apply.lock import environment_lock
+    from syncset.apply.rollback import Undo, Undone, execute_rollback, plan_rollback
+    from syncset.apply.rollback_check import latest_after, read_history, stale_reason
+    from syncset.config.load import find_root
+    from syncset.config.validate import validate_environment
+    from syncset.workflow import opened
+
     root = find_root()
     start, entries = read_journal(journal_file)
     environment_name = journal_environment(root, journal_file, start, journal_env)

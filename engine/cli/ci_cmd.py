@@ -16,34 +16,20 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import git
 import typer
 
-from syncset.ci.apply import ApplyOptions, apply_all, apply_exit_code
-from syncset.ci.comment import CommentContext, apply_markdown, footer_counts, plan_comment
-from syncset.ci.plan import (
-    EnvPlan,
-    exit_code,
-    plan_all,
-    promotion_order,
-    saved_plan_name,
-    saved_plan_names,
-    touched_environments,
-)
 from syncset.cli.app import app, console, console_err
 from syncset.cli.apply_cmd import LockTimeout, confirm
-from syncset.config.load import find_root, select_environments
 from syncset.errors import RepositoryError
-from syncset.plan.model import Plan
-from syncset.promotion.gitrepo import head_commit, open_repo
-from syncset.render import Format, render_plan
-from syncset.render.graph import changes_graph, mermaid
-from syncset.render.report import result_line
-from syncset.safepath import atomic_write_text
-from syncset.secrets import SECRETS
-from syncset.workflow import PlanRun
+
+if TYPE_CHECKING:
+    from syncset.ci.plan import EnvPlan
+    from syncset.plan.model import Plan
+    from syncset.workflow import PlanRun
+
+# The engine and git are imported inside the commands: start-up (see syncset.cli).
 
 ci_app = typer.Typer(
     help="For pipelines: plan comments on pull requests, apply after merge.", no_args_is_help=True
@@ -68,6 +54,9 @@ def changed(
     fmt: Annotated[ListFormat, typer.Option("--format", help="lines or json.")] = ListFormat.LINES,
 ) -> None:
     """List the environments the changes since --base touch (for a pipeline's job matrix)."""
+    from syncset.ci.plan import touched_environments
+    from syncset.config.load import find_root
+
     names = [t.environment for t in touched_environments(find_root(), base)]
     if fmt is ListFormat.JSON:
         console.print(json.dumps(names), markup=False)
@@ -88,6 +77,12 @@ def ci_plan(
     ] = None,
 ) -> None:
     """Plan every environment the change touches; write comment.md; exit 0 / 1 / 2."""
+    from syncset.ci.comment import CommentContext, footer_counts, plan_comment
+    from syncset.ci.plan import exit_code, plan_all, touched_environments
+    from syncset.config.load import find_root
+    from syncset.safepath import atomic_write_text
+    from syncset.secrets import SECRETS
+
     root = find_root()
     touched = touched_environments(root, base)
     results = plan_all(root, touched, out_dir, _graph_of if graph else None)
@@ -106,10 +101,14 @@ def ci_plan(
 
 
 def _graph_of(run: PlanRun) -> str:
+    from syncset.render.graph import changes_graph, mermaid
+
     return mermaid(changes_graph(run.environment, run.plan))
 
 
 def _plan_line(result: EnvPlan, out_dir: Path) -> str:
+    from syncset.ci.plan import saved_plan_name
+
     if result.plan is None:
         first = (result.error or "").splitlines()[0] if result.error else "unknown error"
         return f"{result.environment}: failed: {first}"
@@ -118,6 +117,10 @@ def _plan_line(result: EnvPlan, out_dir: Path) -> str:
 
 
 def _short(root: Path, ref: str) -> str:
+    import git
+
+    from syncset.promotion.gitrepo import open_repo
+
     repo = open_repo(root)
     if repo is None:
         raise RepositoryError(f"{root} is not a git repository: ci commands need git")
@@ -148,6 +151,15 @@ def ci_apply(
     lock_timeout: LockTimeout = 0.0,
 ) -> None:
     """Apply saved plans (or plan and apply) of changed environments; write apply.md."""
+    from syncset.ci.apply import ApplyOptions, apply_all, apply_exit_code
+    from syncset.ci.comment import CommentContext, apply_markdown
+    from syncset.ci.plan import promotion_order, saved_plan_names, touched_environments
+    from syncset.config.load import find_root, select_environments
+    from syncset.promotion.gitrepo import head_commit
+    from syncset.render.report import result_line
+    from syncset.safepath import atomic_write_text
+    from syncset.secrets import SECRETS
+
     root = find_root()
     if environments:
         names = promotion_order(root, select_environments(root, environments))
@@ -180,5 +192,7 @@ def ci_apply(
 
 
 def _ask(plan: Plan) -> None:
+    from syncset.render import Format, render_plan
+
     console.print(render_plan(plan, Format.TEXT), markup=False, end="")
     confirm(f"Apply {len(plan.pending)} changes to {plan.environment}?", False)

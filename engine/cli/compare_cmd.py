@@ -2,31 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from syncset.cli.app import app, console
 from syncset.cli.options import FormatOption, SyncSetOption
-from syncset.config.load import find_root, select_environment
-from syncset.config.syncsets import closure, get_syncset
-from syncset.config.validate import records_in_context, validate_environment
-from syncset.model import RecordKey
-from syncset.plan.resolve import read_live
-from syncset.promotion.compare import (
-    Comparison,
-    compare_folders,
-    compare_live,
-    context_differences,
-    reference_translation,
-)
-from syncset.render import Format
-from syncset.render.compare import render_comparison
-from syncset.workflow import opened
+from syncset.formats import Format
+
+if TYPE_CHECKING:
+    from syncset.promotion.compare import Comparison
+
+# The engine is imported inside the command: start-up (see syncset.cli).
 
 
 def folder_comparison(source: str, destination: str, sync_set: str | None = None) -> Comparison:
     """SRC's records in DST's context against DST's records, limited to a sync set if named."""
+    from syncset.config.load import find_root
+    from syncset.config.syncsets import closure, get_syncset
+    from syncset.config.validate import records_in_context, validate_environment
+    from syncset.promotion.compare import compare_folders
+
     root = find_root()
     target = validate_environment(root, destination)
     source_env = validate_environment(root, source)
@@ -49,10 +45,24 @@ def compare(
     ] = False,
 ) -> None:
     """Record by record: Exists (no) differences, Doesn't exist in DST, Only in DST."""
+    from syncset.config.load import find_root, select_environment
+    from syncset.render.compare import render_comparison
+
     root = find_root()
     source = select_environment(root, source, "compare")
     destination = select_environment(root, destination, "compare")
     if live:
+        from syncset.config.syncsets import closure, get_syncset
+        from syncset.config.validate import records_in_context, validate_environment
+        from syncset.model import RecordKey
+        from syncset.plan.resolve import read_live
+        from syncset.promotion.compare import (
+            compare_live,
+            context_differences,
+            reference_translation,
+        )
+        from syncset.workflow import opened
+
         src, dst = (validate_environment(root, name) for name in (source, destination))
         states = []
         secrets: dict[RecordKey, frozenset[str]] = {}

@@ -11,21 +11,11 @@ from typing import Annotated
 
 import typer
 
-from syncset.ci.drift import (
-    Drift,
-    drift_json,
-    drift_markdown,
-    drift_of,
-    drift_text,
-    snapshot_branch,
-)
 from syncset.cli.app import app, console, console_err
 from syncset.cli.options import FormatOption
-from syncset.config.load import find_root, select_environments
-from syncset.render import Format
-from syncset.safepath import atomic_write_text
-from syncset.secrets import SECRETS
-from syncset.workflow import each_environment, plan_environment
+from syncset.formats import Format
+
+# The engine is imported inside the command: start-up (see syncset.cli).
 
 
 @app.command()
@@ -45,6 +35,19 @@ def drift(
     ] = False,
 ) -> None:
     """Compare live accounts with git; exit 0 no drift, 1 error, 2 drift found."""
+    from syncset.ci.drift import (
+        Drift,
+        drift_json,
+        drift_markdown,
+        drift_of,
+        drift_text,
+        snapshot_branch,
+    )
+    from syncset.config.load import find_root, select_environments
+    from syncset.safepath import atomic_write_text
+    from syncset.secrets import SECRETS
+    from syncset.workflow import each_environment, plan_environment
+
     root = find_root()
 
     def drift_one(name: str) -> Drift:

@@ -7,14 +7,11 @@ from typing import Annotated
 
 import typer
 
-from syncset.ci.plan import promotion_order
 from syncset.cli.app import app, console
 from syncset.cli.options import SyncSetOption
-from syncset.config.load import environment_names, find_root, select_environment
-from syncset.config.syncsets import closure, get_syncset
-from syncset.config.validate import validate_environment
 from syncset.errors import RepositoryError
-from syncset.render.graph import dot, mermaid, record_graph
+
+# The engine is imported inside the command: start-up (see syncset.cli).
 
 
 class GraphFormat(StrEnum):
@@ -34,6 +31,12 @@ def graph(
     ] = GraphFormat.MERMAID,
 ) -> None:
     """Print which records reference which: the order apply writes them in."""
+    from syncset.ci.plan import promotion_order
+    from syncset.config.load import environment_names, find_root, select_environment
+    from syncset.config.syncsets import closure, get_syncset
+    from syncset.config.validate import validate_environment
+    from syncset.render.graph import dot, mermaid, record_graph
+
     root = find_root()
     if environment is None:
         names = promotion_order(root, environment_names(root))

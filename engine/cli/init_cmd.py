@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from syncset import __version__
 from syncset.cli.app import app, console
-from syncset.init.scaffold import write_scaffold
+
+# The engine is imported inside the command: start-up (see syncset.cli).
 
 
 @app.command()
@@ -25,6 +25,9 @@ def init(
     """Write dev/qa/prod environments (sandbox accounts), sync sets, the version pin, CI
     pipelines (GitHub, GitLab), editor schemas and pre-commit. Refuses to overwrite any file
     unless --force, naming them all and writing nothing."""
+    from syncset import __version__
+    from syncset.init.scaffold import write_scaffold
+
     written = write_scaffold(directory, force=force)
     console.print(f"syncset {__version__}: wrote {len(written)} files to {directory}", markup=False)
     for rel in written:

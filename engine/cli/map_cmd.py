@@ -3,28 +3,20 @@ suggestions (``--accept`` / ``--reject``)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from syncset.cli.app import app, console
-from syncset.config.load import find_root, select_environment
-from syncset.config.validate import validate_environment
 from syncset.errors import SyncsetError
-from syncset.model import Environment
-from syncset.plan.model import MappingState
-from syncset.plan.resolve import LiveState, Reference, read_live
-from syncset.promotion import proposals
-from syncset.promotion.mapping import (
-    check_targets,
-    parse_assignment,
-    reference_status,
-    suggest,
-    write_mappings,
-    write_proposals,
-)
-from syncset.schemas import CATALOG
-from syncset.workflow import opened
+
+if TYPE_CHECKING:
+    from syncset.model import Environment
+    from syncset.plan.resolve import LiveState, Reference
+    from syncset.promotion import proposals
+
+# The engine is imported inside the command: start-up (see syncset.cli).
 
 
 @app.command("map")
@@ -53,6 +45,19 @@ def map_command(
     ] = False,
 ) -> None:
     """Every reference the environment uses, mapped, automatic or unmapped, and where."""
+    from syncset.config.load import find_root, select_environment
+    from syncset.config.validate import validate_environment
+    from syncset.plan.resolve import read_live
+    from syncset.promotion import proposals
+    from syncset.promotion.mapping import (
+        check_targets,
+        parse_assignment,
+        reference_status,
+        write_mappings,
+    )
+    from syncset.schemas import CATALOG
+    from syncset.workflow import opened
+
     _refuse_mixed(selectors or [], accept, reject, propose)
     root = find_root()
     environment = select_environment(root, environment, "map")
@@ -79,8 +84,25 @@ def map_command(
     if propose:
         _suggest(env, live)
     if parsed or propose or accept or reject:
-        env = validate_environment(root, environment)
+        env = _revalidated(root, environment)
     _status(env, reference_status(env, live))
+
+
+def _revalidated(root: Path, environment: str) -> Environment:
+    """The environment read again after mappings.yaml was written: should the new file have a
+    problem, say that it was written (the generic "nothing was written" would not be true)."""
+    from syncset.config.validate import validate_environment
+    from syncset.errors import ConfigError
+
+    try:
+        return validate_environment(root, environment)
+    except ConfigError as exc:
+        lines = [str(p) for p in exc.problems]
+        lines.append(
+            f"environments/{environment}/mappings.yaml was written and has the problems above: "
+            "fix them there (git diff shows what changed)"
+        )
+        raise SyncsetError("\n".join(lines)) from None
 
 
 def _refuse_mixed(selectors: list[str], accept: bool, reject: bool, propose: bool) -> None:
@@ -99,6 +121,8 @@ def _refuse_mixed(selectors: list[str], accept: bool, reject: bool, propose: boo
 
 
 def _review(env: Environment, chosen: list[proposals.Chosen], accept: bool) -> None:
+    from syncset.promotion import proposals
+
     count = proposals.accept(env, chosen) if accept else proposals.reject(env, chosen)
     for c in chosen:
         if accept:
@@ -110,6 +134,8 @@ def _review(env: Environment, chosen: list[proposals.Chosen], accept: bool) -> N
 
 
 def _suggest(env: Environment, live: LiveState) -> None:
+    from syncset.promotion.mapping import reference_status, suggest, write_proposals
+
     found = suggest(reference_status(env, live), live)
     fresh = [s for s in found if not _already_proposed(env, s.kind, s.value)]
     count = write_proposals(env, fresh)
@@ -127,12 +153,16 @@ def _suggest(env: Environment, live: LiveState) -> None:
 
 
 def _already_proposed(env: Environment, kind: str, value: str) -> bool:
+    from syncset.schemas import CATALOG
+
     spec = CATALOG[kind]
     table = env.mappings.proposed.get(kind, {})
     return any(spec.key_value(source) == spec.key_value(value) for source in table)
 
 
 def _status(env: Environment, references: list[Reference]) -> None:
+    from syncset.plan.model import MappingState
+
     for reference in references:
         uses = ", ".join(f"{u.record}.{u.field}" for u in reference.used_by)
         target = f" → {reference.target}" if reference.target else ""

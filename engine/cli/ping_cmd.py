@@ -15,17 +15,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from syncset.cli.app import app, console, console_err
-from syncset.config.load import find_root, select_environments
-from syncset.config.validate import validate_environment
 from syncset.errors import ProviderError
-from syncset.workflow import opened, ping_provider
 
 if TYPE_CHECKING:  # the HTTP stack costs start-up time; load it only when pinging
+    from rich.table import Table
+
     from syncset.providers.http.limits import Allowance
     from syncset.providers.http.ping import PingReport
+
+# The engine is imported inside the command: start-up (see syncset.cli).
 
 
 @app.command()
@@ -36,6 +36,8 @@ def ping(
     ],
 ) -> None:
     """Test the link: endpoint, credentials, account, permissions per kind, rate-limit budget."""
+    from syncset.config.load import find_root, select_environments
+
     root = find_root()
     names = select_environments(root, environments)
     failures = []
@@ -54,6 +56,9 @@ def ping(
 
 
 def _ping_one(root: Path, environment: str) -> None:
+    from syncset.config.validate import validate_environment
+    from syncset.workflow import opened, ping_provider
+
     env = validate_environment(root, environment)
     try:
         with opened(env) as provider:
@@ -76,6 +81,8 @@ def _ping_one(root: Path, environment: str) -> None:
 
 
 def _table(report: PingReport) -> Table:
+    from rich.table import Table
+
     table = Table(title="One page of each kind", title_justify="left")
     table.add_column("kind")
     table.add_column("records", justify="right")

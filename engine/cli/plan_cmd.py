@@ -9,11 +9,9 @@ import typer
 
 from syncset.cli.app import app, console, terminal_style
 from syncset.cli.options import FormatOption, IdOption, KindOption, RekeyOption, SyncSetOption
-from syncset.config.load import find_root, select_environment
-from syncset.plan.model import Selection, load_plan
-from syncset.plan.selection import check_selection
-from syncset.render import Format, render_plan
-from syncset.workflow import plan_environment
+from syncset.formats import Format
+
+# The engine is imported inside the command: start-up (see syncset.cli).
 
 
 @app.command()
@@ -48,6 +46,12 @@ def plan(
     rekey: RekeyOption = False,
 ) -> None:
     """Compare an environment with its live account; exit 0 / 1 error / 2 changes."""
+    from syncset.config.load import find_root, select_environment
+    from syncset.plan.model import Selection
+    from syncset.plan.selection import check_selection
+    from syncset.render import render_plan
+    from syncset.workflow import plan_environment
+
     root = find_root()
     selection = Selection(
         kinds=tuple(kind or ()),
@@ -83,6 +87,9 @@ def show(
     fmt: FormatOption = Format.TEXT,
 ) -> None:
     """Render a saved plan (text, markdown or json) without reading any account."""
+    from syncset.plan.model import load_plan
+    from syncset.render import render_plan
+
     saved = load_plan(plan_file, str(plan_file))
     console.print(
         render_plan(saved, fmt, color=console.is_terminal and not console.no_color),

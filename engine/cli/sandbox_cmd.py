@@ -7,10 +7,9 @@ from typing import Annotated
 
 import typer
 
-from syncset.apply.sandbox_load import load_into_sandbox
 from syncset.cli.app import app, console
-from syncset.config.load import find_root, select_environment
-from syncset.config.validate import validate_environment
+
+# The engine is imported inside the command: start-up (see syncset.cli).
 
 sandbox_app = typer.Typer(help="The embedded sandbox account.", no_args_is_help=True)
 app.add_typer(sandbox_app, name="sandbox")
@@ -22,6 +21,10 @@ def load(
     file: Annotated[Path, typer.Argument(help="YAML records to create without the marker.")],
 ) -> None:
     """Create records in a sandbox account as if someone had made them by hand."""
+    from syncset.apply.sandbox_load import load_into_sandbox
+    from syncset.config.load import find_root, select_environment
+    from syncset.config.validate import validate_environment
+
     root = find_root()
     environment = select_environment(root, environment, "sandbox load")
     env = validate_environment(root, environment)

@@ -8,14 +8,8 @@ import typer
 
 from syncset.cli.app import app, console
 from syncset.cli.options import KindOption, SyncSetOption
-from syncset.config.load import find_root, select_environment
-from syncset.config.syncsets import get_syncset
-from syncset.config.validate import validate_environment
-from syncset.plan.model import Selection
-from syncset.plan.resolve import read_live, resolve
-from syncset.plan.selection import check_selection
-from syncset.promotion.snapshot import snapshot
-from syncset.workflow import opened
+
+# The engine is imported inside the command: start-up (see syncset.cli).
 
 
 @app.command("snapshot")
@@ -28,6 +22,15 @@ def snapshot_command(
     ] = False,
 ) -> None:
     """Write the live account's records into environments/ENV (creates or updates files)."""
+    from syncset.config.load import find_root, select_environment
+    from syncset.config.syncsets import get_syncset
+    from syncset.config.validate import validate_environment
+    from syncset.plan.model import Selection
+    from syncset.plan.resolve import read_live, resolve
+    from syncset.plan.selection import check_selection
+    from syncset.promotion.snapshot import snapshot
+    from syncset.workflow import opened
+
     root = find_root()
     environment = select_environment(root, environment, "snapshot")
     check_selection(Selection(kinds=tuple(kind or ())))

@@ -12,11 +12,8 @@ from typing import Annotated
 import typer
 
 from syncset.cli.app import app, console
-from syncset.config.load import environment_names, find_root, select_environment
-from syncset.config.syncsets import closure, get_syncset, load_syncsets
-from syncset.config.validate import validate_environment
-from syncset.safepath import atomic_write_text
-from syncset.schemas import CATALOG
+
+# The engine is imported inside the command: start-up (see syncset.cli).
 
 syncset_app = typer.Typer(help="Sync sets: a root kind plus all it needs.", no_args_is_help=True)
 app.add_typer(syncset_app, name="syncsets")
@@ -27,6 +24,9 @@ app.add_typer(syncset_app, name="syncset", hidden=True)
 @syncset_app.command("list")
 def list_sets() -> None:
     """The sync sets of syncsets.yaml."""
+    from syncset.config.load import find_root
+    from syncset.config.syncsets import load_syncsets
+
     for name, definition in load_syncsets(find_root()).items():
         only = f" ({', '.join(definition.records)})" if definition.records else ""
         console.print(
@@ -44,6 +44,11 @@ def show(
     ] = None,
 ) -> None:
     """Counts per kind, the records, and the references with the records and fields using them."""
+    from syncset.config.load import environment_names, find_root, select_environment
+    from syncset.config.syncsets import closure, get_syncset
+    from syncset.config.validate import validate_environment
+    from syncset.safepath import atomic_write_text
+
     root = find_root()
     definition = get_syncset(root, name)
     chosen = select_environment(root, env, "syncset") if env else environment_names(root)[0]
@@ -75,6 +80,8 @@ def show(
 
 
 def _csv(environment: object, kind: str, keys: frozenset[tuple[str, str]]) -> str:
+    from syncset.schemas import CATALOG
+
     spec = CATALOG[kind]
     out = io.StringIO()
     writer = csv.writer(out)

@@ -6,20 +6,20 @@ import json
 from collections import Counter
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from syncset.cli.app import app, console, schema_app
-from syncset.config.load import environment_names, find_root, select_environments
-from syncset.config.syncsets import load_syncsets
-from syncset.config.validate import validate_environment
 from syncset.errors import ConfigError, Problem
-from syncset.model import Environment
-from syncset.plan.resolve import read_live
-from syncset.promotion.mapping import mapping_target_problems
-from syncset.workflow import opened
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from syncset.model import Environment
+
+# The engine is imported inside the commands: start-up (see syncset.cli). validate reads
+# files only: the providers' read path is imported for --online alone.
 
 
 class ValidateFormat(StrEnum):
@@ -47,6 +47,10 @@ def validate(
     Whether a mapping's target exists in the account (is this person there?) is the account's
     business: plan checks it, and so does validate with --online. The summary says which.
     """
+    from syncset.config.load import environment_names, find_root, select_environments
+    from syncset.config.syncsets import load_syncsets
+    from syncset.config.validate import validate_environment
+
     root = find_root()
     names = select_environments(root, environments) if environments else environment_names(root)
     loaded: list[Environment] = []
@@ -98,6 +102,10 @@ def _problem_json(problem: Problem) -> dict[str, object]:
 def _mapping_targets(environment: Environment) -> list[Problem]:
     if not environment.mappings.references:
         return []
+    from syncset.plan.resolve import read_live
+    from syncset.promotion.mapping import mapping_target_problems
+    from syncset.workflow import opened
+
     with opened(environment) as provider:
         live = read_live(provider, environment.reference_kinds_used())
     return mapping_target_problems(environment, live)
@@ -117,6 +125,8 @@ def _targets_note(environments: list[Environment], online: bool) -> str:
 
 
 def _summary(environments: list[Environment]) -> Table:
+    from rich.table import Table
+
     counts = {env.name: Counter(kind for kind, _ in env.records) for env in environments}
     kinds = sorted({kind for counter in counts.values() for kind in counter})
     table = Table(title="Records per kind", title_justify="left")

@@ -28,7 +28,7 @@ from functools import update_wrapper
 from string import Formatter
 from typing import Any, cast
 
-from jinja2 import TemplateError, nodes
+from jinja2 import StrictUndefined, TemplateError, nodes
 from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 from jinja2.runtime import Context
 from jinja2.sandbox import (
@@ -58,6 +58,32 @@ class TemplateTooLarge(BudgetExceeded):
 
 class TemplateTooSlow(BudgetExceeded):
     pass
+
+
+class EnvMissing(TemplateError):
+    """``env("NAME")`` of a variable that is not set (and has no default)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"environment variable {name} is not set: export it (in CI, from the secret store)"
+        )
+
+
+class MappingUndefined(StrictUndefined):
+    """Names a mapping (the template's ``vars``) as the dict it stands for, so messages read
+    ``'dict object' has no attribute 'x'`` as they did before ``vars`` noticed reads; for a
+    dict that is Jinja's own message."""
+
+    __slots__ = ()
+
+    @property
+    def _undefined_message(self) -> str:
+        if isinstance(self._undefined_obj, Mapping) and self._undefined_hint is None:
+            name = self._undefined_name
+            if isinstance(name, str):
+                return f"'dict object' has no attribute {name!r}"
+            return f"dict object has no element {name!r}"
+        return str(super()._undefined_message)
 
 
 def weight(value: Any, limit: int = MAX_RENDERED_CHARS) -> int:

@@ -20,20 +20,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import StrictUndefined, TemplateError
-
-from syncset.config.template_sandbox import MAX_RENDERED_CHARS, BoundedSandbox, BudgetExceeded
 from syncset.secrets import SECRETS
 
-__all__ = [
-    "MAX_RENDERED_CHARS",
-    "MAX_VALUES_PER_DOCUMENT",
-    "TEMPLATE_PATTERN",
-    "Renderer",
-    "SecretVars",
-]
+if TYPE_CHECKING:
+    from syncset.config.template_sandbox import BoundedSandbox
+
+__all__ = ["MAX_VALUES_PER_DOCUMENT", "TEMPLATE_PATTERN", "Renderer", "SecretVars"]
 
 MAX_VALUES_PER_DOCUMENT = 100_000
 """A document that expands (through YAML aliases) past this many values is refused."""
@@ -46,13 +40,6 @@ class TemplateProblem(Exception):
         self.path = path
         self.message = message
         super().__init__(message)
-
-
-class _EnvMissing(TemplateError):
-    def __init__(self, name: str) -> None:
-        super().__init__(
-            f"environment variable {name} is not set: export it (in CI, from the secret store)"
-        )
 
 
 _SIMPLE = re.compile(r"\{\{\s*(?:vars\.([A-Za-z_][A-Za-z0-9_]*)|env\(\s*\"([^\"]+)\"\s*\))\s*\}\}")
@@ -101,22 +88,6 @@ class SecretVars(Mapping[str, Any]):
         return repr(dict(self.items()))
 
 
-class _StrictUndefined(StrictUndefined):
-    """Names ``vars`` as the dict it stands for, so messages read ``'dict object' has no
-    attribute 'x'`` as they did before ``vars`` noticed reads."""
-
-    __slots__ = ()
-
-    @property
-    def _undefined_message(self) -> str:
-        if isinstance(self._undefined_obj, SecretVars) and self._undefined_hint is None:
-            name = self._undefined_name
-            if isinstance(name, str):
-                return f"'dict object' has no attribute {name!r}"
-            return f"dict object has no element {name!r}"
-        return str(super()._undefined_message)
-
-
 def _as_dict(value: Any) -> Any:
     """``vars | tojson``: ``vars`` is a mapping, not a dict, and is read item by item (so a
     secret variable taints the value as by any other path)."""
@@ -141,14 +112,14 @@ class Renderer:
     """Renders the string values of one environment with its variables.
 
     Compiled templates are cached by source, since the same expression recurs across records.
+    Jinja is imported with the first template that is more than a plain ``{{ vars.x }}`` or
+    ``{{ env("X") }}`` (those are substituted without it): it costs 15 ms of every command's
+    start-up, which most environments need not pay.
     """
 
     def __init__(self, variables: Mapping[str, Any], environ: Mapping[str, str] | None = None):
         self._environ = os.environ if environ is None else environ
-        self._jinja = BoundedSandbox(
-            undefined=_StrictUndefined, autoescape=False, keep_trailing_newline=True
-        )
-        self._jinja.policies["json.dumps_kwargs"] = {"sort_keys": True, "default": _as_dict}
+        self._jinja: BoundedSandbox | None = None
         self._variables = dict(variables)
         self._secret_vars: set[str] = set()
         self._vars = SecretVars(self._variables, self._secret_vars, self._read_secret)
@@ -174,15 +145,30 @@ class Renderer:
         self._variables = rendered
         self._vars = SecretVars(rendered, self._secret_vars, self._read_secret)
 
+    def _sandbox(self) -> BoundedSandbox:
+        if self._jinja is None:
+            from syncset.config.template_sandbox import BoundedSandbox, MappingUndefined
+
+            self._jinja = BoundedSandbox(
+                undefined=MappingUndefined, autoescape=False, keep_trailing_newline=True
+            )
+            self._jinja.policies["json.dumps_kwargs"] = {"sort_keys": True, "default": _as_dict}
+        return self._jinja
+
     def _read_secret(self) -> None:
         self._used_env = True
 
     def _env(self, name: str | None = None, default: Any = None) -> Any:
+        # Called only from inside a Jinja template, so Jinja is loaded by then.
+        from jinja2 import TemplateError
+
+        from syncset.config.template_sandbox import EnvMissing
+
         if not isinstance(name, str) or not name:
             raise TemplateError('env() needs the name of an environment variable: env("TOKEN")')
         value = self._environ.get(name)
         if value is None and default is None:
-            raise _EnvMissing(self._shown_name(name))
+            raise EnvMissing(self._shown_name(name))
         self._used_env = True
         if value is None:
             return default  # written in the template: not a secret, though the value is flagged
@@ -203,11 +189,12 @@ class Renderer:
             return simple
         self._used_env = False
         self._source = source
+        jinja = self._sandbox()
         template = self._cache.get(source)
         if template is None:
-            template = self._jinja.from_string(source)
+            template = jinja.from_string(source)
             self._cache[source] = template
-        text = self._jinja.render(template, vars=self._vars, env=self._env)
+        text = jinja.render(template, vars=self._vars, env=self._env)
         return text, self._used_env
 
     def _render_simple(self, source: str) -> tuple[str, bool] | None:
@@ -248,10 +235,12 @@ class Renderer:
     def _failure(self, exc: Exception) -> str:
         """What a failed template says: Jinja's message, unless the template had read a
         secret by then (``{}[env("X")]`` quotes the value it could not find)."""
+        from syncset.config.template_sandbox import BudgetExceeded, EnvMissing
+
         if isinstance(exc, BudgetExceeded):
             return str(exc.message)
         message = f"template error: {getattr(exc, 'message', None) or exc}"
-        if isinstance(exc, _EnvMissing) or not self._used_env or self._spelt_out(message):
+        if isinstance(exc, EnvMissing) or not self._used_env or self._spelt_out(message):
             return SECRETS.mask(message)
         return (
             f"template error: {type(exc).__name__} in an expression that read a secret; its "

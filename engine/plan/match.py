@@ -118,8 +118,12 @@ def match_kind(
         elif carriers:
             result.found[one.id] = (carriers[0], MatchHow.MARKER)
         taken.update(c.live_id for c in carriers)
+    # Then declared moves: the old marker finds the twin whatever its name, before a link or
+    # a record of the new name could take the wanted id.
+    if rekeys:
+        _declared_moves(wanted, by_marker, moved or {}, taken, result)
     for one in wanted:
-        if one.id in result.found or one.id in result.duplicates:
+        if one.id in result.found or one.id in result.duplicates or one.id in result.rekeys:
             continue
         link = links.get(one.id)
         if link is not None:
@@ -142,8 +146,8 @@ def match_kind(
         elif candidates:
             result.found[one.id] = (candidates[0], how)
             taken.add(candidates[0].live_id)
-    if rekeys:
-        _find_rekeys(spec, wanted, by_marker, by_key, moved or {}, taken, result)
+    if rekeys and spec.unique_natural_key:
+        _guessed_rekeys(spec, wanted, by_key, taken, result)
     for wanted_id, link in links.items():
         bound = result.found.get(wanted_id)
         if bound is None or bound[1] is not MatchHow.MARKER:
@@ -162,17 +166,36 @@ def _managed_elsewhere(candidate: LiveRecord, wanted_id: str) -> bool:
     return owned and marker is not None and marker.source_id != wanted_id
 
 
-def _find_rekeys(
-    spec: KindSpec,
+def _declared_moves(
     wanted: list[Wanted],
     by_marker: dict[str, list[LiveRecord]],
-    by_key: dict[tuple[Any, ...], list[LiveRecord]],
     moved: Mapping[str, str],
     taken: set[str],
     result: KindMatch,
 ) -> None:
-    """Re-keys, last: a twin under an old marker is taken only when nothing else fits, and
-    only when exactly one record fits (two are left alone: the plan creates, as before)."""
+    """``moved:`` entries: the one record under the old id's marker is the wanted one's twin
+    (none, or several, are reported by the caller)."""
+    for one in wanted:
+        old = moved.get(one.id)
+        if old is None or one.id in result.found or one.id in result.duplicates:
+            continue
+        candidates = [c for c in by_marker.get(old, []) if c.live_id not in taken]
+        if len(candidates) == 1:
+            result.rekeys[one.id] = Rekey(old, candidates[0], True)
+            taken.add(candidates[0].live_id)
+
+
+def _guessed_rekeys(
+    spec: KindSpec,
+    wanted: list[Wanted],
+    by_key: dict[tuple[Any, ...], list[LiveRecord]],
+    taken: set[str],
+    result: KindMatch,
+) -> None:
+    """Re-keys without a ``moved:`` entry, last, and only for kinds whose natural key the
+    platform keeps unique (a create would collide on the name): a twin under an old id's
+    marker is taken only when nothing else fits and exactly one record fits. For other kinds
+    (request templates, holidays) a same-named record is no evidence: only moved: re-keys."""
     ids = {one.id for one in wanted}
     undecided = [
         one
@@ -182,24 +205,19 @@ def _find_rekeys(
         and one.id not in result.ambiguous
         and one.id not in result.missing_links
         and one.id not in result.managed_links
+        and one.id not in result.rekeys
     ]
-    # Declared moves first: an old marker a moved: entry names is never taken by a guess.
-    undecided.sort(key=lambda one: one.id not in moved)
     for one in undecided:
-        old = moved.get(one.id)
-        if old is not None:
-            candidates = [c for c in by_marker.get(old, []) if c.live_id not in taken]
-        else:
-            candidates = [
-                c
-                for c in by_key.get(natural_key(spec, one.fields), [])
-                if c.live_id not in taken
-                and c.owned_by(MARKER_SOURCE)
-                and c.marker is not None
-                and c.marker.source_id not in ids
-            ]
+        candidates = [
+            c
+            for c in by_key.get(natural_key(spec, one.fields), [])
+            if c.live_id not in taken
+            and c.owned_by(MARKER_SOURCE)
+            and c.marker is not None
+            and c.marker.source_id not in ids
+        ]
         if len(candidates) == 1:
             live = candidates[0]
             assert live.marker is not None
-            result.rekeys[one.id] = Rekey(live.marker.source_id, live, old is not None)
+            result.rekeys[one.id] = Rekey(live.marker.source_id, live, False)
             taken.add(live.live_id)

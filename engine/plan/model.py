@@ -243,8 +243,14 @@ class Plan(_Frozen):
     @property
     def out_of_sync(self) -> bool:
         """What ``plan --detailed-exitcode`` exits 2 for: pending changes, references still to
-        map, or re-keys waiting for consent (the account does not match, apply alone won't do)."""
-        return self.has_changes or bool(self.unmapped) or bool(self.unconfirmed_rekeys)
+        map, re-keys waiting for consent, or duplicates to resolve in the account (the account
+        does not match, and apply alone won't make it)."""
+        return (
+            self.has_changes
+            or bool(self.unmapped)
+            or bool(self.unconfirmed_rekeys)
+            or bool(self.duplicates)
+        )
 
     def computed_checksum(self) -> str:
         """The checksum the plan's JSON carries (saved plans also hold it in ``checksum``)."""

@@ -11,6 +11,7 @@ last entry moves those lines along instead of losing them.
 from __future__ import annotations
 
 import io
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,7 +68,7 @@ class MappingsFile:
             if source in table and not overwrite:
                 continue
             table[source] = target
-            comment = (comments or {}).get((kind, source))
+            comment = _one_line((comments or {}).get((kind, source), ""))
             if comment:
                 _set_line_comment(table, source, f"  # {comment}\n")
             written += 1
@@ -260,6 +261,14 @@ def _attach_leading(
         return
     slot = parent.ca.items.setdefault(key, [None, None, None, None])
     slot[3] = [token]
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    """``text`` safe for a ``#`` comment: it may hold account data (a person's name), so a line
+    break or any other control character would end the comment and write YAML of its own."""
+    flat = "".join(" " if unicodedata.category(ch)[0] in "CZ" and ch != " " else ch for ch in text)
+    flat = " ".join(flat.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def _set_line_comment(mapping: CommentedMap, key: Any, text: str) -> None:

@@ -4,19 +4,29 @@ Files are copied unchanged (what differs between accounts lives in each environm
 mappings.yaml), so ``git diff`` and ``syncset compare`` show exactly what waits to be promoted.
 Every refusal happens before anything is written; a destination that would no longer validate
 after the copy is restored byte for byte. The commit is made with gitpython on a new branch
-``promote/SRC-to-DST/<yyyymmdd-hhmmss>``, ready to push for a pull request.
+``promote/SRC-to-DST/<yyyymmdd-hhmmss>``, ready to push for a pull request
+(:mod:`syncset.promotion.commits`).
+
+The steps (:func:`promotable_target`, :func:`prepare`, :func:`copy_files`,
+:func:`validated_after_copy`, :func:`restore`) are public because a promotion to many
+environments (:mod:`syncset.promotion.fanout`) runs each of them for every destination before
+it commits anything.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+
+import git
 
 from syncset.config.syncsets import closure, get_syncset, reachable
 from syncset.config.validate import records_in_context, validate_environment
 from syncset.errors import ConfigError, RefusedError, RepositoryError, SyncsetError
 from syncset.model import Environment, RecordKey
+from syncset.promotion.commits import branch_base, commit_promotions
 from syncset.promotion.compare import Comparison, compare_folders
 from syncset.promotion.gitrepo import open_repo
 from syncset.safepath import atomic_write_bytes, confined
@@ -55,9 +65,49 @@ def promote(
     now: datetime | None = None,
 ) -> Promotion:
     """Copy the selected records' files from ``source`` to ``destination``."""
+    repo = git_repository(root)
+    target = promotable_target(root, source, destination)
+    refuse_uncommitted(repo, [target])
+    source_env = validate_environment(root, source)
+    promotion = prepare(root, source_env, target, sync_set, ids)
+    if not promotion.records:
+        return promotion
+    originals = copy_files(root, target.folder, promotion.files)
+    try:
+        validated_after_copy(root, destination)
+    except RefusedError:
+        restore(root, originals)
+        raise
+    if commit:
+        base = branch_base(source, [destination], now or datetime.now(UTC))
+        try:
+            commit_all(repo, base, [promotion], sync_set)
+        except Exception as exc:  # git refused: leave the tree as it was
+            restore(root, originals)
+            raise RepositoryError(f"git refused the promotion commit: {exc}") from None
+    return promotion
+
+
+def commit_all(
+    repo: git.Repo, base: str, promotions: Sequence[Promotion], sync_set: str | None
+) -> str:
+    """One commit per promotion on a new branch (:func:`commit_promotions`); returns it."""
+    commits = [(list(p.files), commit_message(p, sync_set)) for p in promotions]
+    branch, shas = commit_promotions(repo, base, commits)
+    for promotion, sha in zip(promotions, shas, strict=True):
+        promotion.branch, promotion.commit = branch, sha
+    return branch
+
+
+def git_repository(root: Path) -> git.Repo:
     repo = open_repo(root)
     if repo is None:
         raise RepositoryError(f"{root} is not a git repository: promote works on git branches")
+    return repo
+
+
+def promotable_target(root: Path, source: str, destination: str) -> Environment:
+    """The destination, validated, when it declares that it promotes from ``source``."""
     target = validate_environment(root, destination)
     if target.config.promotes_from != source:
         declared = target.config.promotes_from or "nothing"
@@ -65,18 +115,36 @@ def promote(
             f"{destination} promotes from {declared}, not {source}: set promotes_from: {source} "
             f"in environments/{destination}/environment.yaml to allow it"
         )
-    dirty = repo.git.status("--porcelain", "--", target.relative_folder)
+    return target
+
+
+def refuse_uncommitted(repo: git.Repo, targets: Sequence[Environment]) -> None:
+    """Refuse when a destination folder has uncommitted changes (one git call for all)."""
+    folders = [target.relative_folder for target in targets]
+    dirty = repo.git.status("--porcelain", "--", *folders)
     if dirty.strip():
+        named = ", ".join(
+            folder for folder in folders if any(folder + "/" in line for line in dirty.splitlines())
+        )
         raise RefusedError(
-            f"{target.relative_folder} has uncommitted changes; commit or stash them first:\n"
+            f"{named or ', '.join(folders)} has uncommitted changes; commit or stash them first:\n"
             + dirty
         )
-    source_env = validate_environment(root, source)
-    in_context = records_in_context(root, source, target)
-    comparison = compare_folders(source, destination, in_context, target.records)
+
+
+def prepare(
+    root: Path,
+    source_env: Environment,
+    target: Environment,
+    sync_set: str | None,
+    ids: tuple[str, ...],
+) -> Promotion:
+    """What a promotion to ``target`` would carry, and where to; writes nothing."""
+    in_context = records_in_context(root, source_env.name, target)
+    comparison = compare_folders(source_env.name, target.name, in_context, target.records)
     differing = {(e.kind, e.id) for e in comparison.differing()}
     selected = _select(root, source_env, sync_set, ids, differing)
-    promotion = Promotion(source, destination, sorted(selected), comparison=comparison)
+    promotion = Promotion(source_env.name, target.name, sorted(selected), comparison=comparison)
     if not selected:
         return promotion
     promotion.files = _file_moves(source_env, target, selected)
@@ -89,22 +157,19 @@ def promote(
     moved = set(selected) | carried
     promotion.comparison = comparison.restricted(moved)
     promotion.left_behind = len(differing - moved)
-    originals = _copy(root, target.folder, promotion.files)
+    return promotion
+
+
+def validated_after_copy(root: Path, destination: str) -> Environment:
+    """The destination as the copy left it; a RefusedError when it no longer validates (the
+    caller restores the files)."""
     try:
-        validate_environment(root, destination)
+        return validate_environment(root, destination)
     except ConfigError as exc:
-        _restore(root, originals)
         raise RefusedError(
             f"after the copy {destination} would not validate, so nothing was changed:\n{exc}\n"
             "promote the records it needs too (e.g. with --sync-set)"
         ) from None
-    if commit:
-        try:
-            _commit(repo, promotion, now or datetime.now(UTC), sync_set)
-        except Exception as exc:  # git refused: leave the tree as it was
-            _restore(root, originals)
-            raise RepositoryError(f"git refused the promotion commit: {exc}") from None
-    return promotion
 
 
 def _select(
@@ -186,14 +251,21 @@ def _file_moves(
     return moves
 
 
-def _copy(root: Path, folder: Path, moves: dict[str, str]) -> dict[str, bytes | None]:
-    """Copy byte for byte (line ends included); returns what each destination held before.
+def copy_files(
+    root: Path,
+    folder: Path,
+    moves: dict[str, str],
+    originals: dict[str, bytes | None] | None = None,
+) -> dict[str, bytes | None]:
+    """Copy byte for byte (line ends included); returns what each destination held before,
+    recorded in ``originals`` (when given) before each write, so that a failure half-way
+    still knows what to restore.
 
     Every destination is checked to stay inside the destination folder before anything is
     written, so a refusal leaves the tree as it was.
     """
     paths = {destination: confined(folder, root / destination, root) for destination in moves}
-    originals: dict[str, bytes | None] = {}
+    originals = {} if originals is None else originals
     for destination, source in moves.items():
         path = paths[destination]
         originals[destination] = path.read_bytes() if path.exists() else None
@@ -201,7 +273,7 @@ def _copy(root: Path, folder: Path, moves: dict[str, str]) -> dict[str, bytes | 
     return originals
 
 
-def _restore(root: Path, originals: dict[str, bytes | None]) -> None:
+def restore(root: Path, originals: dict[str, bytes | None]) -> None:
     """Put every destination back as it was, removing folders the copy created."""
     for relative, content in originals.items():
         path = root / relative
@@ -217,58 +289,9 @@ def _restore(root: Path, originals: dict[str, bytes | None]) -> None:
             folder = folder.parent
 
 
-def _commit(repo: object, promotion: Promotion, now: datetime, sync_set: str | None) -> None:
-    """Commit only the promoted files on a new branch; on any refusal, leave git as it was.
-
-    ``git commit --only -- paths`` keeps whatever else the user had staged out of the commit
-    (and staged), and runs the repository's hooks like any commit.
-    """
-    import git
-
-    assert isinstance(repo, git.Repo)
-    stamp = now.strftime("%Y%m%d-%H%M%S")
-    branch = f"promote/{promotion.source}-to-{promotion.destination}/{stamp}"
-    taken = {head.name for head in repo.heads}
-    suffix = 2
-    while branch in taken:  # a second promotion within the same second
-        branch = f"promote/{promotion.source}-to-{promotion.destination}/{stamp}-{suffix}"
-        suffix += 1
-    previous = repo.active_branch.name if not repo.head.is_detached else repo.head.commit.hexsha
-    paths = sorted(promotion.files)
-    repo.git.checkout("-b", branch)
-    try:
-        repo.git.add("--", *paths)
-        repo.git.commit(
-            "-m", commit_message(promotion, sync_set), "--only", "--", *paths, env=_identity(repo)
-        )
-    except git.GitCommandError:
-        repo.git.reset("-q", "--", *paths)
-        repo.git.checkout("-q", previous)
-        repo.git.branch("-D", branch)
-        raise
-    promotion.branch = branch
-    promotion.commit = repo.head.commit.hexsha
-
-
-def _identity(repo: object) -> dict[str, str]:
-    """A committer identity for machines without one (fresh CI runners); git's own otherwise."""
-    import git
-
-    assert isinstance(repo, git.Repo)
-    reader = repo.config_reader()
-    if reader.get_value("user", "email", default="") and reader.get_value(
-        "user", "name", default=""
-    ):
-        return {}
-    return {
-        "GIT_AUTHOR_NAME": "syncset",
-        "GIT_AUTHOR_EMAIL": "syncset@localhost",
-        "GIT_COMMITTER_NAME": "syncset",
-        "GIT_COMMITTER_EMAIL": "syncset@localhost",
-    }
-
-
 def commit_message(promotion: Promotion, sync_set: str | None) -> str:
+    """The first line names both environments (so each commit of a fan-out names its target),
+    then the records by kind."""
     count = len(promotion.records)
     scope = f" (sync set {sync_set})" if sync_set else ""
     lines = [

@@ -51,6 +51,11 @@ def status_line(plan: Plan) -> str:
     waiting = len(plan.unconfirmed_rekeys)
     if waiting:
         return f"⚠️ **Prepared**: {waiting} re-keyed records wait for `moved:` or `--rekey`"
+    if plan.duplicates:
+        return (
+            f"⚠️ **Prepared**: {len(plan.duplicates)} records have several copies in the account "
+            "carrying their marker: resolve them there first"
+        )
     if plan.has_changes:
         return "✅ **Prepared**: ready to apply"
     return "✅ **Prepared**: no changes, the account matches"

@@ -1,4 +1,8 @@
-"""The pull-request description of a promotion: what moves, what it changes, what to map."""
+"""The pull-request description of a promotion: what moves, what it changes, what to map.
+
+A promotion to many environments has its own description (:mod:`syncset.render.fanout`),
+built from the same pieces per destination.
+"""
 
 from __future__ import annotations
 
@@ -15,14 +19,8 @@ def promotion_markdown(
     lines = [f"## Promote `{promotion.source}` → `{promotion.destination}`", ""]
     if promotion.branch:
         lines += [f"Branch `{promotion.branch}`, commit `{(promotion.commit or '')[:10]}`.", ""]
-    lines += _mapping_status(promotion.destination, references, unreachable)
-    lines += ["**Records promoted**:", ""]
-    for kind, ids in promotion.by_kind().items():
-        lines.append(f"- {kind}: {', '.join(f'`{i}`' for i in ids)}")
-    if promotion.also_carried:
-        carried = ", ".join(f"`{k}/{i}`" for k, i in promotion.also_carried)
-        lines.append(f"- also carried (same files): {carried}")
-    lines.append("")
+    lines += mapping_status(promotion.destination, references, unreachable)
+    lines += records_promoted(promotion)
     if promotion.comparison is not None:
         lines.append(render_comparison(promotion.comparison, Format.MARKDOWN, heading_level=3))
     if promotion.left_behind:
@@ -35,9 +33,21 @@ def promotion_markdown(
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _mapping_status(
-    destination: str, references: list[Reference] | None, unreachable: str
+def records_promoted(promotion: Promotion) -> list[str]:
+    """The records a promotion carries, by kind, as a markdown list."""
+    lines = ["**Records promoted**:", ""]
+    for kind, ids in promotion.by_kind().items():
+        lines.append(f"- {kind}: {', '.join(f'`{i}`' for i in ids)}")
+    if promotion.also_carried:
+        carried = ", ".join(f"`{k}/{i}`" for k, i in promotion.also_carried)
+        lines.append(f"- also carried (same files): {carried}")
+    return [*lines, ""]
+
+
+def mapping_status(
+    destination: str, references: list[Reference] | None, unreachable: str = ""
 ) -> list[str]:
+    """*Prepared*, or *Being Prepared* with a table of every value still to map there."""
     if references is None:
         return [
             f"⚠️ Mapping status unknown: the {destination} account could not be read "

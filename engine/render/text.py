@@ -118,7 +118,15 @@ def plan_text(plan: Plan, *, color: bool = False, width: int = 100) -> str:
             f"{len(plan.unconfirmed_rekeys)} re-keyed records wait for moved: or --rekey.",
             markup=False,
         )
-    elif not pending and plan.status is PlanStatus.PREPARED:
+    if plan.duplicates:
+        console.print(
+            f"{len(plan.duplicates)} records have several copies in the account carrying their "
+            "ownership marker: resolve them there, then plan again.",
+            markup=False,
+        )
+    if not (pending or plan.unconfirmed_rekeys or plan.duplicates) and (
+        plan.status is PlanStatus.PREPARED
+    ):
         console.print("The account matches the configuration.")
     return out.getvalue()
 
@@ -174,6 +182,7 @@ def _console(out: StringIO, color: bool, width: int) -> Console:
         color_system="standard" if color else None,
         highlight=False,
         soft_wrap=True,
+        emoji=False,  # a value's ":x:" is shown as written, not as an emoji
     )
 
 

@@ -106,6 +106,7 @@ class SandboxProvider:
             removal="both",
             writes_reference_data=True,
             local=True,
+            lists_in_creation_order=True,  # ORDER BY seq
         )
 
     @property

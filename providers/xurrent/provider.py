@@ -113,7 +113,12 @@ class XurrentProvider:
 
     @property
     def capabilities(self) -> Capabilities:
-        return Capabilities(kinds=frozenset(TYPE_MAPS), removal="disable")
+        # A list without an order argument comes oldest first: unverified for live accounts
+        # (docs/providers.md); were it wrong, both copies would be disabled and unmarked (4me has
+        # no deletes) and the next plan would create the record again.
+        return Capabilities(
+            kinds=frozenset(TYPE_MAPS), removal="disable", lists_in_creation_order=True
+        )
 
     @property
     def stats(self) -> ApiStats:

@@ -396,3 +396,27 @@ def test_validate_refuses_a_proposal_of_a_kind_that_is_not_reference_data(qa, cl
 
     assert result.code == 1
     assert f"{MAPPINGS}:9:3: proposed.team: not a reference-data kind (use person," in result.err
+
+
+def test_a_name_from_the_account_cannot_write_yaml_through_the_accepted_comment(repo, cli):
+    """The account's data (a person's name, in the comment of an accepted proposal) never
+    leaves its comment: a line break in it would otherwise write keys of its own."""
+    repo.add_environment("qa")
+    repo.write(
+        "environments/qa/team.yaml",
+        f"kind: team\nid: app-dev\nname: App Dev\nmembers: [{H_TANNER}]\n",
+    )
+    repo.write(
+        "people.yaml",
+        f'kind: person\nid: howard\nname: "Howard Tanner\\nx: 1"\nprimary_email: {HOWARD_EUROPE}\n',
+    )
+    assert cli("sandbox", "load", "qa", "people.yaml").code == 0
+    assert cli("map", "qa", "--suggest").code == 0
+
+    result = cli("map", "qa", "--accept")
+
+    assert result.code == 0, result.out + result.err
+    data = data_of(repo)
+    assert "x" not in data
+    assert data["references"]["person"] == {H_TANNER: HOWARD_EUROPE}
+    assert "# accepted proposal: score" in text_of(repo)

@@ -97,7 +97,7 @@ def test_without_consent_apply_refuses_the_record_creates_nothing_and_the_next_p
 
     result = cli("apply", "dev", "--auto-approve")
 
-    assert result.code == 0, result.out + result.err
+    assert result.code == 1, "the account does not match its YAML: CI must not show green"
     assert "refused  ! team/operations: re-keyed from team/ops" in result.out
     assert "Nothing applied: 1 records refused (see above)." in result.out
     assert [(r["live_id"], r["source_id"]) for r in managed_rows(rekeyed.root)] == before
@@ -105,9 +105,7 @@ def test_without_consent_apply_refuses_the_record_creates_nothing_and_the_next_p
     assert (again.status, again.reason_code) == (Status.REKEYED, Reason.REKEY_UNCONFIRMED)
 
 
-def test_without_consent_the_other_changes_are_applied_and_the_refusal_is_not_a_failure(
-    rekeyed, cli
-):
+def test_without_consent_the_other_changes_are_applied_and_the_refusal_fails_the_run(rekeyed, cli):
     rekeyed.write(
         "environments/dev/teams/support.yaml",
         """
@@ -119,10 +117,11 @@ def test_without_consent_the_other_changes_are_applied_and_the_refusal_is_not_a_
 
     result = cli("apply", "dev", "--auto-approve")
 
-    assert result.code == 0, result.out + result.err
+    assert result.code == 1, result.out + result.err
     assert "applied  + team/support (create)" in result.out
     assert "refused  ! team/operations" in result.out
     assert "Apply of dev: Completed (1 applied, 0 failed, 0 skipped, 0 stale)." in result.out
+    assert "1 records were refused (see above)" in result.out
     assert markers(rekeyed) == {"Operations": "ops", "Support": "support"}
 
 
@@ -193,7 +192,7 @@ def test_a_saved_plan_without_the_move_does_not_write_the_record(rekeyed, cli):
 
     result = cli("apply", "plan.json")
 
-    assert result.code == 0, result.out + result.err
+    assert result.code == 1, result.out + result.err
     assert "refused  ! team/operations" in result.out
     assert markers(rekeyed) == {"Operations": "ops"}
 

@@ -154,3 +154,16 @@ def test_a_rename_reads_as_one_in_text_and_markdown():
     assert "~ team/ops  update (renamed)" in text
     assert "@@ team/ops: update (renamed) @@\n" in markdown
     assert '-   name: "Ops"\n+   name: "Operations"\n' in markdown
+
+
+def test_a_value_that_looks_like_an_emoji_code_is_shown_as_written(repo, cli):
+    repo.write(
+        "environments/dev/team.yaml",
+        'kind: team\nid: dev\nname: Dev\nremarks: "Deploy :rocket: at 10:x: ok"\n',
+    )
+
+    result = cli("plan", "dev")
+
+    assert result.code == 0, result.err
+    assert "Deploy :rocket: at 10:x: ok" in result.out
+    assert "🚀" not in result.out

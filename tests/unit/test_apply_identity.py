@@ -187,3 +187,19 @@ def test_our_copy_created_first_is_kept_and_theirs_left_to_its_runner(tmp_path):
     assert result.message == ""
     _, entries = read_journal(Path(report.journal))
     assert [e.action for e in entries] == ["create"]
+
+
+def test_which_copy_is_kept_follows_the_providers_order_or_else_the_smallest_live_id():
+    from syncset.apply.markers import later_copies
+    from syncset.providers.base import LiveRecord
+
+    marker = Marker("syncset", "x")
+    listed = [LiveRecord("team", "B", {}, marker), LiveRecord("team", "A", {}, marker)]
+    found = {"team/x": listed}
+
+    # Oldest first: the first listed is kept, whoever made it.
+    assert later_copies(found, {"team/x": "B"}, ordered=True) == {}
+    assert later_copies(found, {"team/x": "A"}, ordered=True) == {"team/x": (listed[0], 2)}
+    # No known order: the smallest id is kept, so two runners never both give theirs up.
+    assert later_copies(found, {"team/x": "A"}, ordered=False) == {}
+    assert later_copies(found, {"team/x": "B"}, ordered=False) == {"team/x": (listed[1], 2)}

@@ -34,6 +34,23 @@ def test_two_live_records_with_one_marker_are_a_duplicate_with_both_live_ids():
     assert plan.pending == []
 
 
+@pytest.mark.parametrize("view", ["text", "markdown"])
+def test_a_plan_with_only_duplicates_never_says_the_account_matches(view):
+    from syncset.render import Format, render_plan
+
+    env = environment(record("team", "dev", name="Dev"))
+    plan = plan_of(
+        env,
+        live("team", "SBX-1", owner="dev", name="Dev"),
+        live("team", "SBX-2", owner="dev", name="Dev (2)"),
+    )
+
+    shown = render_plan(plan, Format(view))
+    assert "matches" not in shown
+    assert "1 records have several copies in the account" in shown
+    assert plan.out_of_sync, "plan --detailed-exitcode exits 2: the account does not match"
+
+
 # -- re-keying: the YAML id changed, the account's record has the old id's marker ------------
 
 
@@ -79,6 +96,35 @@ def test_with_rekey_consent_the_rekey_is_an_update_of_the_old_record():
     )
     assert change.rekeyed_from == "ops" and "re-key consented (--rekey)" in change.reason
     assert [f.field for f in change.changes] == ["remarks"]
+    assert plan.refused == []
+
+
+def test_a_moved_entry_wins_over_a_hand_made_record_of_the_new_name():
+    env = moved_environment(
+        record("team", "operations", name="Operations"), moved=[("team/ops", "team/operations")]
+    )
+
+    plan = plan_of(
+        env,
+        live("team", "SBX-1", owner="ops", name="Ops"),
+        live("team", "SBX-2", name="Operations"),  # made by hand, no marker
+    )
+
+    (change,) = [c for c in plan.changes if c.ref == "team/operations" and c.managed]
+    assert (change.action, change.reason_code, change.live_id) == (
+        Action.UPDATE,
+        Reason.REKEYED,
+        "SBX-1",
+    ), "the old marker finds the twin, not the record that has the new name"
+
+
+def test_no_rekey_is_guessed_for_a_kind_whose_names_are_not_unique():
+    env = environment(record("request_template", "rt-b", subject="Password reset"))
+
+    plan = plan_of(env, live("request_template", "SBX-1", owner="rt-a", subject="Password reset"))
+
+    assert change_of(plan, "request_template/rt-b").action is Action.CREATE
+    assert change_of(plan, "request_template/rt-a").rekeyed_from is None
     assert plan.refused == []
 
 

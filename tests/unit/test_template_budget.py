@@ -98,8 +98,10 @@ def test_a_method_filter_or_operator_past_the_size_budget_is_refused(source):
     finally:
         tracemalloc.stop()
 
-    assert message.startswith("template result too large: ") or message.startswith(
-        "template error: exponent too large"
+    # On a loaded machine the 1 s time budget may stop a long loop before its output reaches
+    # the size budget: refused either way, and what is asserted below (memory) still holds.
+    assert message.startswith(
+        ("template result too large: ", "template error: exponent too large", "template too slow")
     ), message
     assert peak < 60_000_000, f"{peak:,} bytes allocated before refusing"
     assert time.monotonic() - started < 5

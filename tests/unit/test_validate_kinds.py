@@ -527,6 +527,28 @@ def test_team_time_zone_in_the_iana_database_is_accepted(repo: Repo) -> None:
     assert fields["time_zone"] == "Europe/Amsterdam"
 
 
+def test_the_time_zone_database_is_read_once_not_per_team(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import zoneinfo
+
+    from syncset.schemas.types import iana_time_zones
+
+    reads: list[int] = []
+    real = zoneinfo.available_timezones
+    monkeypatch.setattr(zoneinfo, "available_timezones", lambda: reads.append(1) or real())
+    iana_time_zones.cache_clear()
+    for n in range(3):
+        repo.write(
+            f"environments/dev/teams/t{n}.yaml",
+            f"kind: team\nid: t{n}\nname: T{n}\ntime_zone: Europe/Amsterdam\n",
+        )
+
+    assert len(repo.validate().records) == 3
+    assert len(reads) == 1
+    iana_time_zones.cache_clear()  # the next test reads the real database again
+
+
 def test_duplicate_calendar_hours_are_refused(repo: Repo) -> None:
     write_calendar(
         repo,
