@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from fake_clock import FakeClock
-from fake_sites import CLIENT_SECRET, XurrentSite
+from fake_sites import CLIENT_SECRET, RestSite, XurrentSite
 from live_env import SECRET_ENV, teams, xurrent_environment
 from serverkit import Faults, Limits
 from test_xurrent_reads import seed_plan_sized_account
@@ -142,3 +142,26 @@ def test_a_kind_that_cannot_be_read_fails_the_read_with_its_own_error(
 
     with pytest.raises(ProviderError, match="team"):
         plan_environment(live_root, "live")
+
+
+def test_rest_kinds_read_at_once_are_the_sequential_read_at_the_same_cost(
+    rest_site: Callable[..., RestSite],
+) -> None:
+    site = rest_site(faults=Faults(latency=0.02))
+    for i in range(250):
+        site.account.seed("solutions", display_name=f"S{i}")
+        site.account.seed("connections", name=f"C{i}", type="sftp", settings={"port": 22})
+        site.account.seed("flows", name=f"F{i}", solution_id="sol_1", connection_ids=[])
+    kinds = ["flow", "solution", "connection"]
+
+    together = site.provider().list_many(kinds)
+    first = site.account.counters.snapshot()
+    one_by_one = {kind: site.provider().list(kind) for kind in kinds}
+
+    assert list(together) == kinds, "in the order asked for"
+    assert together == one_by_one
+    assert first["requests"] == 3 * 3 and first["token"] == 1
+    assert site.account.counters["requests"] == 2 * 3 * 3
+    with pytest.raises(ProviderError, match="no kind 'team'"):
+        site.provider().list_many(["solution", "team"])
+    assert site.account.counters["requests"] == 2 * 3 * 3, "refused before any page"
