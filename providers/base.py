@@ -9,7 +9,7 @@ ids back to YAML ids; apply turns YAML ids into live ids). Providers declare wha
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Protocol
 
@@ -111,7 +111,11 @@ class Provider(Protocol):
         ...
 
     def list(self, kind: str) -> list[LiveRecord]:
-        """Every record of ``kind`` (disabled ones included), read with paged list calls."""
+        """Every record of ``kind`` (disabled ones included), read with paged list calls.
+
+        A provider may also have ``list_many(kinds)``, the same for several kinds at once
+        (the HTTP providers read them concurrently): call :func:`list_many`, never either.
+        """
         ...
 
     def find_by_marker(self, kind: str, marker: Marker) -> LiveRecord | None:
@@ -160,6 +164,37 @@ def carriers(records: Iterable[LiveRecord], markers: Sequence[Marker]) -> Marker
         if record.marker in wanted:
             found.setdefault(record.marker, []).append(record)
     return found
+
+
+KindLists = dict[str, list[LiveRecord]]
+"""What :func:`list_many` answers: kind → its records, in the order the kinds were asked for."""
+
+
+def list_many(
+    provider: Provider,
+    kinds: Iterable[str],
+    listed_one: Callable[[int, str], None] = lambda done, kind: None,
+) -> KindLists:
+    """Kind → :meth:`Provider.list` of it, for each of ``kinds`` once, in their order.
+
+    Providers that gain from reading kinds at once (over a network, where each page waits a
+    round trip) have a ``list_many(kinds)`` that does so within their own rate limit; the
+    others (a local file) are read one kind after another, which is as fast for them.
+    ``listed_one(done, kind)`` is told as kinds are read (a progress display): after each one
+    read in turn, all at the end of a concurrent read.
+    """
+    wanted = list(dict.fromkeys(kinds))
+    method = getattr(provider, "list_many", None)
+    if callable(method):
+        listed: KindLists = method(wanted)
+        for done, kind in enumerate(wanted, start=1):
+            listed_one(done, kind)
+        return {kind: listed[kind] for kind in wanted}
+    out: KindLists = {}
+    for kind in wanted:
+        out[kind] = provider.list(kind)
+        listed_one(len(out), kind)
+    return out
 
 
 def unsupported_fields(provider: Provider) -> dict[str, dict[str, str]]:

@@ -26,7 +26,7 @@ from syncset.model import Environment, Record, RecordKey
 from syncset.plan.match import MatchHow, Wanted, match_kind, natural_key
 from syncset.plan.model import MappingState
 from syncset.progress_events import Step, notify
-from syncset.providers.base import LiveRecord, Provider
+from syncset.providers.base import LiveRecord, Provider, list_many
 from syncset.schemas import CATALOG, KindSpec, RefSpec
 from syncset.schemas.environment import Proposal
 
@@ -51,16 +51,18 @@ def kinds_to_read(provider: Provider) -> list[str]:
 
 
 def read_live(provider: Provider, kinds: Iterable[str] | None = None) -> LiveState:
-    """List each kind once, with the provider's paged list calls: never one read per record."""
+    """List each kind once, with the provider's paged list calls: never one read per record.
+
+    The kinds are read through :func:`syncset.providers.base.list_many`, so an HTTP provider
+    reads several at once within its rate limit; the state is in ``kinds``' order either way.
+    """
     wanted = kinds_to_read(provider) if kinds is None else list(kinds)
     supported = provider.capabilities.kinds
     read = [kind for kind in wanted if kind in supported]
-    by_kind: dict[str, list[LiveRecord]] = {}
     notify(Step.KINDS, 0, len(read))
-    for kind in read:
-        by_kind[kind] = provider.list(kind)
-        notify(Step.KINDS, len(by_kind), len(read), kind)  # a display on a terminal (cli)
-    return LiveState(by_kind, provider.describe())
+    # Each kind read is told to a display on a terminal (cli/reading.py).
+    listed = list_many(provider, read, lambda done, kind: notify(Step.KINDS, done, len(read), kind))
+    return LiveState(listed, provider.describe())
 
 
 def map_references(environment: Environment, live: LiveState) -> list[Reference]:

@@ -182,10 +182,11 @@ class HttpClient:
                     self._backoff(attempt)
                     continue
                 raise self._lost(where, exc, idempotent) from None
-            self.limiter.complete(slot)
+            status = response.status_code
+            refused = retry_after(response, clock=self.clock) if status == 429 else None
+            self.limiter.complete(slot, refused)
             self._count(kind)
             self._observe(response)
-            status = response.status_code
             log.debug("%s -> %s", where, status)
             if 200 <= status < 300 or status in accept:
                 return response
@@ -258,7 +259,8 @@ class HttpClient:
     def _observe(self, response: httpx.Response) -> None:
         self.budget.observe(response.headers)
         if self.budget.requests.limit is not None:
-            self.stats.budget_remaining = self.budget.requests.remaining
+            with self._lock:
+                self.stats.budget_remaining = self.budget.requests.remaining
 
     def _backoff(self, attempt: int) -> None:
         base = self.settings.backoff_seconds * 2 ** (attempt - 1)

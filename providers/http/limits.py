@@ -31,19 +31,32 @@ class BurstLimiter:
     slot counts from when it is taken until one window after its response came back (arrival is
     never later than that), with a small margin on top. After a 429 the limiter pauses every
     send for at least one whole window: our view of the server's window was wrong (another
-    client shares the token), so let it drain.
+    client shares the token, or the account allows fewer than ``requests``), so let it drain.
+
+    It also *learns* from a 429 that it alone caused. The ``Retry-After`` of a burst refusal
+    says when the oldest request in the server's window ages out, so it tells when that window
+    began. When our oldest send still counted is no later, the window held only our requests,
+    and the limit is the number of them it accepted: ``requests`` comes down to one less than
+    that (never up; a limit learnt is kept for the client's life). Sends on their way at once
+    blur that count, so it errs low (a slower run), not high (a second 429). When the window
+    began earlier, someone else's requests were in it (an earlier command on the same token):
+    then the limiter only pauses, since learning from that refusal would slow the whole run
+    for a passing crowd. The real APIs publish no burst headers (4me/Xurrent documents "about
+    20 requests per 2 seconds" and answers 429 with ``Retry-After``), so the refusal is what
+    there is to learn from; after it, sends stay under the limit and no further 429 comes.
     """
 
     def __init__(self, requests: int, per_seconds: float, clock: Clock = SYSTEM_CLOCK) -> None:
         self.requests = requests
         self.clock = clock
-        self.window = per_seconds * 1.05 + 0.02
-        self._slots: list[list[float]] = []
-        """One ``[completed_at]`` per send still counted; ``inf`` while it is in flight."""
+        self.per_seconds = per_seconds
+        self.window = per_seconds * 1.01 + 0.02
+        self._slots: list[Slot] = []
+        """Every send still counted: in flight, or answered less than a window ago."""
         self._paused_until = 0.0
         self._changed = threading.Condition()
 
-    def acquire(self) -> list[float]:
+    def acquire(self) -> Slot:
         """Wait for a free slot and take it; hand it back to :meth:`complete` when answered."""
         with self._changed:
             for _ in range(100_000):
@@ -51,26 +64,70 @@ class BurstLimiter:
                 if now < self._paused_until:
                     self.clock.wait(self._changed, self._paused_until - now)
                     continue
-                self._slots = [slot for slot in self._slots if slot[0] > now - self.window]
+                self._slots = [slot for slot in self._slots if slot.done_at > now - self.window]
                 if len(self._slots) < self.requests:
-                    slot = [math.inf]
+                    slot = Slot(sent_at=now)
                     self._slots.append(slot)
                     return slot
-                earliest = min(slot[0] for slot in self._slots)
+                earliest = min(slot.done_at for slot in self._slots)
                 # All in flight: wait for an answer; else for the oldest answer to age out.
                 wait = None if earliest == math.inf else earliest + self.window - now
                 self.clock.wait(self._changed, wait)
             raise RateLimited("the burst limiter could not find a free slot")
 
-    def complete(self, slot: list[float]) -> None:
-        """The request of ``slot`` was answered (or failed): its window starts now."""
+    def complete(self, slot: Slot, retry_after: float | None = None) -> None:
+        """The request of ``slot`` was answered (or failed): its window starts now.
+
+        ``retry_after`` (its answer was a 429 that asked to wait so long) may lower
+        ``requests`` to what the server accepted of ours (see the class's docstring).
+        """
         with self._changed:
-            slot[0] = self.clock.monotonic()
+            now = slot.done_at = self.clock.monotonic()
+            if retry_after is not None:
+                slot.refused = True
+                self._learn(slot, now, retry_after)
             self._changed.notify_all()
+
+    def _learn(self, refused: Slot, now: float, retry_after: float) -> None:
+        if retry_after > self.window:
+            return  # not the burst window (a spent hourly budget): nothing to learn here
+        if now - refused.sent_at > self.per_seconds / 2:
+            return  # a slow answer: the sends counted here no longer show the server's window
+        ours = [s for s in self._slots if s.done_at > now - self.window and not s.refused]
+        # The server refused between our send and its answer: its window began between these.
+        earliest = refused.sent_at + retry_after - self.per_seconds
+        latest = now + retry_after - self.per_seconds
+        if not ours or min(s.sent_at for s in ours) > latest + _SAME_MOMENT:
+            return  # the server's window began before our sends: not ours alone
+        # Sends from before the server's window had left it already when it refused.
+        # Sends after the refused one are left out: most arrived after it was refused.
+        accepted = sum(1 for s in ours if earliest <= s.sent_at <= refused.sent_at)
+        # One spare: a send of the same moment as the window's start may be counted wrongly.
+        learnt = max(1, accepted - 1)
+        if learnt < self.requests:
+            log.debug("burst limit learnt from a 429: %d per window", learnt)
+            self.requests = learnt
 
     def pause(self, seconds: float) -> None:
         with self._changed:
             self._paused_until = max(self._paused_until, self.clock.monotonic() + seconds)
+
+
+_SAME_MOMENT = 0.05
+"""Seconds within which a send and the server's window start count as one moment (the send
+reaches the server a little after it left; Retry-After is rounded)."""
+
+
+@dataclass
+class Slot:
+    """One send counted by the :class:`BurstLimiter`."""
+
+    sent_at: float
+    """When it was taken (the request left just after)."""
+    done_at: float = math.inf
+    """When its answer came (``inf`` while it is in flight)."""
+    refused: bool = False
+    """Answered 429: the server did not count it."""
 
 
 @dataclass
@@ -99,8 +156,13 @@ class Budget:
         self._quiet = 0.0
         """Seconds of short pacing waits not yet told (see REMIND_AFTER)."""
         self._lock = threading.Lock()
+        """Threads of one client (concurrent reads, apply's writers) observe and pace at once."""
 
     def observe(self, headers: httpx.Headers) -> None:
+        with self._lock:
+            self._observe(headers)
+
+    def _observe(self, headers: httpx.Headers) -> None:
         for allowance, prefix in ((self.requests, "x-ratelimit"), (self.cost, "x-costlimit")):
             limit, remaining = headers.get(f"{prefix}-limit"), headers.get(f"{prefix}-remaining")
             reset = headers.get(f"{prefix}-reset")
@@ -112,11 +174,12 @@ class Budget:
                 allowance.reset_at = float(reset)
 
     def pace(self) -> None:
-        delay, allowance, what = max(
-            (self._delay(self.requests, "request"), self.requests, "requests"),
-            (self._delay(self.cost, "cost"), self.cost, "cost points"),
-            key=lambda paced: paced[0],
-        )
+        with self._lock:
+            delay, allowance, what = max(
+                (self._delay(self.requests, "request"), self.requests, "requests"),
+                (self._delay(self.cost, "cost"), self.cost, "cost points"),
+                key=lambda paced: paced[0],
+            )
         if delay <= 0:
             return
         if delay >= NOTICEABLE:

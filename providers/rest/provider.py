@@ -21,6 +21,7 @@ from syncset.errors import ProviderError, WriteRejected
 from syncset.providers.base import (
     ApiStats,
     Capabilities,
+    KindLists,
     LiveRecord,
     Marker,
     MarkerHits,
@@ -37,6 +38,7 @@ from syncset.providers.http.client import (
     TimedOut,
     Unreachable,
 )
+from syncset.providers.http.reads import list_concurrently
 from syncset.providers.rest.settings import KindEndpoints, Pagination, RestSettings
 from syncset.schemas import CATALOG
 
@@ -100,6 +102,13 @@ class RestProvider:
 
     def list(self, kind: str) -> list[LiveRecord]:
         return [self._live(kind, raw) for raw in self._pages(kind, {})]
+
+    def list_many(self, kinds: Sequence[str]) -> KindLists:
+        """:meth:`list` of each kind, several at once through the one HTTP client (its burst
+        limiter and budget shared: :mod:`syncset.providers.http.reads`)."""
+        for kind in kinds:
+            self._endpoints(kind)  # an unknown kind is refused before any page is sent
+        return list_concurrently(self.list, kinds)
 
     def get(self, kind: str, live_id: str) -> LiveRecord | None:
         endpoints = self._endpoints(kind)

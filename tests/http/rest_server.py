@@ -159,6 +159,7 @@ class RestHandler(JsonHandler):
         self._serve("DELETE")
 
     def _serve(self, method: str) -> None:
+        self.app.faults.round_trip()
         with suppress(BrokenPipeError, ConnectionResetError):
             self._handle(method)
 

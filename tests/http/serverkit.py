@@ -6,7 +6,8 @@
 * :class:`Tokens` is an OAuth client-credentials endpoint issuing expiring tokens, which can be
   revoked mid-run;
 * :class:`Faults` injects 500s, slow answers and connections dropped after a write committed,
-  from a seeded random generator so that a failing run can be replayed;
+  from a seeded random generator so that a failing run can be replayed, and a round-trip
+  ``latency`` on every answer (a real API's 50 ms, on a loopback that answers in one);
 
 ``Limits`` and ``Tokens`` read the time from their ``clock``: the real one (the ``time`` module)
 by default, or the test's ``fake_clock.FakeClock`` that the provider under test reads too.
@@ -72,6 +73,10 @@ class Limits:
     cost_hourly: int = 5000
     cost_per_request: int = 1
     clock: TimeSource = field(default=time)
+    accepted_at: list[float] = field(default_factory=list)
+    """When each accepted request arrived (the clock's wall time), for rates seen by the server."""
+    refused_at: list[float] = field(default_factory=list)
+    """When each request refused with a 429 arrived."""
     _sent: list[float] = field(default_factory=list)
     _period_start: float = field(init=False)
     _used: int = 0
@@ -89,11 +94,14 @@ class Limits:
                 self._period_start, self._used, self._cost = now, 0, 0
             reset = self._period_start + self.period
             if self._used >= self.hourly or self._cost + self.cost_per_request > self.cost_hourly:
+                self.refused_at.append(now)
                 return reset - now, self._headers(reset)
             self._sent = [t for t in self._sent if t > now - self.window]
             if len(self._sent) >= self.burst:
+                self.refused_at.append(now)
                 return self._sent[0] + self.window - now, self._headers(reset)
             self._sent.append(now)
+            self.accepted_at.append(now)
             self._used += 1
             self._cost += self.cost_per_request
             return None, self._headers(reset)
@@ -166,12 +174,20 @@ class Faults:
     write_slow_after: float = 0.0
     read_slow: float = 0.0
     slow_seconds: float = 1.0
+    latency: float = 0.0
+    """Seconds every answer takes (token requests and refusals too), in real time: the round
+    trip of a real API, so that a benchmark sees what waiting on the network costs."""
     seed: int = 7
     _rng: random.Random = field(init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
+
+    def round_trip(self) -> None:
+        """Hold the answer for :attr:`latency` (each request in its own server thread)."""
+        if self.latency > 0:
+            time.sleep(self.latency)
 
     def draw(self, rate: float) -> bool:
         if rate <= 0:

@@ -11,7 +11,7 @@ and the HTTP side, which follows XURRENT_API.md:
   (``header``, ``X-Xurrent-Account`` by default, ``X-4me-Account`` on 4me; header names are
   case-insensitive) must name this account;
 * rate-limit headers on every answer, 429 with ``Retry-After`` (serverkit :class:`Limits`),
-  injected faults (:class:`Faults`), and ``rateLimit { cost limit remaining resetAt }``.
+  injected faults and latency (:class:`Faults`), and ``rateLimit { cost limit remaining resetAt }``.
 
 Decisions: a query that does not parse or validate is **HTTP 200** with a top-level ``errors``
 array and no ``data``, as graphql-ruby (which 4me runs) answers; a body that is not JSON is 400;
@@ -187,10 +187,12 @@ class XurrentHandler(JsonHandler):
 
     def do_POST(self) -> None:
         # The client may have given up waiting (a slow answer on purpose).
+        self.app.faults.round_trip()
         with suppress(BrokenPipeError, ConnectionResetError):
             self._post()
 
     def do_GET(self) -> None:
+        self.app.faults.round_trip()
         with suppress(BrokenPipeError, ConnectionResetError):
             self._get()
 
