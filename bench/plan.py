@@ -48,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 from ruamel.yaml import YAML  # noqa: E402
 
 from syncset.apply.journal import Journal  # noqa: E402
+from syncset.apply.lock import environment_lock  # noqa: E402
 from syncset.apply.run import Applier  # noqa: E402
 from syncset.config.validate import validate_environment  # noqa: E402
 from syncset.plan.model import Status  # noqa: E402
@@ -123,7 +124,7 @@ class Generator:
         members = "".join(f"  - {person(n + k)}\n" for k in range(4))
         return (
             f"kind: team\nid: team-{n}\nname: Team {n}\n"
-            f"time_zone: Amsterdam\nremarks: Builds product {n}{note}.\n"
+            f"time_zone: Europe/Amsterdam\nremarks: Builds product {n}{note}.\n"
             f"coordinator: {person(n)}\nmanager: {person(n + 1)}\nmembers:\n{members}"
             f"work_hours: calendar-{n % self.count('calendars')}\n"
             f"ui_extension: ui-{n % self.count('ui_extensions')}\n"
@@ -194,13 +195,12 @@ def fill_account(root: Path) -> None:
             provider.create("person", {"name": email.split("@")[0], "primary_email": email}, None)
     finally:
         provider.close()
-    run = plan_environment(root, "bench")
-    journal = Journal.start(root, "bench", "apply")
-    try:
-        report = Applier(run.environment, run.provider, run.resolution, run.plan, journal).run()
-    finally:
-        journal.close()
-        run.provider.close()
+    with environment_lock(root, "bench", "apply"), plan_environment(root, "bench") as run:
+        journal = Journal.start(root, "bench", "apply")
+        try:
+            report = Applier(run.environment, run.provider, run.resolution, run.plan, journal).run()
+        finally:
+            journal.close()
     assert report.ok, [(r.change.ref, r.message) for r in report.results if r.message][:5]
 
 

@@ -127,7 +127,7 @@ def team(mix: Mix, n: int) -> str:
     members = "".join(f"  - {person(n + k)}\n" for k in range(4))
     return (
         f"kind: team\nid: team-{n}\nname: Team {n}\n"
-        f"time_zone: Amsterdam\nremarks: Builds product {n} for {mix.company(n + 1)}.\n"
+        f"time_zone: Europe/Amsterdam\nremarks: Builds product {n} for {mix.company(n + 1)}.\n"
         f"coordinator: {person(n)}\nmanager: {person(n + 1)}\nmembers:\n{members}"
         f"work_hours: calendar-{n % mix.count('calendars')}\n"
         f"ui_extension: ui-{n % mix.count('ui_extensions')}\n"
