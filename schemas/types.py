@@ -7,6 +7,7 @@ that two spellings of the same value never show up as a difference in a plan.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import zoneinfo
 from datetime import UTC, date, datetime, time, timedelta
@@ -74,10 +75,18 @@ Email = Annotated[
 """An e-mail address, compared case-insensitively (stored lower-case)."""
 
 
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    """The IANA zone names, listed once per process: ``zoneinfo.available_timezones`` walks
+    the whole tz database (tens of milliseconds) on every call, and this check runs for every
+    record and every live row with a time zone."""
+    return frozenset(zoneinfo.available_timezones())
+
+
 def _check_time_zone(value: str) -> str:
     """The platform accepts IANA zone names only; the `tzdata` package ships the database so
     the check is the same on machines without /usr/share/zoneinfo."""
-    known = zoneinfo.available_timezones()
+    known = _time_zones()
     if value in known:
         return value
     close = difflib.get_close_matches(value, sorted(known), n=1)
