@@ -28,10 +28,10 @@ from syncset.errors import Problem
 
 PARALLEL_MIN_FILES = 400
 """Fewer files to parse than this are parsed in this process. Measured on bench/plan.py's
-records (2 cores): starting and stopping a worker costs about 5 ms, and sharing adds about a
-quarter to the CPU time of parsing (the trees pickled there and unpickled here), so with a free
-core the pool saves about 0.375 x the serial parse time minus 5 ms: from about 80 files of
-0.17 ms on; 400 leaves a margin for slower starts (docs/performance.md)."""
+records (2 cores, a loaded machine): starting and stopping a worker costs about 5 ms, and
+sharing adds about 15% to the CPU time of parsing, so with a free core the pool saves about
+0.4 x the serial parse time minus 5 ms: from about 100 files of 0.11 ms on; 400 leaves a
+margin for slower starts (docs/performance.md)."""
 
 CHUNK_FILES = 200
 """Files per chunk: small enough that the two ends meet evenly, large enough that the
