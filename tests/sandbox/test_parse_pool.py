@@ -115,3 +115,18 @@ def test_validate_and_plan_say_the_same_with_the_pool(
     monkeypatch.setattr(parse_pool, "PARALLEL_MIN_FILES", 10_000)
     assert planned.code == 0, planned.err
     assert planned.out == cli("plan", "dev", "--format", "json", "--no-cache").out
+
+
+def test_no_worker_is_forked_while_another_thread_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    monkeypatch.setattr(parse_pool, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(parse_pool, "_parse_shared", lambda *args: pytest.fail("pool started"))
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert parse_files(ITEMS) == [parse_file(shown, raw) for shown, raw in ITEMS]
+    finally:
+        release.set()
+        other.join()
