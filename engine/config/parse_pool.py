@@ -6,10 +6,10 @@ process parses from the front, and they meet wherever both have spent the same t
 busy each core is. The workers inherit the files' bytes when they are forked and send back
 their chunks' trees pickled, which costs a fraction of parsing them.
 
-Only above :data:`PARALLEL_MIN_FILES` files, on a system with ``fork`` and a spare core, from a
-process running no other thread: below that, starting a worker costs more than it saves, a
-``spawn`` start (macOS, Windows) would import the whole engine again in each worker, and
-forking a threaded process can leave a lock held in the worker. The results are exactly those of
+Only above :data:`PARALLEL_MIN_FILES` files, on Linux with a spare core, from a process running
+no other thread: below that, starting a worker costs more than it saves, a ``spawn`` start
+(macOS, Windows) would import the whole engine again in each worker, and forking a threaded
+process can leave a lock held in the worker. The results are exactly those of
 :func:`parse_file`, in the order of the files given, so problems are reported as without the
 pool. A worker that dies (killed, out of memory) only makes its chunks parse here.
 """
@@ -19,6 +19,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import sys
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -63,16 +64,13 @@ def parse_files(items: Sequence[Item]) -> list[Parsed]:
 
 
 def _spare_cores() -> int:
-    """Cores beside this process's own, when workers can be forked (cheap: nothing is imported
-    again); 0 otherwise, and 0 while other threads run: a lock one of them holds at the fork
-    (an import lock, a provider's) would stay held in the worker for ever."""
-    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
-        return 0
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(0, min(cores, 8) - 1)
+    """Cores beside this process's own (at most 7 workers), on Linux, where workers are
+    forked (cheap: nothing is imported again); 0 elsewhere, and 0 while other threads run:
+    a lock one of them holds at the fork (an import lock, a provider's) would stay held in
+    the worker for ever."""
+    if not sys.platform.startswith("linux") or threading.active_count() > 1:
+        return 0  # macOS lists fork too, but its system libraries are not safe across it
+    return max(0, min(len(os.sched_getaffinity(0)), 8) - 1)
 
 
 class _Ends:
