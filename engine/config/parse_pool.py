@@ -126,7 +126,10 @@ def _parse_shared(items: Sequence[Item], workers: int) -> list[Parsed]:
     _shared = (chunks, ends)
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = [pool.submit(_drain) for _ in range(workers)]  # forks the workers
+            try:
+                futures = [pool.submit(_drain) for _ in range(workers)]  # forks the workers
+            except OSError:  # no process can be forked now (process or memory limits)
+                futures = []  # every chunk is parsed here
             _shared = None
             while (index := ends.take(front=True)) is not None:
                 done[index] = [parse_file(shown, raw) for shown, raw in chunks[index]]

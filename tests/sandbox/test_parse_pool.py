@@ -130,3 +130,17 @@ def test_no_worker_is_forked_while_another_thread_runs(monkeypatch: pytest.Monke
     finally:
         release.set()
         other.join()
+
+
+def test_when_no_worker_can_be_forked_every_file_is_parsed_here(
+    pooled: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
+    def refuse(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", refuse)
+
+    assert parse_files(ITEMS) == [parse_file(shown, raw) for shown, raw in ITEMS]
+    assert pooled == []
