@@ -121,7 +121,10 @@ def _drain() -> list[tuple[int, bytes]]:
 def _parse_shared(items: Sequence[Item], workers: int) -> list[Parsed]:
     global _shared
     chunks = [items[start : start + CHUNK_FILES] for start in range(0, len(items), CHUNK_FILES)]
-    ends = _Ends(len(chunks))
+    try:
+        ends = _Ends(len(chunks))
+    except OSError:  # no shared memory or semaphores here (some containers)
+        return [parse_file(shown, raw) for shown, raw in items]
     done: list[list[Parsed] | None] = [None] * len(chunks)
     _shared = (chunks, ends)
     try:

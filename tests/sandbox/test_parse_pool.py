@@ -144,3 +144,15 @@ def test_when_no_worker_can_be_forked_every_file_is_parsed_here(
 
     assert parse_files(ITEMS) == [parse_file(shown, raw) for shown, raw in ITEMS]
     assert pooled == []
+
+
+def test_without_shared_memory_every_file_is_parsed_here(
+    pooled: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(count: int) -> None:
+        raise FileNotFoundError(2, "No such file or directory: '/dev/shm'")
+
+    monkeypatch.setattr(parse_pool, "_Ends", refuse)
+
+    assert parse_files(ITEMS) == [parse_file(shown, raw) for shown, raw in ITEMS]
+    assert pooled == []
