@@ -15,6 +15,7 @@ before the command prints its result or asks a question.
 from __future__ import annotations
 
 import threading
+import time
 from contextlib import AbstractContextManager, ExitStack
 from typing import TYPE_CHECKING
 
@@ -39,6 +40,7 @@ class ReadingProgress(AbstractContextManager["ReadingProgress"]):
     def __init__(self, target: Console = console_err) -> None:
         self._target = target
         self._lock = threading.Lock()
+        self._drawn = 0.0
         self._stack = ExitStack()
         self._bar: rich.progress.Progress | None = None
         self._tasks: dict[str, rich.progress.TaskID] = {}
@@ -67,6 +69,7 @@ class ReadingProgress(AbstractContextManager["ReadingProgress"]):
             bar.update(task, completed=event.done, total=event.total, count=count)
             if event.done >= event.total:
                 self._phase(AFTER[event.step])
+            self._redraw(bar, force=event.done in (0, event.total))
 
     def phase(self, text: str) -> None:
         """Say what the command does now (an uncounted step, such as rendering the plan)."""
@@ -92,6 +95,14 @@ class ReadingProgress(AbstractContextManager["ReadingProgress"]):
         if task is None:
             task = self._tasks["phase"] = bar.add_task(text, total=None, count="")
         bar.update(task, description=text)
+        self._redraw(bar, force=True)
+
+    def _redraw(self, bar: rich.progress.Progress, *, force: bool = False) -> None:
+        """At most ten redraws a second (10,000 files must not mean 10,000 redraws)."""
+        now = time.monotonic()
+        if force or now - self._drawn >= 0.1:
+            self._drawn = now
+            bar.refresh()
 
     def _start(self) -> rich.progress.Progress:
         from rich.console import RenderableType
@@ -114,6 +125,9 @@ class ReadingProgress(AbstractContextManager["ReadingProgress"]):
             TextColumn("{task.fields[count]}"),
             console=self._target,
             transient=True,
+            # No refresh thread: the parse pool forks only while no other thread runs (a lock
+            # held at the fork stays held in the worker), so the display redraws as told.
+            auto_refresh=False,
             redirect_stdout=False,  # stdout is the result: never routed through the display
             redirect_stderr=False,
         )

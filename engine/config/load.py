@@ -14,14 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from syncset.config.parse_cache import ParseCache, content_key
-from syncset.config.yamlio import (
-    YamlFileError,
-    decode_text,
-    gc_paused,
-    parse_documents,
-    read_bytes,
-)
+from syncset.config.parse_cache import Key, ParseCache, content_key
+from syncset.config.parse_pool import Parsed, parse_files
+from syncset.config.yamlio import YamlFileError, gc_paused, read_bytes
 from syncset.errors import Problem, RefusedError, RepositoryError
 from syncset.progress_events import Step, notify
 from syncset.safepath import environment_component, link_problem
@@ -292,19 +287,54 @@ def read_documents(
     With a ``cache``, a file whose size, mtime and content hash are those stored is not parsed
     again; a file that fails to read or parse is never stored (its Problem comes back each run).
     """
-    shown = _relative(root, path)
-    try:
-        raw, status = read_bytes(path, shown, digest)
+    return read_many(root, [path], problems, digest, cache)
+
+
+def read_many(
+    root: Path,
+    paths: list[Path],
+    problems: list[Problem],
+    digest: Any = None,
+    cache: ParseCache | None = None,
+    told: bool = False,
+) -> list[Document]:
+    """:func:`read_documents` for many files, in their order: every file is read (and fed to
+    ``digest``) first, then those the cache does not hold are parsed together, on several
+    cores when there are many (config/parse_pool.py). Problems come out in file order.
+    ``told``: each file done is told to a display on a terminal (cli/reading.py)."""
+    tell = notify if told else lambda step, done, total: None
+    slots: list[tuple[str, Parsed | None]] = []
+    pending: list[tuple[str, bytes]] = []
+    keys: list[Key | None] = []
+    for path in paths:
+        shown = _relative(root, path)
+        try:
+            raw, status = read_bytes(path, shown, digest)
+        except YamlFileError as exc:
+            slots.append((shown, exc.problem))
+            continue
         key = content_key(raw, status) if cache is not None else None
-        data = cache.lookup(shown, key) if cache is not None and key is not None else None
-        if data is None:
-            data = parse_documents(decode_text(raw, shown), shown)
-            if cache is not None and key is not None:
+        cached = cache.lookup(shown, key) if cache is not None and key is not None else None
+        slots.append((shown, cached))
+        if cached is None:
+            pending.append((shown, raw))
+            keys.append(key)
+    tell(Step.FILES, 0, len(paths))
+    parsed = iter(parse_files(pending))
+    fresh = iter(keys)
+    documents: list[Document] = []
+    for done, (shown, slot) in enumerate(slots, 1):
+        tell(Step.FILES, done, len(slots))
+        data = next(parsed) if slot is None else slot
+        if slot is None:
+            key = next(fresh)
+            if cache is not None and key is not None and not isinstance(data, Problem):
                 cache.store(shown, key, data)
-    except YamlFileError as exc:
-        problems.append(exc.problem)
-        return []
-    return [Document(shown, index, doc) for index, doc in enumerate(data) if doc is not None]
+        if isinstance(data, Problem):
+            problems.append(data)
+            continue
+        documents.extend(Document(shown, i, doc) for i, doc in enumerate(data) if doc is not None)
+    return documents
 
 
 def read_single(
@@ -349,12 +379,8 @@ def read_environment_files(
         ):
             mappings = read_single(root, mappings_path, problems, digest)
         cache = ParseCache(root, folder) if parse_cache else None
-        documents: list[Document] = []
         paths = record_files(folder, problems, root)
-        notify(Step.FILES, 0, len(paths))
-        for done, path in enumerate(paths, 1):
-            documents.extend(read_documents(root, path, problems, digest, cache))
-            notify(Step.FILES, done, len(paths))
+        documents = read_many(root, paths, problems, digest, cache, told=True)
         if cache is not None:
             cache.save()
     return config, mappings, documents

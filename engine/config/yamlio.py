@@ -44,6 +44,52 @@ def _fast_loader() -> YAML:
 _FAST = _fast_loader()
 
 
+def _loader_class(yaml: YAML) -> type[Any]:
+    """The loader ``yaml.load_all`` builds for the C parser, built once instead of per call.
+
+    ruamel.yaml defines this class anew on every ``load_all`` (its ``XLoader``) and looks up
+    the YAML version per scalar through two caught AttributeErrors: together about a fifth of
+    parsing a small file. This is the same class, with the same constructor and resolver set
+    up the same way; its ``processing_version`` is what ruamel's lookup comes to for it (the
+    loader has neither ``_scanner`` nor ``typ`` nor ``_serializer``): the configured version,
+    else YAML 1.2. tests/unit/test_yamlio_loader.py compares both on every sample file.
+    """
+    from ruamel.yaml.resolver import _DEFAULT_YAML_VERSION  # type: ignore[attr-defined]
+
+    parser, constructor, resolver = yaml.Parser, yaml.Constructor, yaml.Resolver
+    version, duplicates = yaml.version, yaml.allow_duplicate_keys
+
+    class Loader(parser, constructor, resolver):  # type: ignore[misc, valid-type]
+        def __init__(self, stream: str) -> None:
+            parser.__init__(self, stream)
+            self._parser = self._composer = self
+            constructor.__init__(self, loader=self)
+            self.allow_duplicate_keys = duplicates
+            resolver.__init__(self, version=version, loadumper=self)
+            self._processing_version = self._loader_version or _DEFAULT_YAML_VERSION
+
+        @property
+        def processing_version(self) -> Any:
+            return self._processing_version
+
+    return Loader
+
+
+_LOADER = _loader_class(_FAST)
+
+
+def _load_all(text: str) -> list[Any]:
+    """Every document of ``text``, as ``_FAST.load_all(text)`` gives them."""
+    loader = _LOADER(text)
+    try:
+        documents = []
+        while loader.check_data():
+            documents.append(loader.get_data())
+        return documents
+    finally:
+        loader.dispose()
+
+
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector: it triples the time of building large trees."""
@@ -232,7 +278,7 @@ def parse_documents(text: str, shown: str) -> list[Any]:
     """Parse every document of a YAML stream with the C loader (no positions)."""
     check_depth(text, shown)
     try:
-        return list(_FAST.load_all(text))
+        return _load_all(text)
     except YAMLError as exc:
         raise YamlFileError(_syntax_problem(exc, shown, text)) from None
     except RecursionError:

@@ -133,16 +133,16 @@ def test_bad_input_is_one_positioned_line_and_exit_1(
 def test_file_over_the_size_limit_is_refused_without_parsing(
     repo: Repo, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import syncset.config.load
+    import syncset.config.parse_pool
 
     parsed: list[str] = []
-    real_parse = syncset.config.load.parse_documents
+    real_parse = syncset.config.parse_pool.parse_documents
 
     def spy(text: str, shown: str) -> list[object]:
         parsed.append(shown)
         return real_parse(text, shown)
 
-    monkeypatch.setattr(syncset.config.load, "parse_documents", spy)
+    monkeypatch.setattr(syncset.config.parse_pool, "parse_documents", spy)
     item = b"  - {weekday: mon, time_from: '08:00', time_until: '17:00'}\n"
     body = b"kind: calendar\nid: huge\nname: Huge\nhours:\n" + item * (50 * 2**20 // len(item))
     big = repo.write_bytes("environments/dev/calendars/huge.yaml", body)

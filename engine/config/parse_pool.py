@@ -1,0 +1,160 @@
+"""Parsing many files on every core: the C loader's work shared with forked worker processes.
+
+Parsing is most of a cold plan, and each file is parsed on its own, so a large environment is
+split into chunks of files: forked workers take chunks from the end of the list while this
+process parses from the front, and they meet wherever both have spent the same time, however
+busy each core is. The workers inherit the files' bytes when they are forked and send back
+their chunks' trees pickled, which costs a fraction of parsing them.
+
+Only above :data:`PARALLEL_MIN_FILES` files, on Linux with a spare core, from a process running
+no other thread: below that, starting a worker costs more than it saves, a ``spawn`` start
+(macOS, Windows) would import the whole engine again in each worker, and forking a threaded
+process can leave a lock held in the worker. The results are exactly those of
+:func:`parse_file`, in the order of the files given, so problems are reported as without the
+pool. A worker that dies (killed, out of memory) only makes its chunks parse here.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import sys
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from syncset.config.yamlio import YamlFileError, decode_text, parse_documents
+from syncset.errors import Problem
+
+PARALLEL_MIN_FILES = 400
+"""Fewer files to parse than this are parsed in this process. Measured on bench/plan.py's
+records (2 cores, a loaded machine): starting and stopping a worker costs about 5 ms, and
+sharing adds about 15% to the CPU time of parsing, so with a free core the pool saves about
+0.4 x the serial parse time minus 5 ms: from about 100 files of 0.11 ms on; 400 leaves a
+margin for slower starts (docs/performance.md)."""
+
+CHUNK_FILES = 200
+"""Files per chunk: small enough that the two ends meet evenly, large enough that the
+per-chunk round trip to a worker stays negligible."""
+
+Parsed = list[Any] | Problem
+"""One file's documents as the C loader made them, or the Problem that stopped it."""
+
+Item = tuple[str, bytes]
+"""A file's name as shown in messages and its bytes."""
+
+
+def parse_file(shown: str, raw: bytes) -> Parsed:
+    """Decode and parse one file's bytes (see :func:`syncset.config.yamlio.parse_documents`)."""
+    try:
+        return parse_documents(decode_text(raw, shown), shown)
+    except YamlFileError as exc:
+        return exc.problem
+
+
+def parse_files(items: Sequence[Item]) -> list[Parsed]:
+    """Every file of ``items`` parsed, in order; on several cores when that pays."""
+    workers = _spare_cores()
+    if len(items) < PARALLEL_MIN_FILES or workers == 0:
+        return [parse_file(shown, raw) for shown, raw in items]
+    return _parse_shared(items, workers)
+
+
+def _spare_cores() -> int:
+    """Cores beside this process's own (at most 7 workers), on Linux, where workers are
+    forked (cheap: nothing is imported again); 0 elsewhere, and 0 while other threads run:
+    a lock one of them holds at the fork (an import lock, a provider's) would stay held in
+    the worker for ever."""
+    if not sys.platform.startswith("linux") or threading.active_count() > 1:
+        return 0  # macOS lists fork too, but its system libraries are not safe across it
+    return max(0, min(len(os.sched_getaffinity(0)), 8) - 1)
+
+
+class _Ends:
+    """The chunks not yet taken, ``front`` to ``back``, in memory shared with the workers:
+    this process takes from the front, the workers from the back."""
+
+    def __init__(self, count: int) -> None:
+        self._bounds: Any = multiprocessing.get_context("fork").Array("i", [0, count])
+
+    def take(self, *, front: bool) -> int | None:
+        """The next chunk's index from one end, or None when the ends have met. None also
+        when the bounds stay locked (a worker killed while holding them): what was not
+        delivered is parsed here."""
+        lock = self._bounds.get_lock()
+        if not lock.acquire(timeout=_LOCK_TIMEOUT):
+            return None
+        try:
+            low, high = self._bounds[0], self._bounds[1]
+            if low >= high:
+                return None
+            if front:
+                self._bounds[0] = low + 1
+                return int(low)
+            self._bounds[1] = high - 1
+            return int(high - 1)
+        finally:
+            lock.release()
+
+
+_LOCK_TIMEOUT = 5.0
+
+_shared: tuple[list[Sequence[Item]], _Ends] | None = None
+"""The chunks and their ends while a pool runs: the workers inherit them when they are forked,
+so the files' bytes are never sent to them."""
+
+
+def _drain() -> list[tuple[int, bytes]]:
+    """In a worker: chunks from the back until the ends meet, each chunk's results pickled."""
+    assert _shared is not None
+    chunks, ends = _shared
+    done = []
+    while (index := ends.take(front=False)) is not None:
+        results = [parse_file(shown, raw) for shown, raw in chunks[index]]
+        done.append((index, pickle.dumps(results, pickle.HIGHEST_PROTOCOL)))
+    return done
+
+
+def _parse_shared(items: Sequence[Item], workers: int) -> list[Parsed]:
+    global _shared
+    chunks = [items[start : start + CHUNK_FILES] for start in range(0, len(items), CHUNK_FILES)]
+    try:
+        ends = _Ends(len(chunks))
+    except OSError:  # no shared memory or semaphores here (some containers)
+        return [parse_file(shown, raw) for shown, raw in items]
+    done: list[list[Parsed] | None] = [None] * len(chunks)
+    _shared = (chunks, ends)
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            try:
+                futures = [pool.submit(_drain) for _ in range(workers)]  # forks the workers
+            except OSError:  # no process can be forked now (process or memory limits)
+                futures = []  # every chunk is parsed here
+            _shared = None
+            while (index := ends.take(front=True)) is not None:
+                done[index] = [parse_file(shown, raw) for shown, raw in chunks[index]]
+            for future in futures:
+                for index, pickled in _delivered(future):
+                    done[index] = pickle.loads(pickled)
+    finally:
+        _shared = None
+    return [
+        parsed
+        for index, results in enumerate(done)
+        for parsed in (results if results is not None else _here(chunks[index]))
+    ]
+
+
+def _delivered(future: Future[list[tuple[int, bytes]]]) -> list[tuple[int, bytes]]:
+    """What one worker parsed; nothing when it died (its chunks are parsed here instead)."""
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        return []
+
+
+def _here(chunk: Sequence[Item]) -> list[Parsed]:
+    return [parse_file(shown, raw) for shown, raw in chunk]
