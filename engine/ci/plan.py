@@ -183,6 +183,9 @@ def plan_all(
             )
             continue
         error = o.error or "unknown error"
+        # A failure after the plan was saved (the graph, closing the account): no plan file
+        # may stand beside the error, or a gathering job would show the plan and drop it.
+        saved_plan_path(out_dir, o.environment).unlink(missing_ok=True)
         atomic_write_text(saved_error_path(out_dir, o.environment), error + "\n")
         results.append(EnvPlan(o.environment, reasons[o.environment], error=error))
     return results
@@ -202,16 +205,11 @@ def gathered(plans_dir: Path, touched: list[Touched]) -> list[EnvPlan]:
     for item in touched:
         plan_path = saved_plan_path(plans_dir, item.environment)
         error_path = saved_error_path(plans_dir, item.environment)
-        if plan_path.is_file():
-            plan = load_plan(plan_path, plan_path.name)
-            if plan.environment != item.environment:
-                raise PlanFileError(
-                    f"{plan_path.name} is a plan for {plan.environment}, not {item.environment}"
-                )
-            results.append(EnvPlan(item.environment, item.reason, plan=plan))
-        elif error_path.is_file():
+        if error_path.is_file():  # an error wins over a plan file left beside it
             error = SECRETS.mask(error_path.read_text(encoding="utf-8").rstrip("\n"))
             results.append(EnvPlan(item.environment, item.reason, error=error))
+        elif plan_path.is_file():
+            results.append(_gathered_plan(item, plan_path))
         else:
             missing = (
                 f"neither {plan_path.name} nor {error_path.name} is in {plans_dir}: the plan job "
@@ -219,6 +217,19 @@ def gathered(plans_dir: Path, touched: list[Touched]) -> list[EnvPlan]:
             )
             results.append(EnvPlan(item.environment, item.reason, error=missing))
     return results
+
+
+def _gathered_plan(item: Touched, plan_path: Path) -> EnvPlan:
+    """A matrix job's saved plan; one that cannot be read, or is another environment's, is
+    that environment's failure: the comment is still written, for every other one too."""
+    try:
+        plan = load_plan(plan_path, plan_path.name)
+    except PlanFileError as exc:
+        return EnvPlan(item.environment, item.reason, error=SECRETS.mask(str(exc)))
+    if plan.environment != item.environment:
+        wrong = f"{plan_path.name} is a plan for {plan.environment}, not {item.environment}"
+        return EnvPlan(item.environment, item.reason, error=wrong)
+    return EnvPlan(item.environment, item.reason, plan=plan)
 
 
 def exit_code(results: list[EnvPlan]) -> int:

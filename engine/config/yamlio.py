@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import os
 import re
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -90,19 +91,33 @@ def _load_all(text: str) -> list[Any]:
         loader.dispose()
 
 
+_PAUSES = threading.Lock()
+_paused = 0  # pauses open now, in every thread (ci plan --workers plans in threads)
+_resume = False  # whether the collector was on when the first of them began
+
+
 @contextmanager
 def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector: it triples the time of building large trees."""
-    was_enabled = gc.isenabled()
-    gc.disable()
+    """Pause the cyclic garbage collector: it triples the time of building large trees.
+
+    Pauses nest and may overlap across threads: the collector comes back when the last open
+    pause ends (not when the first thread is done while others still build their trees)."""
+    global _paused, _resume
+    with _PAUSES:
+        if _paused == 0:
+            _resume = gc.isenabled()
+            gc.disable()
+        _paused += 1
     try:
         yield
     finally:
-        if was_enabled:
-            # What was built while paused is long-lived: freeze it so that re-enabling does not
-            # start with a full collection over every object just loaded.
-            gc.freeze()
-            gc.enable()
+        with _PAUSES:
+            _paused -= 1
+            if _paused == 0 and _resume:
+                # What was built while paused is long-lived: freeze it so that re-enabling
+                # does not start with a full collection over every object just loaded.
+                gc.freeze()
+                gc.enable()
 
 
 class YamlFileError(Exception):

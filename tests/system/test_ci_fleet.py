@@ -300,3 +300,31 @@ def test_a_plan_matrix_gathers_into_one_comment_and_a_job_that_left_nothing_fail
     assert "customers/c02/teams/c.yaml" in text and "name" in text
     assert "**3 environments, 1 with changes, 0 without, 2 failed**" in text
     assert "[workflow run's artifacts](https://github.com/widget/config/actions/runs/7)" in text
+
+
+def test_gathering_reads_a_broken_plan_file_as_that_environments_failure(tmp_path):
+    from syncset.ci.plan import Touched, gathered
+
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    (plans / "customers~a.plan.json").write_text('{"trunc', encoding="utf-8")
+    (plans / "customers~b.error.txt").write_text("customers/b: unreachable\n", encoding="utf-8")
+    touched = [Touched("customers/a", "changed"), Touched("customers/b", "changed")]
+
+    a, b = gathered(plans, touched)
+
+    assert a.failed and "customers~a.plan.json" in (a.error or ""), "the comment is still written"
+    assert b.failed and b.error == "customers/b: unreachable"
+
+
+def test_an_error_beside_a_plan_file_is_the_outcome_a_gathering_job_shows(tmp_path, fleet, cli):
+    from syncset.ci.plan import Touched, gathered
+
+    fleet.write("environments/customers/c00/teams/c.yaml", TEAM.format(id="c", name="C"))
+    assert cli("ci", "plan", "--base", "HEAD", "--env", "customers/c00").code == 2
+    out = fleet.root / "syncset-out"
+    (out / "customers~c00.error.txt").write_text("late failure\n", encoding="utf-8")
+
+    (result,) = gathered(out, [Touched("customers/c00", "changed")])
+
+    assert result.failed and result.error == "late failure"

@@ -72,3 +72,30 @@ def test_every_yaml_file_of_the_checkout_reads_the_same() -> None:
     for path in paths:
         text = path.read_text(encoding="utf-8-sig")
         assert _ours(text) == _ruamel(text), path
+
+
+def test_the_collector_comes_back_when_the_last_of_overlapping_pauses_ends():
+    import gc
+    import threading
+
+    from syncset.config.yamlio import gc_paused
+
+    first_in, second_done = threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    def second() -> None:
+        first_in.wait()
+        with gc_paused():
+            pass
+        seen.append(gc.isenabled())  # the first pause is still open
+        second_done.set()
+
+    assert gc.isenabled()
+    worker = threading.Thread(target=second)
+    worker.start()
+    with gc_paused():
+        first_in.set()
+        second_done.wait(5)
+    worker.join()
+    assert seen == [False]
+    assert gc.isenabled()
