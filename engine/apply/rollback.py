@@ -59,9 +59,16 @@ class RollbackStep:
 def plan_rollback(entries: list[JournalEntry]) -> list[RollbackStep]:
     """The steps that undo ``entries``, newest first."""
     steps: list[RollbackStep] = []
+    # A copy this run created and then released to another runner's (deleted, or disabled and
+    # unmarked) is not this run's record any more: neither step is undone.
+    released = {
+        (e.ref, e.live_id) for e in entries if e.action == "release" and e.outcome == "applied"
+    }
     for entry in sorted(entries, key=lambda e: e.seq, reverse=True):
         if entry.outcome == "failed" or entry.action == "release":
             continue  # nothing landed; or a copy given up to another runner's: it stays so
+        if entry.action == "create" and (entry.ref, entry.live_id) in released:
+            continue
         if entry.action == "create" and CATALOG[entry.kind].removal == "none":
             note = f"created by the apply; cannot be undone: {CATALOG[entry.kind].removal_note}"
             steps.append(RollbackStep(entry, Undo.KEEP, note=note))

@@ -203,3 +203,18 @@ def test_which_copy_is_kept_follows_the_providers_order_or_else_the_smallest_liv
     # No known order: the smallest id is kept, so two runners never both give theirs up.
     assert later_copies(found, {"team/x": "A"}, ordered=False) == {}
     assert later_copies(found, {"team/x": "B"}, ordered=False) == {"team/x": (listed[1], 2)}
+
+
+def test_rollback_leaves_a_released_copy_and_the_kept_one_alone(tmp_path):
+    from syncset.apply.rollback import plan_rollback
+
+    account = RacedProvider("theirs", "request_template")
+    env = environment(record("request_template", "reset", **TEMPLATE))
+    report = apply_env(tmp_path, env, account)
+    _, entries = read_journal(Path(report.journal))
+
+    assert [(e.action, e.outcome) for e in entries] == [
+        ("create", "applied"),
+        ("release", "applied"),
+    ]
+    assert plan_rollback(entries) == [], "the released copy is not this run's record any more"
