@@ -17,9 +17,7 @@ from __future__ import annotations
 
 from syncset.ci.comment import COMMENT_LIMIT
 from syncset.promotion.fanout import FanOut, Target
-from syncset.render import Format
-from syncset.render.compare import render_comparison
-from syncset.render.promotion import mapping_status, records_promoted
+from syncset.render.promotion import comparison_lines, mapping_status, records_promoted
 
 
 def worst_first(targets: list[Target]) -> list[Target]:
@@ -95,15 +93,7 @@ def _details(fan: FanOut, target: Target) -> str:
         *mapping_status(target.name, target.references),
         *records_promoted(promotion),
     ]
-    if promotion.comparison is not None:
-        lines.append(render_comparison(promotion.comparison, Format.MARKDOWN, heading_level=4))
-    if promotion.left_behind:
-        lines += [
-            "",
-            f"{promotion.left_behind} other records of `{fan.source}` differ from "
-            f"`{target.name}` and are not part of this promotion "
-            f"(`syncset compare {fan.source} {target.name}` lists them).",
-        ]
+    lines += comparison_lines(promotion, heading_level=4)
     return "\n".join(lines).rstrip() + "\n\n</details>\n\n"
 
 

@@ -21,8 +21,18 @@ def promotion_markdown(
         lines += [f"Branch `{promotion.branch}`, commit `{(promotion.commit or '')[:10]}`.", ""]
     lines += mapping_status(promotion.destination, references, unreachable)
     lines += records_promoted(promotion)
+    lines += comparison_lines(promotion, heading_level=3)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def comparison_lines(promotion: Promotion, heading_level: int) -> list[str]:
+    """The Compare table of exactly the records the promotion moves, and a line counting the
+    other records of the source that differ (one promotion, or one target of many)."""
+    lines: list[str] = []
     if promotion.comparison is not None:
-        lines.append(render_comparison(promotion.comparison, Format.MARKDOWN, heading_level=3))
+        lines.append(
+            render_comparison(promotion.comparison, Format.MARKDOWN, heading_level=heading_level)
+        )
     if promotion.left_behind:
         lines += [
             "",
@@ -30,7 +40,7 @@ def promotion_markdown(
             f"`{promotion.destination}` and are not part of this promotion "
             f"(`syncset compare {promotion.source} {promotion.destination}` lists them).",
         ]
-    return "\n".join(lines).rstrip() + "\n"
+    return lines
 
 
 def records_promoted(promotion: Promotion) -> list[str]:
