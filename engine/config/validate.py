@@ -49,7 +49,7 @@ def validate_environment(
         root, folder, check.problems, digest, parse_cache=parse_cache
     )
     config = _environment_config(check, config_doc, name)
-    renderer = Renderer(config.vars if config else {}, environ)
+    renderer = Renderer(config.vars if config else _declared_vars(config_doc), environ)
     account = _account_settings(check, config_doc, config, renderer)
     mappings = _mappings(check, mappings_doc)
     with gc_paused():
@@ -65,6 +65,15 @@ def validate_environment(
     return Environment(
         name, root, folder, config, mappings, records, account, "sha256:" + digest.hexdigest()
     )
+
+
+def _declared_vars(doc: Document | None) -> dict[str, Any]:
+    """The ``vars:`` of an environment.yaml that failed validation elsewhere (a bad policy,
+    say): the records still render with them, so a correct record file gets no template
+    error of its own beside the real problem."""
+    data = doc.data if doc is not None else None
+    declared = data.get("vars") if isinstance(data, dict) else None
+    return declared if isinstance(declared, dict) else {}
 
 
 def _environment_config(

@@ -243,3 +243,16 @@ def test_pathological_block_nesting_does_not_crash_the_process(repo: Repo) -> No
 
     assert result.returncode == 1
     assert result.stderr.splitlines()[0] == f"error: {TEAM}:5:1001: {TOO_DEEP}"
+
+
+def test_a_bad_environment_yaml_gives_correct_records_no_template_error(repo: Repo) -> None:
+    repo.add_environment(
+        "dev", extra="vars: {company: ACME}\npolicies: {only_in_account: nosuch}\n"
+    )
+    repo.write("environments/dev/team.yaml", 'kind: team\nid: t\nname: "{{ vars.company }}"\n')
+
+    problems = repo.problems()
+
+    assert len(problems) == 1, problems
+    assert problems[0].startswith("environments/dev/environment.yaml:")
+    assert "only_in_account" in problems[0]
