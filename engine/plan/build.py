@@ -9,7 +9,6 @@ reverse.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -35,11 +34,12 @@ from syncset.plan.model import (
     UnmappedValue,
     Use,
     fingerprint,
+    planned_change,
 )
 from syncset.plan.order import Order, order_records, reference_edges
+from syncset.plan.removals import in_removal_order, live_id_for, only_in_account
 from syncset.plan.resolve import Match, Reference, ReferenceUse, Resolution
 from syncset.plan.selection import refuse_empty_selectors
-from syncset.providers.base import LiveRecord
 from syncset.schemas import CATALOG, KindSpec
 from syncset.schemas.base import top_field
 
@@ -83,14 +83,14 @@ def build_plan(
         for key in order.flat()
         if keep(key) and (match := resolution.matches[key])
     ]
-    only_live = [(live.kind, _live_id_for(live)) for live in resolution.unmatched_live]
+    only_live = [(live.kind, live_id_for(live)) for live in resolution.unmatched_live]
     refuse_empty_selectors(selection, list(resolution.matches) + only_live)
     removals = [
-        _only_in_account(live, policy, account_removal)
+        only_in_account(live, policy, account_removal)
         for live in resolution.unmatched_live
-        if keep((live.kind, _live_id_for(live)))
+        if keep((live.kind, live_id_for(live)))
     ]
-    removals = _in_removal_order(removals, resolution.unmatched_live)
+    removals = in_removal_order(removals, resolution.unmatched_live)
     all_changes = changes + removals
     references = [r for r in resolution.references.values() if _used_by_selected(r.used_by, keep)]
     unmapped = [r for r in references if r.state is MappingState.UNMAPPED]
@@ -212,7 +212,7 @@ def _desired_change(
         reason = "not in the account: it will be created" + _versioned_note(spec, differences)
         if deferred:
             reason += f"; {', '.join(deferred)} set later, once the records they need exist"
-        return _change(
+        return planned_change(
             **common,
             status=Status.DOESNT_EXIST,
             action=Action.CREATE,
@@ -236,7 +236,7 @@ def _desired_change(
         renamed = any(d.field in spec.natural_key for d in differences)
         reason = "matched by its ownership marker" + (" (renamed)" if renamed else "")
         reason += _versioned_note(spec, differences)
-        return _change(
+        return planned_change(
             **common,
             **found,
             action=action,
@@ -249,7 +249,7 @@ def _desired_change(
     how = "linked in mappings.yaml" if linked else f"same {spec.natural_key[0]}"
     owner = f", taking it over from {live.marker.source!r}" if live.marker else ""
     owner += _renamed_note(spec, differences)
-    return _change(
+    return planned_change(
         **common,
         **found,
         action=Action.ADOPT,
@@ -283,7 +283,7 @@ def _rekeyed(
             + _renamed_note(spec, differences)
             + _versioned_note(spec, differences)
         )
-        return _change(
+        return planned_change(
             **values,
             action=Action.UPDATE,
             reason=reason,
@@ -296,7 +296,7 @@ def _rekeyed(
         f"to {config} or run with --rekey to move it; until then apply writes nothing for it "
         f"(no create, no removal of {kind}/{old})"
     )
-    return _change(
+    return planned_change(
         **values, action=Action.NONE, reason=reason, reason_code=Reason.REKEY_UNCONFIRMED
     )
 
@@ -310,7 +310,7 @@ def _renamed_note(spec: KindSpec, differences: list[Difference]) -> str:
 
 def _duplicate(common: dict[str, Any], live_ids: tuple[str, ...]) -> RecordChange:
     """A record whose marker two or more live records carry: reported, never written."""
-    return _change(
+    return planned_change(
         **common,
         status=Status.DUPLICATE,
         action=Action.NONE,
@@ -323,12 +323,6 @@ def _duplicate(common: dict[str, Any], live_ids: tuple[str, ...]) -> RecordChang
     )
 
 
-def _change(**values: Any) -> RecordChange:
-    """A RecordChange built from values the planner made itself, without re-validating them
-    (saved plans are still validated when they are loaded)."""
-    return RecordChange.model_construct(**values)
-
-
 def _field_change(difference: Difference) -> FieldChange:
     return FieldChange.model_construct(
         field=difference.field,
@@ -336,97 +330,6 @@ def _field_change(difference: Difference) -> FieldChange:
         after=difference.after,
         sensitive=difference.sensitive,
     )
-
-
-def _only_in_account(live: LiveRecord, policy: str, account_removal: str) -> RecordChange:
-    spec = CATALOG[live.kind]
-    managed = live.owned_by()
-    common = {
-        "kind": live.kind,
-        "id": _live_id_for(live),
-        "name": str(natural_key(spec, live.fields)[0]),
-        "status": Status.ONLY_IN_ACCOUNT,
-        "live_id": live.live_id,
-        "fingerprint": fingerprint(live.fields, live.marker, live.disabled),
-        "managed": managed,
-    }
-    if not managed:
-        reason = "not managed by syncset: untouched"
-        return _change(**common, action=Action.NONE, reason=reason, reason_code=Reason.NOT_MANAGED)
-    if spec.removal == "none":
-        reason = f"managed, no longer in YAML: {spec.removal_note}"
-        code = Reason.CANNOT_BE_REMOVED
-        return _change(**common, action=Action.NONE, reason=reason, reason_code=code)
-    if policy == "keep":
-        reason = "managed, no longer in YAML; kept (policies.only_in_account: keep)"
-        code = Reason.KEPT_BY_POLICY
-        return _change(**common, action=Action.NONE, reason=reason, reason_code=code)
-    deletable = spec.removal == "delete" and account_removal in ("delete", "both")
-    action = Action.DELETE if policy == "delete" and deletable else Action.DISABLE
-    if action is Action.DISABLE and live.disabled:
-        reason, code = "managed, already disabled", Reason.ALREADY_DISABLED
-        return _change(**common, action=Action.NONE, reason=reason, reason_code=code)
-    reason = f"managed, no longer in YAML: {action.value} (policies.only_in_account: {policy})"
-    if policy == "delete" and action is Action.DISABLE:
-        reason = (
-            f"managed, no longer in YAML: delete is not available for {spec.name} records "
-            f"({'this account' if spec.removal == 'delete' else 'the platform'} can only "
-            f"disable them), so it will be disabled instead (policies.only_in_account: {policy})"
-        )
-        code = Reason.DELETE_UNAVAILABLE
-        return _change(
-            **common,
-            action=action,
-            reason=reason,
-            reason_code=code,
-            changes=(
-                FieldChange.model_construct(field="disabled", before=live.disabled, after=True),
-            ),
-        )
-    changes: tuple[FieldChange, ...] = ()
-    if action is Action.DISABLE:
-        changes = (FieldChange.model_construct(field="disabled", before=live.disabled, after=True),)
-    code = Reason.REMOVED_BY_POLICY
-    return _change(**common, action=action, reason=reason, reason_code=code, changes=changes)
-
-
-def _live_id_for(live: LiveRecord) -> str:
-    """The id a live-only record is shown by: its marker's id, or a slug of its natural key."""
-    if live.marker is not None and live.owned_by():
-        return live.marker.source_id
-    return slugify(str(natural_key(CATALOG[live.kind], live.fields)[0]))
-
-
-def slugify(text: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    # Strip again after the cut: an id ending in "-" would not match SLUG_PATTERN.
-    return slug[:120].strip("-") or "record"
-
-
-def _in_removal_order(
-    removals: list[RecordChange], unmatched: list[LiveRecord]
-) -> list[RecordChange]:
-    """Removals in reverse topological order of the graph creates are ordered by
-    (``order.reference_edges`` / ``order_records``), built over the live records' references:
-    a record goes before the records it references (a team before its agile board), so that
-    nothing is left pointing at a record already removed."""
-    by_live_id = {live.live_id: live for live in unmatched}
-
-    def target_of(kind: str, value: Any) -> RecordKey | None:
-        target = by_live_id.get(str(value))
-        return None if target is None or target.kind != kind else (kind, target.live_id)
-
-    fields = {(live.kind, live.live_id): live.fields for live in unmatched}
-    wave = order_records(fields, reference_edges(fields, target_of)).wave_of()
-    kinds = CATALOG.names()
-
-    def position(change: RecordChange) -> tuple[int, int, str, str]:
-        # Later waves first; records of one wave do not depend on each other, so they keep
-        # the reverse catalog order they have always had.
-        depth = wave.get((change.kind, change.live_id or ""), 0)
-        return (-depth, -kinds.index(change.kind), change.kind, change.id)
-
-    return sorted(removals, key=position)
 
 
 def _summary(changes: list[RecordChange]) -> dict[str, dict[str, int]]:

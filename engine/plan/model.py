@@ -312,6 +312,12 @@ def load_plan(path: Path, shown: str | None = None) -> Plan:
         raise PlanFileError(f"{name}: not a valid plan: {exc.errors()[0]['msg']}") from None
 
 
+def planned_change(**values: Any) -> RecordChange:
+    """A RecordChange built from values the planner made itself, without re-validating them
+    (saved plans are still validated when they are loaded)."""
+    return RecordChange.model_construct(**values)
+
+
 def fingerprint(fields: dict[str, Any], marker: Any, disabled: bool) -> str:
     """A digest of a live record as read (timestamps excluded: reading must not stale a plan)."""
     body = {k: v for k, v in fields.items() if k not in ("created_at", "updated_at")}

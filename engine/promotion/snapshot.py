@@ -29,9 +29,9 @@ from syncset.config.yamlio import (
 )
 from syncset.errors import ConfigError, RefusedError
 from syncset.model import Environment, RecordKey
-from syncset.plan.build import slugify
 from syncset.plan.diff import diff_fields
 from syncset.plan.match import natural_key
+from syncset.plan.removals import slugify
 from syncset.plan.resolve import Resolution
 from syncset.promotion.yamledit import merge_into, yaml_safe
 from syncset.providers.base import MARKER_SOURCE, LiveRecord
