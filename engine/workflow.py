@@ -29,6 +29,7 @@ from syncset.errors import ConfigError, PlanFileError, ProviderError, RefusedErr
 from syncset.model import Environment
 from syncset.plan.build import build_plan
 from syncset.plan.model import Action, Plan, PlanStatus, Selection
+from syncset.plan.prefetch import AccountRead, EarlyRead
 from syncset.plan.resolve import LiveState, Resolution, read_live, resolve
 from syncset.plan.selection import record_filter
 from syncset.promotion.gitrepo import head_commit
@@ -81,9 +82,14 @@ def each_environment(
 
 def open_provider(environment: Environment) -> Provider:
     """The environment's provider, open; prefer :func:`opened`, which also closes it."""
-    settings = dict(environment.account)
+    return open_account(environment.root, environment.name, environment.account)
+
+
+def open_account(root: Path, environment: str, account: dict[str, Any]) -> Provider:
+    """The provider of ``account`` (environment.yaml's settings, rendered), open."""
+    settings = dict(account)
     name = settings.pop("provider")
-    context = ProviderContext(root=str(environment.root), environment=environment.name)
+    context = ProviderContext(root=str(root), environment=environment)
     return REGISTRY.open(name, settings, context)
 
 
@@ -167,13 +173,14 @@ def plan_environment(
     lives until the command ends, and full collections over it cost a tenth of a large plan.
     """
     with gc_paused():
-        environment = environment or validate_environment(
-            root, name, parse_cache=cache_enabled(parse_cache)
-        )
-        provider = open_provider(environment)
+        early = None
+        if environment is None:
+            environment, early = _validate_reading_account(root, name, cache_enabled(parse_cache))
+        provider = early.provider if early is not None else open_provider(environment)
         try:
-            _refuse_unsupported_fields(environment, provider)
-            live = read_live(provider, kinds_for_plan(environment))
+            _refuse_unsupported_fields(environment, provider, early)
+            already = early.listed if early is not None else None
+            live = read_live(provider, kinds_for_plan(environment), already)
             resolution = resolve(environment, live)
             if resolution.problems:
                 raise ConfigError(resolution.problems)
@@ -195,6 +202,22 @@ def plan_environment(
     return PlanRun(environment, provider, resolution, plan)
 
 
+def _validate_reading_account(
+    root: Path, name: str, parse_cache: bool
+) -> tuple[Environment, EarlyRead | None]:
+    """Validate the environment while its configuration kinds are read (plan/prefetch.py)."""
+    configuration = [spec.name for spec in CATALOG if not spec.reference_data]
+    reading = AccountRead(lambda account: open_account(root, name, account), configuration)
+    try:
+        environment = validate_environment(
+            root, name, parse_cache=parse_cache, while_parsing=reading.start
+        )
+    except BaseException:
+        reading.abandon()
+        raise
+    return environment, reading.finish()
+
+
 def kinds_for_plan(environment: Environment) -> list[str]:
     """Every configuration kind (managed records may have left the YAML), and the reference
     data the environment uses."""
@@ -202,9 +225,12 @@ def kinds_for_plan(environment: Environment) -> list[str]:
     return [spec.name for spec in CATALOG if not spec.reference_data or spec.name in used]
 
 
-def _refuse_unsupported_fields(environment: Environment, provider: Provider) -> None:
-    """YAML values for fields the account's schema lacks are errors before anything is read."""
-    unsupported = unsupported_fields(provider)
+def _refuse_unsupported_fields(
+    environment: Environment, provider: Provider, early: EarlyRead | None = None
+) -> None:
+    """YAML values for fields the account's schema lacks are errors before anything is read
+    (an early read lists nothing when the account lacks a catalog field: it asks first)."""
+    unsupported = early.unsupported if early is not None else unsupported_fields(provider)
     if unsupported:
         problems = check_account_fields(environment, unsupported, provider.describe())
         if problems:

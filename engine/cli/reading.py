@@ -44,6 +44,7 @@ class ReadingProgress(AbstractContextManager["ReadingProgress"]):
         self._stack = ExitStack()
         self._bar: rich.progress.Progress | None = None
         self._tasks: dict[str, rich.progress.TaskID] = {}
+        self._complete: dict[Step, bool] = {}
         self._stopped = False
 
     def __enter__(self) -> ReadingProgress:
@@ -67,7 +68,8 @@ class ReadingProgress(AbstractContextManager["ReadingProgress"]):
                 task = self._tasks[event.step] = bar.add_task(label, count="")
             count = f"{event.done}/{event.total} {unit} {event.item}".rstrip()
             bar.update(task, completed=event.done, total=event.total, count=count)
-            if event.done >= event.total:
+            self._complete[event.step] = event.done >= event.total
+            if all(self._complete.values()):  # the account is read while the files parse
                 self._phase(AFTER[event.step])
             self._redraw(bar, force=event.done in (0, event.total))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -297,11 +297,13 @@ def read_many(
     digest: Any = None,
     cache: ParseCache | None = None,
     told: bool = False,
+    started: Callable[[], None] | None = None,
 ) -> list[Document]:
     """:func:`read_documents` for many files, in their order: every file is read (and fed to
     ``digest``) first, then those the cache does not hold are parsed together, on several
     cores when there are many (config/parse_pool.py). Problems come out in file order.
-    ``told``: each file done is told to a display on a terminal (cli/reading.py)."""
+    ``told``: each file done is told to a display on a terminal (cli/reading.py).
+    ``started``: called as parsing starts (see :func:`~syncset.config.parse_pool.parse_files`)."""
     tell = notify if told else lambda step, done, total: None
     slots: list[tuple[str, Parsed | None]] = []
     pending: list[tuple[str, bytes]] = []
@@ -320,7 +322,7 @@ def read_many(
             pending.append((shown, raw))
             keys.append(key)
     tell(Step.FILES, 0, len(paths))
-    parsed = iter(parse_files(pending))
+    parsed = iter(parse_files(pending, started))
     fresh = iter(keys)
     documents: list[Document] = []
     for done, (shown, slot) in enumerate(slots, 1):
@@ -360,27 +362,52 @@ def read_environment_files(
     *,
     parse_cache: bool = False,
 ) -> tuple[Document | None, Document | None, list[Document]]:
-    """environment.yaml, mappings.yaml (None when absent) and every record document.
-
-    With ``parse_cache``, record files go through the environment's parse cache
-    (config/parse_cache.py).
+    """environment.yaml, mappings.yaml (None when absent) and every record document: what
+    :func:`read_environment_header` and then :func:`read_record_documents` read.
 
     ``digest`` (a hashlib object) is fed every file read, in a fixed order: the environment's
     digest, which a saved plan records so that apply can refuse it when the folder changed.
     """
+    config, mappings = read_environment_header(root, folder, problems, digest)
+    documents = read_record_documents(root, folder, problems, digest, parse_cache=parse_cache)
+    return config, mappings, documents
+
+
+def read_environment_header(
+    root: Path, folder: Path, problems: list[Problem], digest: Any = None
+) -> tuple[Document | None, Document | None]:
+    """environment.yaml and mappings.yaml (None when absent), read before the record files:
+    the account they name can be read while the records are parsed (plan/prefetch.py)."""
+    config_path, mappings_path = folder / ENVIRONMENT_FILE, folder / MAPPINGS_FILE
+    config = None
+    if not (config_path.is_symlink() and _outside_link(config_path, folder, problems, root)):
+        config = read_single(root, config_path, problems, digest)
+    mappings = None
+    if mappings_path.exists() and not (
+        mappings_path.is_symlink() and _outside_link(mappings_path, folder, problems, root)
+    ):
+        mappings = read_single(root, mappings_path, problems, digest)
+    return config, mappings
+
+
+def read_record_documents(
+    root: Path,
+    folder: Path,
+    problems: list[Problem],
+    digest: Any = None,
+    *,
+    parse_cache: bool = False,
+    started: Callable[[], None] | None = None,
+) -> list[Document]:
+    """Every record document of the environment folder, after its header in the digest.
+
+    With ``parse_cache``, record files go through the environment's parse cache
+    (config/parse_cache.py). ``started`` is called as parsing starts (see :func:`read_many`).
+    """
     with gc_paused():
-        config_path, mappings_path = folder / ENVIRONMENT_FILE, folder / MAPPINGS_FILE
-        config = None
-        if not (config_path.is_symlink() and _outside_link(config_path, folder, problems, root)):
-            config = read_single(root, config_path, problems, digest)
-        mappings = None
-        if mappings_path.exists() and not (
-            mappings_path.is_symlink() and _outside_link(mappings_path, folder, problems, root)
-        ):
-            mappings = read_single(root, mappings_path, problems, digest)
         cache = ParseCache(root, folder) if parse_cache else None
         paths = record_files(folder, problems, root)
-        documents = read_many(root, paths, problems, digest, cache, told=True)
+        documents = read_many(root, paths, problems, digest, cache, told=True, started=started)
         if cache is not None:
             cache.save()
-    return config, mappings, documents
+    return documents

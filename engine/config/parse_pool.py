@@ -21,7 +21,7 @@ import os
 import pickle
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -55,12 +55,19 @@ def parse_file(shown: str, raw: bytes) -> Parsed:
         return exc.problem
 
 
-def parse_files(items: Sequence[Item]) -> list[Parsed]:
-    """Every file of ``items`` parsed, in order; on several cores when that pays."""
+def parse_files(items: Sequence[Item], started: Callable[[], None] | None = None) -> list[Parsed]:
+    """Every file of ``items`` parsed, in order; on several cores when that pays.
+
+    ``started`` is called once parsing is under way and before any file is parsed here: after
+    the workers are forked, so that it may start a thread (a plan reads the account in one
+    while the files are parsed, see plan/prefetch.py) without that thread being in a fork.
+    """
     workers = _spare_cores()
     if len(items) < PARALLEL_MIN_FILES or workers == 0:
+        if started is not None:
+            started()
         return [parse_file(shown, raw) for shown, raw in items]
-    return _parse_shared(items, workers)
+    return _parse_shared(items, workers, started)
 
 
 def _spare_cores() -> int:
@@ -118,12 +125,16 @@ def _drain() -> list[tuple[int, bytes]]:
     return done
 
 
-def _parse_shared(items: Sequence[Item], workers: int) -> list[Parsed]:
+def _parse_shared(
+    items: Sequence[Item], workers: int, started: Callable[[], None] | None
+) -> list[Parsed]:
     global _shared
     chunks = [items[start : start + CHUNK_FILES] for start in range(0, len(items), CHUNK_FILES)]
     try:
         ends = _Ends(len(chunks))
     except OSError:  # no shared memory or semaphores here (some containers)
+        if started is not None:
+            started()
         return [parse_file(shown, raw) for shown, raw in items]
     done: list[list[Parsed] | None] = [None] * len(chunks)
     _shared = (chunks, ends)
@@ -134,6 +145,8 @@ def _parse_shared(items: Sequence[Item], workers: int) -> list[Parsed]:
             except OSError:  # no process can be forked now (process or memory limits)
                 futures = []  # every chunk is parsed here
             _shared = None
+            if started is not None:
+                started()  # every worker is forked (fork-context pools fork on first submit)
             while (index := ends.take(front=True)) is not None:
                 done[index] = [parse_file(shown, raw) for shown, raw in chunks[index]]
             for future in futures:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ from syncset.config.load import (
     environment_folder,
     environment_names,
     read_environment_files,
+    read_environment_header,
+    read_record_documents,
 )
 from syncset.config.moved import check_moved
 from syncset.config.problems import Validator, data_path, quoted_safely, split_dotted
@@ -35,23 +38,37 @@ from syncset.secrets import sensitive_paths
 
 
 def validate_environment(
-    root: Path, name: str, environ: dict[str, str] | None = None, *, parse_cache: bool = False
+    root: Path,
+    name: str,
+    environ: dict[str, str] | None = None,
+    *,
+    parse_cache: bool = False,
+    while_parsing: Callable[[dict[str, Any]], None] | None = None,
 ) -> Environment:
     """Load and validate ``environments/<name>``; raises ConfigError listing every problem.
 
     ``parse_cache``: reuse and update ``.syncset/cache/`` (plan does; validate promises to
-    write nothing, so it does not).
+    write nothing, so it does not). ``while_parsing`` is called with the account settings
+    (``provider`` and the rest, rendered) as the record files start to parse, when
+    environment.yaml and mappings.yaml are valid: a plan starts reading the account then.
     """
     folder = environment_folder(root, name)
     check = Validator(root)
     digest = hashlib.sha256()
-    config_doc, mappings_doc, documents = read_environment_files(
-        root, folder, check.problems, digest, parse_cache=parse_cache
-    )
+    config_doc, mappings_doc = read_environment_header(root, folder, check.problems, digest)
     config = _environment_config(check, config_doc, name)
     renderer = Renderer(config.vars if config else _declared_vars(config_doc), environ)
     account = _account_settings(check, config_doc, config, renderer)
     mappings = _mappings(check, mappings_doc)
+    header_valid = config is not None and not check.problems
+    documents = read_record_documents(
+        root,
+        folder,
+        check.problems,
+        digest,
+        parse_cache=parse_cache,
+        started=(lambda: while_parsing(account)) if while_parsing and header_valid else None,
+    )
     with gc_paused():
         records = _records(check, documents, renderer, mappings, mappings_doc)
 

@@ -26,7 +26,7 @@ from syncset.model import Environment, Record, RecordKey
 from syncset.plan.match import MatchHow, Wanted, match_kind, natural_key
 from syncset.plan.model import MappingState
 from syncset.progress_events import Step, notify
-from syncset.providers.base import LiveRecord, Provider, list_many
+from syncset.providers.base import KindLists, LiveRecord, Provider, list_many
 from syncset.schemas import CATALOG, KindSpec, RefSpec
 from syncset.schemas.environment import Proposal
 
@@ -50,19 +50,30 @@ def kinds_to_read(provider: Provider) -> list[str]:
     return [spec.name for spec in CATALOG if spec.name in supported]
 
 
-def read_live(provider: Provider, kinds: Iterable[str] | None = None) -> LiveState:
+def read_live(
+    provider: Provider, kinds: Iterable[str] | None = None, already: KindLists | None = None
+) -> LiveState:
     """List each kind once, with the provider's paged list calls: never one read per record.
 
     The kinds are read through :func:`syncset.providers.base.list_many`, so an HTTP provider
     reads several at once within its rate limit; the state is in ``kinds``' order either way.
+    Kinds in ``already`` (listed while the files were parsed, plan/prefetch.py) are not read
+    again.
     """
     wanted = kinds_to_read(provider) if kinds is None else list(kinds)
     supported = provider.capabilities.kinds
     read = [kind for kind in wanted if kind in supported]
-    notify(Step.KINDS, 0, len(read))
+    have = {kind: records for kind, records in (already or {}).items() if kind in read}
+    missing = [kind for kind in read if kind not in have]
+    first = len(read) - len(missing)
+    notify(Step.KINDS, first, len(read))
     # Each kind read is told to a display on a terminal (cli/reading.py).
-    listed = list_many(provider, read, lambda done, kind: notify(Step.KINDS, done, len(read), kind))
-    return LiveState(listed, provider.describe())
+    have.update(
+        list_many(
+            provider, missing, lambda done, kind: notify(Step.KINDS, first + done, len(read), kind)
+        )
+    )
+    return LiveState({kind: have[kind] for kind in read}, provider.describe())
 
 
 def map_references(environment: Environment, live: LiveState) -> list[Reference]:

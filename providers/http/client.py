@@ -131,6 +131,7 @@ class HttpClient:
         self.limiter = BurstLimiter(settings.burst.requests, settings.burst.per_seconds, clock)
         self.budget = Budget(settings.budget_reserve, settings.max_wait_seconds, clock)
         self._lock = threading.Lock()
+        self._closed = False
         self._client = deadline_client(
             settings.timeout_seconds,
             settings.connect_timeout_seconds,
@@ -139,6 +140,9 @@ class HttpClient:
         )
 
     def close(self) -> None:
+        """Release the connections. A request of another thread still under way fails at
+        its next attempt instead of retrying (a plan abandoning its early read, prefetch.py)."""
+        self._closed = True
         self._client.close()
 
     def request(
@@ -163,6 +167,8 @@ class HttpClient:
         attempt = 0
         while True:
             attempt += 1
+            if self._closed:
+                raise HttpError(f"{where}: not sent, the connection was closed")
             slot = self.limiter.acquire()
             self.budget.pace()
             sent = self.auth.headers(self)
@@ -263,6 +269,8 @@ class HttpClient:
                 self.stats.budget_remaining = self.budget.requests.remaining
 
     def _backoff(self, attempt: int) -> None:
+        if self._closed:
+            return  # the next attempt fails at once
         base = self.settings.backoff_seconds * 2 ** (attempt - 1)
         self.clock.sleep(min(base, 30.0) * (0.5 + random.random() / 2))
 

@@ -254,6 +254,7 @@ class SandboxProvider:
             db.execute("DELETE FROM records WHERE live_id = ?", (live_id,))
         self._stats.count(kind)
 
+    @_serialised  # a plan abandoning its early read closes while that thread lists (prefetch.py)
     def close(self) -> None:
         if self._db is not None:
             self._db.close()

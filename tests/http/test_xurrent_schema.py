@@ -98,6 +98,8 @@ def test_a_yaml_value_for_a_field_the_account_lacks_is_an_error_naming_field_and
         "written there: remove request_template from this agile board"
     ), result.err
     assert writes(site) == 0
+    listed = [name for name in site.account.counters.snapshot() if name.startswith("list:")]
+    assert listed == [], "refused before any list call, though the account is read early"
     assert CLIENT_SECRET not in result.out + result.err
 
 
