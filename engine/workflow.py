@@ -205,7 +205,8 @@ def plan_environment(
 def _validate_reading_account(
     root: Path, name: str, parse_cache: bool
 ) -> tuple[Environment, EarlyRead | None]:
-    """Validate the environment while its configuration kinds are read (plan/prefetch.py)."""
+    """Validate the environment while its configuration kinds are read (plan/prefetch.py),
+    then read the reference kinds its records use beside what is left of that read."""
     configuration = [spec.name for spec in CATALOG if not spec.reference_data]
     reading = AccountRead(lambda account: open_account(root, name, account), configuration)
     try:
@@ -215,7 +216,7 @@ def _validate_reading_account(
     except BaseException:
         reading.abandon()
         raise
-    return environment, reading.finish()
+    return environment, reading.finish(more=environment.reference_kinds_used())
 
 
 def kinds_for_plan(environment: Environment) -> list[str]:

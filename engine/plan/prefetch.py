@@ -35,8 +35,8 @@ from syncset.providers.base import KindLists, Provider, list_many, unsupported_f
 
 @dataclass
 class EarlyRead:
-    """What the thread read: the open provider, the fields its account lacks, and the kinds
-    listed (none when some catalog field is unsupported: they are checked first)."""
+    """What was read: the open provider, the fields its account lacks, and the kinds listed
+    (none when some catalog field is unsupported: the records are checked against it first)."""
 
     provider: Provider
     unsupported: dict[str, dict[str, str]]
@@ -44,20 +44,27 @@ class EarlyRead:
 
 
 class AccountRead:
-    """The configuration kinds of an account, listed in a thread while the files are parsed.
+    """An account's configuration kinds, listed in a thread while the files are parsed.
 
     ``start`` is given to validate (``while_parsing``); then exactly one of ``finish`` (the
-    records are valid: the read's outcome, or its error) or ``abandon`` (they are not)."""
+    records are valid: it also reads the reference kinds they use) or ``abandon`` (they are
+    not)."""
 
     def __init__(self, open_account: Callable[[dict[str, Any]], Provider], kinds: Sequence[str]):
         self._open = open_account
         self._kinds = list(kinds)
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._checked = threading.Event()
+        """Set once the account's schema is known (or the read failed): from then on the
+        calling thread may list kinds of its own beside this thread's."""
         self._provider: Provider | None = None
         self._abandoned = False
-        self._outcome: EarlyRead | None = None
+        self._unsupported: dict[str, dict[str, str]] = {}
+        self._listed: KindLists = {}
         self._error: BaseException | None = None
+        self._told = 0
+        self._total = len(self._kinds)
 
     def start(self, account: dict[str, Any]) -> None:
         """Open the account named by ``account`` (environment.yaml's settings) and read it."""
@@ -66,16 +73,29 @@ class AccountRead:
         )
         self._thread.start()
 
-    def finish(self) -> EarlyRead | None:
-        """The read's outcome once it is over (None if it never started); its error, raised
-        here, after the provider it opened is closed."""
+    def finish(self, more: Sequence[str] = ()) -> EarlyRead | None:
+        """The read's outcome (None if it never started), with the kinds of ``more`` (the
+        reference data the records use) listed here while the thread lists the rest; an error
+        of either is raised here, after the provider is closed."""
         if self._thread is None:
             return None
+        self._checked.wait()
+        extra: KindLists = {}
+        try:
+            if self._error is None and not self._unsupported and self._provider is not None:
+                wanted = [k for k in more if k not in self._kinds and k in self._supported()]
+                with self._lock:
+                    self._total += len(wanted)
+                extra = list_many(self._provider, wanted, lambda done, kind: self._tell(kind))
+        except BaseException:
+            self.abandon()
+            raise
         self._thread.join()
         if self._error is not None:
             self._close()
             raise self._error
-        return self._outcome
+        assert self._provider is not None
+        return EarlyRead(self._provider, self._unsupported, {**self._listed, **extra})
 
     def abandon(self) -> None:
         """Stop the read and close what it opened; nothing of it is used."""
@@ -96,18 +116,30 @@ class AccountRead:
                 self._provider = provider
                 if self._abandoned:
                     return
-            unsupported = unsupported_fields(provider)
-            listed: KindLists = {}
-            if not unsupported:
-                supported = provider.capabilities.kinds
-                kinds = [kind for kind in self._kinds if kind in supported]
-                notify(Step.KINDS, 0, len(kinds))
-                listed = list_many(
-                    provider, kinds, lambda done, kind: notify(Step.KINDS, done, len(kinds), kind)
-                )
-            self._outcome = EarlyRead(provider, unsupported, listed)
+            self._unsupported = unsupported_fields(provider)
+            self._checked.set()
+            if self._unsupported:
+                return
+            kinds = [kind for kind in self._kinds if kind in self._supported()]
+            with self._lock:
+                self._total -= len(self._kinds) - len(kinds)
+            notify(Step.KINDS, 0, self._total)
+            self._listed = list_many(provider, kinds, lambda done, kind: self._tell(kind))
         except BaseException as exc:  # raised again by finish(), in the plan's own thread
             self._error = exc
+        finally:
+            self._checked.set()
+
+    def _supported(self) -> frozenset[str]:
+        assert self._provider is not None
+        return self._provider.capabilities.kinds
+
+    def _tell(self, kind: str) -> None:
+        """One kind listed, by either thread: one count for the display (cli/reading.py)."""
+        with self._lock:
+            self._told += 1
+            done, total = self._told, self._total
+        notify(Step.KINDS, done, total, kind)
 
     def _close(self) -> None:
         with self._lock:
