@@ -73,7 +73,31 @@ def _loader_class(yaml: YAML) -> type[Any]:
         def processing_version(self) -> Any:
             return self._processing_version
 
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+            """The node's tag, as the resolver gives it, remembered for short values: mapping
+            keys and small scalars repeat across files (``kind``, ``id``, ``true``, weekdays),
+            and the resolver's regular expressions cost about a fifth of parsing a file."""
+            if self.yaml_path_resolvers or (value is not None and len(value) > _TAG_VALUE_MAX):
+                return resolver.resolve(self, kind, value, implicit)
+            key = (kind, value, implicit, self._processing_version)
+            tag = _TAGS.get(key)
+            if tag is None:
+                tag = resolver.resolve(self, kind, value, implicit)
+                if len(_TAGS) < _TAGS_MAX:
+                    _TAGS[key] = tag
+            return tag
+
     return Loader
+
+
+_TAG_VALUE_MAX = 64
+"""Longer scalars (descriptions, HTML) are resolved each time: they rarely repeat."""
+_TAGS_MAX = 50_000
+"""Remembered tags at most (a few MB): what files hold never grows this without bound."""
+_TAGS: dict[tuple[Any, Any, Any, Any], Any] = {}
+"""(node kind, value, implicit, YAML version) → tag, shared by every loader: the resolver's
+answer depends on nothing else (the safe loader adds no path resolvers). A
+tag object is shared between nodes; nothing changes one once made (it caches its own text)."""
 
 
 _LOADER = _loader_class(_FAST)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
+import syncset.config.yamlio as yamlio
 from syncset.config.yamlio import _load_all
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,3 +100,22 @@ def test_the_collector_comes_back_when_the_last_of_overlapping_pauses_ends():
     worker.join()
     assert seen == [False]
     assert gc.isenabled()
+
+
+def test_remembered_tags_keep_quoted_and_plain_values_apart_in_either_order() -> None:
+    yaml = YAML(typ="safe", pure=False)
+    for text in ("a: 'true'\nb: true\nc: '08:00'\nd: 08:00\n", "d: 08:00\nc: '08:00'\nb: true\n"):
+        assert _load_all(text) == list(yaml.load_all(text))
+    assert _load_all("x: 'true'\ny: true\n") == [{"x": "true", "y": True}]
+
+
+def test_remembered_tags_are_bounded_and_long_values_are_not_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(yamlio, "_TAGS", {})
+    monkeypatch.setattr(yamlio, "_TAGS_MAX", 10)
+    text = "".join(f"key{n}: {n}\n" for n in range(100)) + f"long: {'x' * 500}\n"
+
+    assert _load_all(text) == list(YAML(typ="safe", pure=False).load_all(text))
+    assert len(yamlio._TAGS) == 10
+    assert not any(value and len(value) > 64 for _, value, _, _ in yamlio._TAGS)
