@@ -369,7 +369,10 @@ def read_environment_files(
     digest, which a saved plan records so that apply can refuse it when the folder changed.
     """
     config, mappings = read_environment_header(root, folder, problems, digest)
-    documents = read_record_documents(root, folder, problems, digest, parse_cache=parse_cache)
+    cache = ParseCache(root, folder) if parse_cache else None
+    documents = read_record_documents(root, folder, problems, digest, cache=cache)
+    if cache is not None:
+        cache.save()
     return config, mappings, documents
 
 
@@ -396,18 +399,14 @@ def read_record_documents(
     problems: list[Problem],
     digest: Any = None,
     *,
-    parse_cache: bool = False,
+    cache: ParseCache | None = None,
     started: Callable[[], None] | None = None,
 ) -> list[Document]:
     """Every record document of the environment folder, after its header in the digest.
 
-    With ``parse_cache``, record files go through the environment's parse cache
-    (config/parse_cache.py). ``started`` is called as parsing starts (see :func:`read_many`).
+    With a ``cache`` (config/parse_cache.py), unchanged record files are not parsed again;
+    the caller saves it. ``started`` is called as parsing starts (see :func:`read_many`).
     """
     with gc_paused():
-        cache = ParseCache(root, folder) if parse_cache else None
         paths = record_files(folder, problems, root)
-        documents = read_many(root, paths, problems, digest, cache, told=True, started=started)
-        if cache is not None:
-            cache.save()
-    return documents
+        return read_many(root, paths, problems, digest, cache, told=True, started=started)

@@ -8,6 +8,13 @@ truncated, from another version, tampered with) is ignored; one that cannot be w
 skipped. Nothing in it decides where anything is written: the cache file's name is a hash of the
 folder's path, chosen here.
 
+An entry may also hold what validation made of the file's documents (their kind, id and
+normalised fields), so that a warm plan does not render and validate them again. Those are
+trusted only under the same *context*: environment.yaml, mappings.yaml and syncset's own code
+(:func:`context_of`), since a record's fields depend on its variables, its overrides and the
+kind models. A record that read a secret (an ``env()`` value, a sensitive field) or had any
+problem is never stored: secrets are never written to disk, and problems are reported anew.
+
 Pickle is used because it is the fastest way back to the parsed trees, with an unpickler that
 refuses every global except the ``datetime`` types the safe loader produces, so a crafted cache
 file cannot run code.
@@ -40,11 +47,17 @@ def cache_enabled(asked: bool | None = None) -> bool:
     return os.environ.get(NO_CACHE_VARIABLE, "") in ("", "0")
 
 
-FORMAT = 1
+FORMAT = 2
 """Bumped when the entry layout or the parser's output changes: an older cache is ignored."""
 
 Key = tuple[int, int, bytes]
 """(size, mtime in ns, content hash) of one file."""
+
+Validated = list[tuple[int, str, str, dict[str, Any]]]
+"""Each document of a file as validated: (its index in the file, kind, id, fields)."""
+
+Entry = tuple[Key, list[Any], tuple[bytes, Validated] | None]
+"""A file's key, its parsed documents, and (context, its validated records) if stored."""
 
 _ALLOWED = {
     ("datetime", "date"): datetime.date,
@@ -69,7 +82,7 @@ def content_key(data: bytes, status: os.stat_result) -> Key:
 
 
 class ParseCache:
-    """Parsed documents by shown path, for one environment folder."""
+    """Parsed documents (and validated records) by shown path, for one environment folder."""
 
     def __init__(self, root: Path, folder: Path) -> None:
         name = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:24]
@@ -79,7 +92,7 @@ class ParseCache:
         except SyncsetError:
             self._path = None
         self._old = _load(self._path) if self._path else {}
-        self._new: dict[str, tuple[Key, list[Any]]] = {}
+        self._new: dict[str, Entry] = {}
         self._changed = False
 
     def lookup(self, shown: str, key: Key) -> list[Any] | None:
@@ -91,8 +104,23 @@ class ParseCache:
         return entry[1]
 
     def store(self, shown: str, key: Key, documents: list[Any]) -> None:
-        self._new[shown] = (key, documents)
+        self._new[shown] = (key, documents, None)
         self._changed = True
+
+    def validated(self, shown: str, context: bytes) -> Validated | None:
+        """The validated records of ``shown`` as stored under ``context``, if its documents
+        came from this cache this run (its key matched) and were stored under that context."""
+        entry = self._new.get(shown)
+        if entry is None or entry[2] is None or entry[2][0] != context:
+            return None
+        return entry[2][1]
+
+    def store_validated(self, shown: str, context: bytes, records: Validated) -> None:
+        """Keep what validation made of ``shown`` (read this run) under ``context``."""
+        entry = self._new.get(shown)
+        if entry is not None and entry[2] != (context, records):
+            self._new[shown] = (entry[0], entry[1], (context, records))
+            self._changed = True
 
     def save(self) -> None:
         """Write the entries seen this run (a removed file's entry goes), if anything changed."""
@@ -104,7 +132,38 @@ class ParseCache:
             atomic_write_bytes(self._path, body)
 
 
-def _load(path: Path) -> dict[str, tuple[Key, list[Any]]]:
+def context_of(*parts: Any) -> bytes:
+    """The digest validated records are stored under: ``parts`` (environment.yaml's and
+    mappings.yaml's data) and syncset's own code, by its modules' sizes and mtimes, so that a
+    changed kind model or validation rule (a new version, an edited checkout) revalidates."""
+    digest = hashlib.blake2b(pickle.dumps(parts, pickle.HIGHEST_PROTOCOL), digest_size=16)
+    digest.update(_code_stamp())
+    return digest.digest()
+
+
+_stamp: bytes | None = None
+
+
+def _code_stamp() -> bytes:
+    global _stamp
+    if _stamp is None:
+        import syncset
+        import syncset.providers
+        import syncset.schemas
+
+        digest = hashlib.blake2b(digest_size=16)
+        for package in (syncset, syncset.schemas, syncset.providers):
+            for folder, _, files in sorted(os.walk(Path(str(package.__file__)).parent)):
+                for name in sorted(f for f in files if f.endswith(".py")):
+                    status = os.stat(os.path.join(folder, name))
+                    digest.update(
+                        f"{folder}/{name}:{status.st_size}:{status.st_mtime_ns};".encode()
+                    )
+        _stamp = digest.digest()
+    return _stamp
+
+
+def _load(path: Path) -> dict[str, Entry]:
     try:
         body = path.read_bytes()
         version, entries = _SafeUnpickler(io.BytesIO(body)).load()
@@ -116,12 +175,32 @@ def _load(path: Path) -> dict[str, tuple[Key, list[Any]]]:
 
 
 def _well_formed(shown: Any, entry: Any) -> bool:
-    if not (isinstance(shown, str) and isinstance(entry, tuple) and len(entry) == 2):
+    if not (isinstance(shown, str) and isinstance(entry, tuple) and len(entry) == 3):
         return False
-    key, documents = entry
+    key, documents, validated = entry
     return (
         isinstance(key, tuple)
         and len(key) == 3
-        and isinstance(documents, list)
         and isinstance(key[2], bytes)
+        and isinstance(documents, list)
+        and (validated is None or _well_formed_records(validated))
+    )
+
+
+def _well_formed_records(validated: Any) -> bool:
+    if not (isinstance(validated, tuple) and len(validated) == 2):
+        return False
+    context, records = validated
+    return (
+        isinstance(context, bytes)
+        and isinstance(records, list)
+        and all(
+            isinstance(r, tuple)
+            and len(r) == 4
+            and isinstance(r[0], int)
+            and isinstance(r[1], str)
+            and isinstance(r[2], str)
+            and isinstance(r[3], dict)
+            for r in records
+        )
     )

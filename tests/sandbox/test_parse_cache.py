@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from syncset.config.load import environment_folder, read_environment_files
-from syncset.config.parse_cache import CACHE_DIR
+from syncset.config.parse_cache import CACHE_DIR, FORMAT
 
 if TYPE_CHECKING:
     from conftest import CliRunner, Repo
@@ -70,7 +70,7 @@ def test_a_corrupt_cache_is_ignored_and_replaced(repo: Repo) -> None:
     cache.write_bytes(b"\x80\x05not a pickle at all")
 
     assert _names(repo) == ["Application Development"]
-    assert pickle.loads(cache.read_bytes())[0] == 1
+    assert pickle.loads(cache.read_bytes())[0] == FORMAT
 
 
 def test_a_cache_naming_any_other_global_is_refused(repo: Repo) -> None:
