@@ -99,3 +99,24 @@ def test_the_collector_comes_back_when_the_last_of_overlapping_pauses_ends():
     worker.join()
     assert seen == [False]
     assert gc.isenabled()
+
+
+def test_a_loader_is_freed_while_the_collector_is_paused() -> None:
+    """Plan parses with the cyclic collector paused (gc_paused), so a loader left in a
+    reference cycle would stay in memory until the command ends: one per file."""
+    import gc
+
+    from syncset.config.yamlio import _LOADER
+
+    def loaders() -> int:
+        return sum(1 for o in gc.get_objects() if isinstance(o, _LOADER))
+
+    gc.collect()
+    before = loaders()
+    gc.disable()
+    try:
+        for text in SAMPLES.values():
+            _load_all(text)
+        assert loaders() == before
+    finally:
+        gc.enable()
