@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from syncset.errors import ConfigError, Problem
@@ -52,19 +53,29 @@ def reference_edges(
     """Every reference from one of ``records`` (key → fields) to another, once, sorted.
 
     The one edge builder: the plan's waves, the sandbox loader and the graph views all order
-    and draw the same edges.
+    and draw the same edges. Sorted by ``(source, field, path, target)``: the sources in
+    order, and each source's few edges among themselves. One sort of every edge took 30
+    times longer at 100,000 records than at 10,000 (its comparisons chase keys all over
+    memory); the records' keys sort in a twentieth of that.
     """
-    edges: set[Edge] = set()
-    for key, fields in records.items():
+    edges: list[Edge] = []
+    for key in sorted(records):
         spec = CATALOG[key[0]]
-        for path, target, value in spec.reference_values(dict(fields)):
+        found: set[tuple[str, str, RecordKey]] = set()
+        for path, target, value in spec.reference_values(dict(records[key])):
             target_key = target_of(target, value)
             if target_key is None or target_key == key or target_key not in records:
                 continue
-            top = top_field(path)
-            label = re.sub(r"\[\d+\]", "", path)
-            edges.add(Edge(key, target_key, top, top in spec.required, label))
-    return sorted(edges, key=lambda e: (e.source, e.field, e.path, e.target))
+            label = _INDEX.sub("", path) if "[" in path else path
+            found.add((top_field(path), label, target_key))
+        edges.extend(
+            Edge(key, target_key, top, top in spec.required, label)
+            for top, label, target_key in sorted(found)
+        )
+    return edges
+
+
+_INDEX = re.compile(r"\[\d+\]")
 
 
 @dataclass(frozen=True)
@@ -95,7 +106,7 @@ def order_records(nodes: Iterable[RecordKey], edges: Iterable[Edge]) -> Order:
             for e in edges
             if e.source in node_set and e.target in node_set and e.source != e.target
         ),
-        key=lambda e: (e.source, e.field, e.target),
+        key=attrgetter("source", "field", "target"),
     )
     deferred: set[tuple[RecordKey, str]] = set()
     while True:
@@ -119,26 +130,32 @@ def order_records(nodes: Iterable[RecordKey], edges: Iterable[Edge]) -> Order:
 def _layers(
     nodes: set[RecordKey], edges: list[Edge]
 ) -> tuple[list[tuple[RecordKey, ...]], set[RecordKey]]:
-    """Kahn's algorithm in layers; returns the layers and the nodes left in cycles."""
-    depends: dict[RecordKey, set[RecordKey]] = {node: set() for node in nodes}
-    users: dict[RecordKey, set[RecordKey]] = {node: set() for node in nodes}
-    for edge in edges:
-        depends[edge.source].add(edge.target)
-        users[edge.target].add(edge.source)
-    ready = sorted(node for node, deps in depends.items() if not deps)
+    """Kahn's algorithm in layers; returns the layers and the nodes left in cycles.
+
+    The records are numbered in their sorted order and the work is done on the numbers: a
+    node waits for a count of the distinct records it references, instead of two sets of
+    ``(kind, id)`` keys per record (0.93 → 0.81 s at 100,000 records; it runs again for
+    each reference deferred to break a cycle).
+    """
+    ordered = sorted(nodes)
+    number = {node: index for index, node in enumerate(ordered)}
+    waiting = [0] * len(ordered)
+    users: dict[int, list[int]] = {}
+    for source, target in {(number[edge.source], number[edge.target]) for edge in edges}:
+        waiting[source] += 1
+        users.setdefault(target, []).append(source)
+    ready = [index for index, count in enumerate(waiting) if not count]
     waves: list[tuple[RecordKey, ...]] = []
-    done: set[RecordKey] = set()
     while ready:
-        waves.append(tuple(ready))
-        done.update(ready)
-        following: set[RecordKey] = set()
-        for node in ready:
-            for user in users[node]:
-                depends[user].discard(node)
-                if not depends[user] and user not in done:
-                    following.add(user)
+        waves.append(tuple(ordered[index] for index in ready))
+        following: list[int] = []
+        for index in ready:
+            for user in users.get(index, ()):
+                waiting[user] -= 1
+                if not waiting[user]:  # its last dependency is placed: once per node
+                    following.append(user)
         ready = sorted(following)
-    return waves, nodes - done
+    return waves, {ordered[index] for index, count in enumerate(waiting) if count}
 
 
 def _on_cycles(stuck: set[RecordKey], edges: list[Edge]) -> set[RecordKey]:

@@ -97,3 +97,27 @@ def test_self_references_and_references_outside_the_records_do_not_order_anythin
 
     assert order.waves == ((TEAM,),)
     assert order.deferred == frozenset()
+
+
+def test_reference_edges_come_once_each_sorted_by_source_field_path_and_target():
+    from syncset.plan.order import reference_edges
+
+    records = {
+        WORKSPACE: {"team": "dev", "product_backlog": "expenses", "agile_board": "sprint"},
+        BOARD: {"columns": [{"name": "To Do"}, {"name": "Doing", "team": "dev"}, {"team": "dev"}]},
+        TEAM: {"work_hours": "office"},
+        CAL: {"holidays": ["xmas", "missing"]},
+        HOL: {},
+        BACKLOG: {},
+    }
+
+    edges = [(e.source, e.field, e.path, e.target) for e in reference_edges(records)]
+
+    assert edges == [
+        (BOARD, "columns", "columns.team", TEAM),
+        (CAL, "holidays", "holidays", HOL),
+        (WORKSPACE, "agile_board", "agile_board", BOARD),
+        (WORKSPACE, "product_backlog", "product_backlog", BACKLOG),
+        (WORKSPACE, "team", "team", TEAM),
+        (TEAM, "work_hours", "work_hours", CAL),
+    ]

@@ -119,3 +119,24 @@ def test_remembered_tags_are_bounded_and_long_values_are_not_kept(
     assert _load_all(text) == list(YAML(typ="safe", pure=False).load_all(text))
     assert len(yamlio._TAGS) == 10
     assert not any(value and len(value) > 64 for _, value, _, _ in yamlio._TAGS)
+
+
+def test_a_loader_is_freed_while_the_collector_is_paused() -> None:
+    """Plan parses with the cyclic collector paused (gc_paused), so a loader left in a
+    reference cycle would stay in memory until the command ends: one per file."""
+    import gc
+
+    from syncset.config.yamlio import _LOADER
+
+    def loaders() -> int:
+        return sum(1 for o in gc.get_objects() if isinstance(o, _LOADER))
+
+    gc.collect()
+    before = loaders()
+    gc.disable()
+    try:
+        for text in SAMPLES.values():
+            _load_all(text)
+        assert loaders() == before
+    finally:
+        gc.enable()
