@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from syncset.config import parse_pool
 from syncset.config.parse_cache import Key, ParseCache, content_key
 from syncset.config.parse_pool import Parsed, parse_files
 from syncset.config.yamlio import YamlFileError, gc_paused, read_bytes
@@ -305,11 +306,14 @@ def read_many(
     ``told``: each file done is told to a display on a terminal (cli/reading.py).
     ``started``: called as parsing starts (see :func:`~syncset.config.parse_pool.parse_files`)."""
     tell = notify if told else lambda step, done, total: None
+    names = [_relative(root, path) for path in paths]
+    if started is not None and not _may_fork(names, cache):
+        started()  # no worker will be forked: no need to wait for the files to be read
+        started = None
     slots: list[tuple[str, Parsed | None]] = []
     pending: list[tuple[str, bytes]] = []
     keys: list[Key | None] = []
-    for path in paths:
-        shown = _relative(root, path)
+    for path, shown in zip(paths, names, strict=True):
         try:
             raw, status = read_bytes(path, shown, digest)
         except YamlFileError as exc:
@@ -337,6 +341,15 @@ def read_many(
             continue
         documents.extend(Document(shown, i, doc) for i, doc in enumerate(data) if doc is not None)
     return documents
+
+
+def _may_fork(names: list[str], cache: ParseCache | None) -> bool:
+    """Whether parsing these files may start the parse pool: not when fewer than its minimum
+    are left to parse once the cache has given what it holds (a file changed since is parsed
+    anyway; the pool never forks while another thread runs, so a wrong guess only costs the
+    pool)."""
+    left = len(names) if cache is None else sum(1 for name in names if name not in cache)
+    return left >= parse_pool.PARALLEL_MIN_FILES
 
 
 def read_single(

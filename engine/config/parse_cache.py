@@ -95,6 +95,10 @@ class ParseCache:
         self._new: dict[str, Entry] = {}
         self._changed = False
 
+    def __contains__(self, shown: str) -> bool:
+        """Whether the cache holds an entry for ``shown`` (of whatever content)."""
+        return shown in self._old
+
     def lookup(self, shown: str, key: Key) -> list[Any] | None:
         """The cached documents of ``shown`` when its key is exactly the one stored."""
         entry = self._old.get(shown)
