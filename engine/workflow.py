@@ -18,9 +18,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from syncset.apply.journal import Journal
-from syncset.apply.lock import environment_lock
-from syncset.apply.run import Applier, ApplyReport, RecordResult
 from syncset.config.crosscheck import check_account_fields
 from syncset.config.parse_cache import cache_enabled
 from syncset.config.validate import validate_environment
@@ -38,7 +35,8 @@ from syncset.providers.registry import REGISTRY
 from syncset.schemas import CATALOG
 from syncset.secrets import SECRETS
 
-if TYPE_CHECKING:  # the HTTP stack costs start-up time; ping_provider loads it
+if TYPE_CHECKING:  # start-up time: ping_provider loads the HTTP stack, apply the applier
+    from syncset.apply.run import ApplyReport, RecordResult
     from syncset.providers.http.ping import PingReport
 
 T = TypeVar("T")
@@ -327,6 +325,8 @@ def apply_environment(
     Prepared (saved, or made now) is not applied; nothing pending is nothing to do; then
     ``confirm``. Records changed in the account since planning are left alone by the applier.
     """
+    from syncset.apply.lock import environment_lock
+
     with (
         environment_lock(root, name, steps.command, steps.lock_timeout, steps.warn),
         plan_environment(root, name, selection, rekey=steps.rekey and saved is None) as run,
@@ -360,6 +360,9 @@ def execute_plan(
     progress: Callable[[RecordResult], None] = lambda result: None,
 ) -> ApplyReport:
     """Apply ``plan`` against the fresh ``run`` with a journal; the caller holds the lock."""
+    from syncset.apply.journal import Journal
+    from syncset.apply.run import Applier
+
     journal = Journal.start(
         run.environment.root,
         plan.environment,

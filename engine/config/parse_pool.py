@@ -16,18 +16,18 @@ pool. A worker that dies (killed, out of memory) only makes its chunks parse her
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import pickle
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from syncset.config.yamlio import YamlFileError, decode_text, parse_documents
 from syncset.errors import Problem
+
+if TYPE_CHECKING:  # multiprocessing is imported only when a pool starts (start-up time)
+    from concurrent.futures import Future
 
 PARALLEL_MIN_FILES = 400
 """Fewer files to parse than this are parsed in this process. Measured on bench/plan.py's
@@ -85,6 +85,8 @@ class _Ends:
     this process takes from the front, the workers from the back."""
 
     def __init__(self, count: int) -> None:
+        import multiprocessing
+
         self._bounds: Any = multiprocessing.get_context("fork").Array("i", [0, count])
 
     def take(self, *, front: bool) -> int | None:
@@ -129,6 +131,9 @@ def _parse_shared(
     items: Sequence[Item], workers: int, started: Callable[[], None] | None
 ) -> list[Parsed]:
     global _shared
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     chunks = [items[start : start + CHUNK_FILES] for start in range(0, len(items), CHUNK_FILES)]
     try:
         ends = _Ends(len(chunks))
@@ -163,6 +168,8 @@ def _parse_shared(
 
 def _delivered(future: Future[list[tuple[int, bytes]]]) -> list[tuple[int, bytes]]:
     """What one worker parsed; nothing when it died (its chunks are parsed here instead)."""
+    from concurrent.futures.process import BrokenProcessPool
+
     try:
         return future.result()
     except BrokenProcessPool:
