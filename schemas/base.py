@@ -225,8 +225,10 @@ class KindSpec:
                     out[ref.child] = [
                         _converted(item, ref, convert, sort_sets) for item in out[ref.child]
                     ]
-            elif out.get(ref.field) is not None:
-                out = _converted(out, ref, convert, sort_sets)
+            else:
+                value = out.get(ref.field)
+                if value is not None:  # ``out`` is this call's own copy: set in place
+                    out[ref.field] = _converted_value(value, ref, convert, sort_sets)
         return out
 
 
@@ -240,14 +242,20 @@ def _converted(
     value = holder.get(ref.field)
     if value is None:
         return holder
+    return {**holder, ref.field: _converted_value(value, ref, convert, sort_sets)}
 
-    def one(item: Any) -> Any:
-        return convert(ref, item) if convert is not None else item
 
+def _converted_value(
+    value: Any,
+    ref: RefSpec,
+    convert: Callable[[RefSpec, Any], Any] | None,
+    sort_sets: bool,
+) -> Any:
+    """``ref``'s value converted: a list item by item (sorted with ``sort_sets``), or one."""
     if ref.many:
-        items = [one(v) for v in value]
-        return {**holder, ref.field: sorted(items) if sort_sets else items}
-    return {**holder, ref.field: one(value)}
+        items = [convert(ref, v) for v in value] if convert is not None else list(value)
+        return sorted(items) if sort_sets else items
+    return convert(ref, value) if convert is not None else value
 
 
 def top_field(path: str) -> str:

@@ -133,6 +133,9 @@ class Resolution:
     live_by_id: dict[str, LiveRecord]
     problems: list[Problem]
     """Mapping targets or link targets missing from the account, ambiguous matches."""
+    _shown: dict[tuple[str, Any], Any] = field(default_factory=dict, repr=False, compare=False)
+    """:meth:`display_ref` of the live ids no YAML record matched, once each: a plan shows the
+    same people and unmanaged records thousands of times."""
 
     def comparable(self, key: RecordKey) -> dict[str, Any] | None:
         """The live twin's fields in YAML terms, limited to what the YAML declares."""
@@ -146,8 +149,15 @@ class Resolution:
         """A live id as YAML would write it: a record id, a natural key, or a marked unknown."""
         if live_id is None:
             return None
-        if live_id in self.yaml_id_of:
-            return self.yaml_id_of[live_id]
+        shown = self.yaml_id_of.get(live_id)
+        if shown is not None:
+            return shown
+        shown = self._shown.get((target, live_id))
+        if shown is None:
+            shown = self._shown[(target, live_id)] = self._display_unmatched(target, live_id)
+        return shown
+
+    def _display_unmatched(self, target: str, live_id: Any) -> Any:
         live = self.live_by_id.get(live_id)
         if live is None:
             return f"<missing {target} {live_id}>"
