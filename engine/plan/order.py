@@ -92,6 +92,13 @@ class Order:
     def wave_of(self) -> dict[RecordKey, int]:
         return {key: index for index, wave in enumerate(self.waves) for key in wave}
 
+    def deferred_of(self) -> dict[RecordKey, tuple[str, ...]]:
+        """Each record's deferred fields, sorted: one pass, not one scan of them per record."""
+        fields: dict[RecordKey, list[str]] = {}
+        for key, name in self.deferred:
+            fields.setdefault(key, []).append(name)
+        return {key: tuple(sorted(names)) for key, names in fields.items()}
+
 
 def order_records(nodes: Iterable[RecordKey], edges: Iterable[Edge]) -> Order:
     """Order ``nodes`` so that every non-deferred edge points at an earlier wave.
