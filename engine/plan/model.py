@@ -329,7 +329,8 @@ def planned_change(**values: Any) -> RecordChange:
         missing = ", ".join(sorted(_CHANGE_REQUIRED - given)) or "none"
         raise TypeError(f"RecordChange fields unknown: {unknown}; missing: {missing}")
     change = _new_change(RecordChange)
-    filled = {name: values.get(name, default) for name, default in _CHANGE_FIELDS}
+    filled = _CHANGE_TEMPLATE.copy()  # every field, in order: update keeps that order
+    filled.update(values)
     _object_setattr(change, "__dict__", filled)
     _object_setattr(change, "__pydantic_fields_set__", set(values))
     _object_setattr(change, "__pydantic_extra__", None)
@@ -346,7 +347,7 @@ _CHANGE_DEFAULTS = {
 }
 _CHANGE_NAMES = frozenset(RecordChange.model_fields)
 _CHANGE_REQUIRED = _CHANGE_NAMES - _CHANGE_DEFAULTS.keys()
-_CHANGE_FIELDS = tuple((name, _CHANGE_DEFAULTS.get(name)) for name in RecordChange.model_fields)
+_CHANGE_TEMPLATE = {name: _CHANGE_DEFAULTS.get(name) for name in RecordChange.model_fields}
 """Each field with its default (None for a required one, which is always given)."""
 
 
