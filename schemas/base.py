@@ -11,7 +11,7 @@ internals themselves.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, get_args, get_origin
 
@@ -102,6 +102,10 @@ class RecordModel(StrictModel):
     """Fields the platform writes as a new version that apply activates (UI extension content)."""
 
 
+ReferenceValue = tuple[str, str, str]
+"""``(field path, target kind, value)``: one value a record's references hold."""
+
+
 @dataclass(frozen=True)
 class RefSpec:
     """One reference: ``field`` (or ``child``'s item field) points at records of ``target``."""
@@ -180,8 +184,8 @@ class KindSpec:
         return {ref.target for ref in self.references}
 
     def reference_values(
-        self, fields: dict[str, Any], indexed: bool = False
-    ) -> Iterator[tuple[str, str, str]]:
+        self, fields: Mapping[str, Any], indexed: bool = False
+    ) -> Iterator[ReferenceValue]:
         """Every ``(field path, target kind, value)`` a record's references hold.
 
         With ``indexed`` an item of a reference list is named by its index (``members[1]``), to

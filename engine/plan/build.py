@@ -48,7 +48,8 @@ KeyFilter = Callable[[RecordKey], bool]
 
 def record_order(resolution: Resolution) -> Order:
     fields = {key: match.record.fields for key, match in resolution.matches.items()}
-    return order_records(resolution.matches, reference_edges(fields))
+    edges = reference_edges(fields, walked=resolution.reference_values)
+    return order_records(resolution.matches, edges)
 
 
 def build_plan(
@@ -342,5 +343,6 @@ def _summary(changes: list[RecordChange]) -> dict[str, dict[str, int]]:
     summary: dict[str, dict[str, int]] = {}
     for change in changes:
         counts = summary.setdefault(change.kind, {})
-        counts[change.summary_key] = counts.get(change.summary_key, 0) + 1
+        key = change.summary_key
+        counts[key] = counts.get(key, 0) + 1
     return dict(sorted(summary.items()))

@@ -28,6 +28,7 @@ from syncset.plan.model import MappingState
 from syncset.progress_events import Step, notify
 from syncset.providers.base import KindLists, LiveRecord, Provider, list_many
 from syncset.schemas import CATALOG, KindSpec, RefSpec
+from syncset.schemas.base import ReferenceValue
 from syncset.schemas.environment import Proposal
 
 
@@ -79,7 +80,7 @@ def read_live(
 def map_references(environment: Environment, live: LiveState) -> list[Reference]:
     """Every reference-data value the environment uses, with its mapping state."""
     problems = _Problems(environment)
-    return list(_map_references(environment, live, problems).values())
+    return list(_map_references(environment, live, problems, _walked(environment)).values())
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,9 @@ class Resolution:
     references: dict[tuple[str, str], Reference]
     desired: dict[RecordKey, dict[str, Any]]
     """Desired fields in YAML terms, reference data translated to this account's values."""
+    reference_values: dict[RecordKey, list[ReferenceValue]]
+    """Each YAML record's :meth:`KindSpec.reference_values`, walked once: resolve maps the
+    reference data in them, the planner orders the records by the rest."""
     unmatched_live: list[LiveRecord]
     """Config records of the account that no YAML record matched (managed or not)."""
     yaml_id_of: dict[str, str]
@@ -182,7 +186,8 @@ def resolve(environment: Environment, live: LiveState) -> Resolution:
     """Match every YAML record, map reference data, and express both sides in YAML terms."""
     live_by_id = {record.live_id: record for record in live.all()}
     problems = _Problems(environment)
-    references = _map_references(environment, live, problems)
+    walked = _walked(environment)
+    references = _map_references(environment, live, problems, walked)
     matches, unmatched = _match_records(environment, live, problems)
     yaml_id_of = {m.live.live_id: m.record.id for m in matches.values() if m.live is not None}
     desired = {
@@ -195,6 +200,7 @@ def resolve(environment: Environment, live: LiveState) -> Resolution:
         matches,
         references,
         desired,
+        walked,
         unmatched,
         yaml_id_of,
         live_by_id,
@@ -225,8 +231,18 @@ class _Problems:
         self.items.append(Problem(origin.path, line, col, message, record.ref, field))
 
 
+def _walked(environment: Environment) -> dict[RecordKey, list[ReferenceValue]]:
+    return {
+        key: list(CATALOG[record.kind].reference_values(record.fields))
+        for key, record in environment.records.items()
+    }
+
+
 def _map_references(
-    environment: Environment, live: LiveState, problems: _Problems
+    environment: Environment,
+    live: LiveState,
+    problems: _Problems,
+    walked: dict[RecordKey, list[ReferenceValue]],
 ) -> dict[tuple[str, str], Reference]:
     index: dict[str, set[str]] = {}
     for spec in CATALOG.reference_kinds():
@@ -236,8 +252,8 @@ def _map_references(
     overlay = environment.mappings.references
     proposed = environment.mappings.proposed
     references: dict[tuple[str, str], Reference] = {}
-    for record in environment.records.values():
-        for path, target, value in CATALOG[record.kind].reference_values(record.fields):
+    for key, record in environment.records.items():
+        for path, target, value in walked[key]:
             if not CATALOG[target].reference_data:
                 continue
             reference = references.get((target, value))
