@@ -11,7 +11,7 @@ internals themselves.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, get_args, get_origin
 
@@ -102,6 +102,10 @@ class RecordModel(StrictModel):
     """Fields the platform writes as a new version that apply activates (UI extension content)."""
 
 
+ReferenceValue = tuple[str, str, str]
+"""``(field path, target kind, value)``: one value a record's references hold."""
+
+
 @dataclass(frozen=True)
 class RefSpec:
     """One reference: ``field`` (or ``child``'s item field) points at records of ``target``."""
@@ -180,8 +184,8 @@ class KindSpec:
         return {ref.target for ref in self.references}
 
     def reference_values(
-        self, fields: dict[str, Any], indexed: bool = False
-    ) -> Iterator[tuple[str, str, str]]:
+        self, fields: Mapping[str, Any], indexed: bool = False
+    ) -> Iterator[ReferenceValue]:
         """Every ``(field path, target kind, value)`` a record's references hold.
 
         With ``indexed`` an item of a reference list is named by its index (``members[1]``), to
@@ -225,8 +229,10 @@ class KindSpec:
                     out[ref.child] = [
                         _converted(item, ref, convert, sort_sets) for item in out[ref.child]
                     ]
-            elif out.get(ref.field) is not None:
-                out = _converted(out, ref, convert, sort_sets)
+            else:
+                value = out.get(ref.field)
+                if value is not None:  # ``out`` is this call's own copy: set in place
+                    out[ref.field] = _converted_value(value, ref, convert, sort_sets)
         return out
 
 
@@ -240,14 +246,20 @@ def _converted(
     value = holder.get(ref.field)
     if value is None:
         return holder
+    return {**holder, ref.field: _converted_value(value, ref, convert, sort_sets)}
 
-    def one(item: Any) -> Any:
-        return convert(ref, item) if convert is not None else item
 
+def _converted_value(
+    value: Any,
+    ref: RefSpec,
+    convert: Callable[[RefSpec, Any], Any] | None,
+    sort_sets: bool,
+) -> Any:
+    """``ref``'s value converted: a list item by item (sorted with ``sort_sets``), or one."""
     if ref.many:
-        items = [one(v) for v in value]
-        return {**holder, ref.field: sorted(items) if sort_sets else items}
-    return {**holder, ref.field: one(value)}
+        items = [convert(ref, v) for v in value] if convert is not None else list(value)
+        return sorted(items) if sort_sets else items
+    return convert(ref, value) if convert is not None else value
 
 
 def top_field(path: str) -> str:

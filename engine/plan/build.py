@@ -48,7 +48,8 @@ KeyFilter = Callable[[RecordKey], bool]
 
 def record_order(resolution: Resolution) -> Order:
     fields = {key: match.record.fields for key, match in resolution.matches.items()}
-    return order_records(resolution.matches, reference_edges(fields))
+    edges = reference_edges(fields, walked=resolution.reference_values)
+    return order_records(resolution.matches, edges)
 
 
 def build_plan(
@@ -74,12 +75,13 @@ def build_plan(
     policy = environment.config.policies.only_in_account
     order = record_order(resolution)
     waves = order.wave_of()
+    deferred = order.deferred_of()
     keep = selected or (lambda key: True)
     conflicts = create_only_conflicts(resolution, keep)
     if conflicts:
         raise ConfigError(conflicts)
     changes = [
-        _desired_change(resolution, match, waves.get(key), order, rekey)
+        _desired_change(resolution, match, waves.get(key), deferred.get(key, ()), rekey)
         for key in order.flat()
         if keep(key) and (match := resolution.matches[key])
     ]
@@ -162,6 +164,8 @@ def _a(title: str) -> str:
 
 def _versioned_note(spec: KindSpec, differences: list[Difference]) -> str:
     """``; html, css: written as a new version, which apply activates`` (UI extensions)."""
+    if not (spec.versioned and differences):
+        return ""
     changed = sorted({top_field(d.field) for d in differences} & set(spec.versioned))
     if not changed:
         return ""
@@ -189,15 +193,18 @@ def _key_of(ref: str) -> RecordKey:
 
 
 def _desired_change(
-    resolution: Resolution, match: Match, wave: int | None, order: Order, rekey: bool
+    resolution: Resolution,
+    match: Match,
+    wave: int | None,
+    deferred: tuple[str, ...],
+    rekey: bool,
 ) -> RecordChange:
     record = match.record
+    key = record.key
     spec = CATALOG[record.kind]
-    desired = resolution.desired[record.key]
+    desired = resolution.desired[key]
     live = match.live
-    comparable = resolution.comparable(record.key)
-    differences = diff_fields(spec, desired, comparable, record.secrets)
-    deferred = tuple(sorted(f for (key, f) in order.deferred if key == record.key))
+    differences = diff_fields(spec, desired, resolution.comparable(key), record.secrets)
     common = {
         "kind": record.kind,
         "id": record.id,
@@ -336,5 +343,6 @@ def _summary(changes: list[RecordChange]) -> dict[str, dict[str, int]]:
     summary: dict[str, dict[str, int]] = {}
     for change in changes:
         counts = summary.setdefault(change.kind, {})
-        counts[change.summary_key] = counts.get(change.summary_key, 0) + 1
+        key = change.summary_key
+        counts[key] = counts.get(key, 0) + 1
     return dict(sorted(summary.items()))

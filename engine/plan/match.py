@@ -102,12 +102,6 @@ def match_kind(
     for owned in pool:
         if owned.owned_by(MARKER_SOURCE) and owned.marker:
             by_marker.setdefault(owned.marker.source_id, []).append(owned)
-    by_key: dict[tuple[Any, ...], list[LiveRecord]] = {}
-    by_first: dict[Any, list[LiveRecord]] = {}
-    for candidate in pool:
-        key = natural_key(spec, candidate.fields)
-        by_key.setdefault(key, []).append(candidate)
-        by_first.setdefault(key[0], []).append(candidate)
     result = KindMatch()
     taken: set[str] = set()
     # First pass: markers, so that a renamed record is never mistaken for a new one.
@@ -122,9 +116,17 @@ def match_kind(
     # a record of the new name could take the wanted id.
     if rekeys:
         _declared_moves(wanted, by_marker, moved or {}, taken, result)
-    for one in wanted:
-        if one.id in result.found or one.id in result.duplicates or one.id in result.rekeys:
-            continue
+    rest = [
+        one
+        for one in wanted
+        if one.id not in result.found
+        and one.id not in result.duplicates
+        and one.id not in result.rekeys
+    ]
+    # Only links and records the markers left over look at names: a plan of records that all
+    # carry their markers takes no natural key of the account's records.
+    by_key, by_first = _by_natural_key(spec, pool) if rest or links else ({}, {})
+    for one in rest:
         link = links.get(one.id)
         if link is not None:
             named = [c for c in by_first.get(link, []) if c.live_id not in taken]
@@ -157,6 +159,19 @@ def match_kind(
             result.ignored_links[wanted_id] = (link, others[0].live_id)
     result.unmatched = [live for live in pool if live.live_id not in taken]
     return result
+
+
+def _by_natural_key(
+    spec: KindSpec, pool: list[LiveRecord]
+) -> tuple[dict[tuple[Any, ...], list[LiveRecord]], dict[Any, list[LiveRecord]]]:
+    """The live records by natural key, and by its first value (what a link names)."""
+    by_key: dict[tuple[Any, ...], list[LiveRecord]] = {}
+    by_first: dict[Any, list[LiveRecord]] = {}
+    for candidate in pool:
+        key = natural_key(spec, candidate.fields)
+        by_key.setdefault(key, []).append(candidate)
+        by_first.setdefault(key[0], []).append(candidate)
+    return by_key, by_first
 
 
 def _managed_elsewhere(candidate: LiveRecord, wanted_id: str) -> bool:

@@ -20,7 +20,7 @@ from typing import Any
 from syncset.errors import ConfigError, Problem
 from syncset.model import RecordKey
 from syncset.schemas import CATALOG
-from syncset.schemas.base import top_field
+from syncset.schemas.base import ReferenceValue, top_field
 
 
 @dataclass(frozen=True)
@@ -48,9 +48,14 @@ def config_target(kind: str, value: Any) -> RecordKey | None:
 
 
 def reference_edges(
-    records: Mapping[RecordKey, Mapping[str, Any]], target_of: TargetOf = config_target
+    records: Mapping[RecordKey, Mapping[str, Any]],
+    target_of: TargetOf = config_target,
+    walked: Mapping[RecordKey, Iterable[ReferenceValue]] | None = None,
 ) -> list[Edge]:
     """Every reference from one of ``records`` (key → fields) to another, once, sorted.
+
+    ``walked`` holds the records' :meth:`KindSpec.reference_values` where the caller has them
+    already (the plan's resolution walked them to map reference data).
 
     The one edge builder: the plan's waves, the sandbox loader and the graph views all order
     and draw the same edges. Sorted by ``(source, field, path, target)``: the sources in
@@ -62,7 +67,8 @@ def reference_edges(
     for key in sorted(records):
         spec = CATALOG[key[0]]
         found: set[tuple[str, str, RecordKey]] = set()
-        for path, target, value in spec.reference_values(dict(records[key])):
+        values = walked[key] if walked is not None else spec.reference_values(records[key])
+        for path, target, value in values:
             target_key = target_of(target, value)
             if target_key is None or target_key == key or target_key not in records:
                 continue
@@ -91,6 +97,13 @@ class Order:
 
     def wave_of(self) -> dict[RecordKey, int]:
         return {key: index for index, wave in enumerate(self.waves) for key in wave}
+
+    def deferred_of(self) -> dict[RecordKey, tuple[str, ...]]:
+        """Each record's deferred fields, sorted: one pass, not one scan of them per record."""
+        fields: dict[RecordKey, list[str]] = {}
+        for key, name in self.deferred:
+            fields.setdefault(key, []).append(name)
+        return {key: tuple(sorted(names)) for key, names in fields.items()}
 
 
 def order_records(nodes: Iterable[RecordKey], edges: Iterable[Edge]) -> Order:

@@ -28,6 +28,7 @@ from syncset.plan.model import MappingState
 from syncset.progress_events import Step, notify
 from syncset.providers.base import KindLists, LiveRecord, Provider, list_many
 from syncset.schemas import CATALOG, KindSpec, RefSpec
+from syncset.schemas.base import ReferenceValue
 from syncset.schemas.environment import Proposal
 
 
@@ -79,7 +80,7 @@ def read_live(
 def map_references(environment: Environment, live: LiveState) -> list[Reference]:
     """Every reference-data value the environment uses, with its mapping state."""
     problems = _Problems(environment)
-    return list(_map_references(environment, live, problems).values())
+    return list(_map_references(environment, live, problems, _walked(environment)).values())
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,9 @@ class Resolution:
     references: dict[tuple[str, str], Reference]
     desired: dict[RecordKey, dict[str, Any]]
     """Desired fields in YAML terms, reference data translated to this account's values."""
+    reference_values: dict[RecordKey, list[ReferenceValue]]
+    """Each YAML record's :meth:`KindSpec.reference_values`, walked once: resolve maps the
+    reference data in them, the planner orders the records by the rest."""
     unmatched_live: list[LiveRecord]
     """Config records of the account that no YAML record matched (managed or not)."""
     yaml_id_of: dict[str, str]
@@ -133,6 +137,9 @@ class Resolution:
     live_by_id: dict[str, LiveRecord]
     problems: list[Problem]
     """Mapping targets or link targets missing from the account, ambiguous matches."""
+    _shown: dict[tuple[str, Any], Any] = field(default_factory=dict, repr=False, compare=False)
+    """:meth:`display_ref` of the live ids no YAML record matched, once each: a plan shows the
+    same people and unmanaged records thousands of times."""
 
     def comparable(self, key: RecordKey) -> dict[str, Any] | None:
         """The live twin's fields in YAML terms, limited to what the YAML declares."""
@@ -146,8 +153,15 @@ class Resolution:
         """A live id as YAML would write it: a record id, a natural key, or a marked unknown."""
         if live_id is None:
             return None
-        if live_id in self.yaml_id_of:
-            return self.yaml_id_of[live_id]
+        shown = self.yaml_id_of.get(live_id)
+        if shown is not None:
+            return shown
+        shown = self._shown.get((target, live_id))
+        if shown is None:
+            shown = self._shown[(target, live_id)] = self._display_unmatched(target, live_id)
+        return shown
+
+    def _display_unmatched(self, target: str, live_id: Any) -> Any:
         live = self.live_by_id.get(live_id)
         if live is None:
             return f"<missing {target} {live_id}>"
@@ -172,7 +186,8 @@ def resolve(environment: Environment, live: LiveState) -> Resolution:
     """Match every YAML record, map reference data, and express both sides in YAML terms."""
     live_by_id = {record.live_id: record for record in live.all()}
     problems = _Problems(environment)
-    references = _map_references(environment, live, problems)
+    walked = _walked(environment)
+    references = _map_references(environment, live, problems, walked)
     matches, unmatched = _match_records(environment, live, problems)
     yaml_id_of = {m.live.live_id: m.record.id for m in matches.values() if m.live is not None}
     desired = {
@@ -185,6 +200,7 @@ def resolve(environment: Environment, live: LiveState) -> Resolution:
         matches,
         references,
         desired,
+        walked,
         unmatched,
         yaml_id_of,
         live_by_id,
@@ -215,8 +231,18 @@ class _Problems:
         self.items.append(Problem(origin.path, line, col, message, record.ref, field))
 
 
+def _walked(environment: Environment) -> dict[RecordKey, list[ReferenceValue]]:
+    return {
+        key: list(CATALOG[record.kind].reference_values(record.fields))
+        for key, record in environment.records.items()
+    }
+
+
 def _map_references(
-    environment: Environment, live: LiveState, problems: _Problems
+    environment: Environment,
+    live: LiveState,
+    problems: _Problems,
+    walked: dict[RecordKey, list[ReferenceValue]],
 ) -> dict[tuple[str, str], Reference]:
     index: dict[str, set[str]] = {}
     for spec in CATALOG.reference_kinds():
@@ -226,8 +252,8 @@ def _map_references(
     overlay = environment.mappings.references
     proposed = environment.mappings.proposed
     references: dict[tuple[str, str], Reference] = {}
-    for record in environment.records.values():
-        for path, target, value in CATALOG[record.kind].reference_values(record.fields):
+    for key, record in environment.records.items():
+        for path, target, value in walked[key]:
             if not CATALOG[target].reference_data:
                 continue
             reference = references.get((target, value))

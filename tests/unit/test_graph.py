@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from syncset.errors import ConfigError
-from syncset.plan.order import Edge, order_records
+from syncset.plan.order import Edge, Order, order_records
 
 CAL = ("calendar", "office")
 HOL = ("holiday", "xmas")
@@ -121,3 +121,9 @@ def test_reference_edges_come_once_each_sorted_by_source_field_path_and_target()
         (WORKSPACE, "team", "team", TEAM),
         (TEAM, "work_hours", "work_hours", CAL),
     ]
+
+
+def test_each_records_deferred_fields_come_sorted_by_record():
+    order = Order((), frozenset({(BOARD, "manager"), (BOARD, "columns"), (TEAM, "agile_board")}))
+
+    assert order.deferred_of() == {BOARD: ("columns", "manager"), TEAM: ("agile_board",)}
