@@ -211,10 +211,11 @@ def _validate_reading_account(
         environment = validate_environment(
             root, name, parse_cache=parse_cache, while_parsing=reading.start
         )
+        more = environment.reference_kinds_used()
     except BaseException:
         reading.abandon()
         raise
-    return environment, reading.finish(more=environment.reference_kinds_used())
+    return environment, reading.finish(more)  # abandons the read itself if it fails
 
 
 def kinds_for_plan(environment: Environment) -> list[str]:

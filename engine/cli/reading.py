@@ -69,7 +69,9 @@ class ReadingProgress(AbstractContextManager["ReadingProgress"]):
             count = f"{event.done}/{event.total} {unit} {event.item}".rstrip()
             bar.update(task, completed=event.done, total=event.total, count=count)
             self._complete[event.step] = event.done >= event.total
-            if all(self._complete.values()):  # the account is read while the files parse
+            # The account is read while the files parse: what comes next is said once both
+            # counts are complete (the files' count always comes, the account's may be first).
+            if Step.FILES in self._complete and all(self._complete.values()):
                 self._phase(AFTER[event.step])
             self._redraw(bar, force=event.done in (0, event.total))
 

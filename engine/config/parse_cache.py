@@ -11,9 +11,13 @@ folder's path, chosen here.
 An entry may also hold what validation made of the file's documents (their kind, id and
 normalised fields), so that a warm plan does not render and validate them again. Those are
 trusted only under the same *context*: environment.yaml, mappings.yaml and syncset's own code
-(:func:`context_of`), since a record's fields depend on its variables, its overrides and the
-kind models. A record that read a secret (an ``env()`` value, a sensitive field) or had any
-problem is never stored: secrets are never written to disk, and problems are reported anew.
+(:func:`context_of`: also the Python and pydantic versions), since a record's fields depend
+on its variables, its overrides and the kind models. A record that read a secret (an
+``env()`` value, a sensitive field) or had any problem is never stored: secrets are never
+written to disk, and problems are reported anew. The cache is private state (``.syncset/``,
+mode 0600, never committed): whoever can write it can make a plan take a record as valid,
+as whoever can write the sandbox file can change the account; a stored record whose kind and
+id are not its document's is validated again.
 
 Pickle is used because it is the fastest way back to the parsed trees, with an unpickler that
 refuses every global except the ``datetime`` types the safe loader produces, so a crafted cache
@@ -28,6 +32,7 @@ import hashlib
 import io
 import os
 import pickle
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -151,11 +156,16 @@ _stamp: bytes | None = None
 def _code_stamp() -> bytes:
     global _stamp
     if _stamp is None:
+        import pydantic
+        import pydantic_core
+
         import syncset
         import syncset.providers
         import syncset.schemas
 
-        digest = hashlib.blake2b(digest_size=16)
+        # Validation and normalisation also depend on the interpreter and pydantic.
+        versions = (sys.version, pydantic.VERSION, pydantic_core.__version__)
+        digest = hashlib.blake2b(repr(versions).encode(), digest_size=16)
         for package in (syncset, syncset.schemas, syncset.providers):
             for folder, _, files in sorted(os.walk(Path(str(package.__file__)).parent)):
                 for name in sorted(f for f in files if f.endswith(".py")):

@@ -204,7 +204,13 @@ class _Known:
                 index: Record(kind, record_id, fields, Origin(doc.path, index))
                 for index, kind, record_id, fields in validated
             }
-        return stored.get(doc.index)
+        record = stored.get(doc.index)
+        data = doc.data
+        if record is None or not isinstance(data, dict):
+            return None
+        if (data.get("kind"), str(data.get("id"))) != record.key or record.kind not in CATALOG:
+            return None  # not what this document declares: validated again
+        return record
 
     def validated(self, doc: Document, record: Record | None, clean: bool) -> None:
         """``doc`` was validated now: its file is stored only if every document of it was

@@ -32,6 +32,9 @@ from typing import Any
 from syncset.progress_events import Step, notify
 from syncset.providers.base import KindLists, Provider, list_many, unsupported_fields
 
+ABANDON_WAIT = 1.0
+"""Seconds an abandoned read is given to end before the plan's error is raised without it."""
+
 
 @dataclass
 class EarlyRead:
@@ -76,38 +79,49 @@ class AccountRead:
     def finish(self, more: Sequence[str] = ()) -> EarlyRead | None:
         """The read's outcome (None if it never started), with the kinds of ``more`` (the
         reference data the records use) listed here while the thread lists the rest; an error
-        of either is raised here, after the provider is closed."""
+        of either is raised here, after the provider is closed (the thread's first: its kinds
+        come first in the catalog). Interrupted (Ctrl-C), the read is abandoned."""
         if self._thread is None:
             return None
-        self._checked.wait()
-        extra: KindLists = {}
         try:
+            self._checked.wait()
+            extra: KindLists = {}
             if self._error is None and not self._unsupported and self._provider is not None:
                 wanted = [k for k in more if k not in self._kinds and k in self._supported()]
                 with self._lock:
                     self._total += len(wanted)
-                extra = list_many(self._provider, wanted, lambda done, kind: self._tell(kind))
+                try:
+                    extra = list_many(self._provider, wanted, lambda done, kind: self._tell(kind))
+                except Exception:
+                    self._thread.join()
+                    if self._error is not None:
+                        raise self._error from None
+                    raise
+            self._thread.join()
+            if self._error is not None:
+                raise self._error
         except BaseException:
             self.abandon()
             raise
-        self._thread.join()
-        if self._error is not None:
-            self._close()
-            raise self._error
         assert self._provider is not None
         return EarlyRead(self._provider, self._unsupported, {**self._listed, **extra})
 
     def abandon(self) -> None:
-        """Stop the read and close what it opened; nothing of it is used."""
+        """Stop the read and close what it opened; nothing of it is used.
+
+        The provider is closed at once (an HTTP read still under way fails at its next request,
+        a sandbox read ends with the list in progress) and the thread is given
+        :data:`ABANDON_WAIT` to end: a request already waiting for its answer is not cut
+        short, and an invalid environment's error must not wait for a slow account. A thread
+        still running then closes whatever it opens itself."""
         if self._thread is None:
             return
         with self._lock:
             self._abandoned = True
             provider, self._provider = self._provider, None
         if provider is not None:
-            provider.close()  # an HTTP read in flight fails at its next request
-        self._thread.join()
-        self._close()  # opened after the look above: the thread saw the flag and stopped
+            provider.close()
+        self._thread.join(ABANDON_WAIT)
 
     def _read(self, account: dict[str, Any]) -> None:
         try:
@@ -123,26 +137,25 @@ class AccountRead:
             kinds = [kind for kind in self._kinds if kind in self._supported()]
             with self._lock:
                 self._total -= len(self._kinds) - len(kinds)
-            notify(Step.KINDS, 0, self._total)
+                notify(Step.KINDS, self._told, self._total)
             self._listed = list_many(provider, kinds, lambda done, kind: self._tell(kind))
         except BaseException as exc:  # raised again by finish(), in the plan's own thread
             self._error = exc
         finally:
             self._checked.set()
+            with self._lock:  # abandoned meanwhile: what this thread opened is its to close
+                late = self._provider if self._abandoned else None
+                self._provider = None if self._abandoned else self._provider
+            if late is not None:
+                late.close()
 
     def _supported(self) -> frozenset[str]:
         assert self._provider is not None
         return self._provider.capabilities.kinds
 
     def _tell(self, kind: str) -> None:
-        """One kind listed, by either thread: one count for the display (cli/reading.py)."""
+        """One kind listed, by either thread: one count for the display (cli/reading.py),
+        told under the lock so that the counts arrive in order."""
         with self._lock:
             self._told += 1
-            done, total = self._told, self._total
-        notify(Step.KINDS, done, total, kind)
-
-    def _close(self) -> None:
-        with self._lock:
-            provider, self._provider = self._provider, None
-        if provider is not None:
-            provider.close()
+            notify(Step.KINDS, self._told, self._total, kind)

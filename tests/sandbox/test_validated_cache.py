@@ -107,3 +107,22 @@ def test_an_edited_syncset_module_validates_again(
     remarks(repo)
     assert validated == [f"{TEAMS}/t0.yaml"] * 2
     assert Path(parse_cache.__file__).is_file()
+
+
+def test_a_stored_record_that_is_not_its_documents_is_validated_again(
+    repo: Any, validated: list[str]
+) -> None:
+    import pickle
+
+    repo.write(f"{TEAMS}/t0.yaml", team(0))
+    remarks(repo)
+    [cache] = sorted((repo.root / CACHE_DIR).iterdir())
+    version, entries = pickle.loads(cache.read_bytes())
+    key, documents, (context, records) = entries[f"{TEAMS}/t0.yaml"]
+    index, kind, _, fields = records[0]
+    forged = [(index, kind, "someone-else", {**fields, "remarks": "forged"})]
+    entries[f"{TEAMS}/t0.yaml"] = (key, documents, (context, forged))
+    cache.write_bytes(pickle.dumps((version, entries)))
+
+    assert remarks(repo) == {"team-0": "Builds things."}
+    assert validated == [f"{TEAMS}/t0.yaml"] * 2
