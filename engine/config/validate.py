@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from syncset.config.crosscheck import check_mappings, check_references
+from syncset.config.known import KnownRecords
 from syncset.config.load import (
     ENVIRONMENT_FILE,
     ENVIRONMENTS_DIR,
@@ -27,7 +28,7 @@ from syncset.config.load import (
     read_record_documents,
 )
 from syncset.config.moved import check_moved
-from syncset.config.parse_cache import ParseCache, Validated, context_of
+from syncset.config.parse_cache import ParseCache
 from syncset.config.problems import Validator, data_path, quoted_safely, split_dotted
 from syncset.config.templating import Renderer, TemplateProblem
 from syncset.config.yamlio import gc_paused
@@ -72,7 +73,7 @@ def validate_environment(
         started=(lambda: while_parsing(account)) if while_parsing and header_valid else None,
     )
     with gc_paused():
-        known = _Known(cache, config_doc, mappings_doc) if cache and header_valid else None
+        known = KnownRecords(cache, config_doc, mappings_doc) if cache and header_valid else None
         records = _records(check, documents, renderer, mappings, mappings_doc, known)
     if cache is not None:
         cache.save()
@@ -182,61 +183,13 @@ def _mappings(check: Validator, doc: Document | None) -> Mappings:
         return Mappings()
 
 
-class _Known:
-    """Records validated by an earlier run, from the parse cache: a file whose documents came
-    from the cache and were stored under the same environment.yaml, mappings.yaml and code
-    is not rendered and validated again (config/parse_cache.py says what is never stored)."""
-
-    def __init__(self, cache: ParseCache, config: Document | None, mappings: Document | None):
-        self._cache = cache
-        self._context = context_of(
-            config.data if config else None, mappings.data if mappings else None
-        )
-        self._stored: dict[str, dict[int, Record]] = {}
-        self._fresh: dict[str, Validated | None] = {}
-
-    def record(self, doc: Document) -> Record | None:
-        """``doc``'s record as stored, if it was."""
-        stored = self._stored.get(doc.path)
-        if stored is None:
-            validated = self._cache.validated(doc.path, self._context) or []
-            stored = self._stored[doc.path] = {
-                index: Record(kind, record_id, fields, Origin(doc.path, index))
-                for index, kind, record_id, fields in validated
-            }
-        record = stored.get(doc.index)
-        data = doc.data
-        if record is None or not isinstance(data, dict):
-            return None
-        if (data.get("kind"), str(data.get("id"))) != record.key or record.kind not in CATALOG:
-            return None  # not what this document declares: validated again
-        return record
-
-    def validated(self, doc: Document, record: Record | None, clean: bool) -> None:
-        """``doc`` was validated now: its file is stored only if every document of it was
-        ``clean`` (no problem, no secret)."""
-        if doc.path in self._fresh and self._fresh[doc.path] is None:
-            return
-        if record is None or not clean or record.secrets:
-            self._fresh[doc.path] = None
-            return
-        fresh = self._fresh.setdefault(doc.path, [])
-        assert fresh is not None
-        fresh.append((doc.index, record.kind, record.id, record.fields))
-
-    def store(self) -> None:
-        for shown, validated in self._fresh.items():
-            if validated is not None:
-                self._cache.store_validated(shown, self._context, validated)
-
-
 def _records(
     check: Validator,
     documents: list[Document],
     renderer: Renderer,
     mappings: Mappings,
     mappings_doc: Document | None = None,
-    known: _Known | None = None,
+    known: KnownRecords | None = None,
 ) -> dict[RecordKey, Record]:
     records: dict[RecordKey, Record] = {}
     first_seen: dict[RecordKey, Document] = {}
