@@ -74,7 +74,9 @@ def validate_environment(
     )
     with gc_paused():
         known = KnownRecords(cache, config_doc, mappings_doc) if cache and header_valid else None
-        records = _records(check, documents, renderer, mappings, mappings_doc, known)
+        records = _records(
+            check, documents, renderer, mappings, mappings_doc, known, config_doc is not None
+        )
     if cache is not None:
         cache.save()
 
@@ -190,14 +192,18 @@ def _records(
     mappings: Mappings,
     mappings_doc: Document | None = None,
     known: KnownRecords | None = None,
+    vars_known: bool = True,
 ) -> dict[RecordKey, Record]:
+    """Every record of ``documents`` by key; ``vars_known`` is False when environment.yaml
+    did not read at all (its problem is reported): a template's problem is then not the
+    record's own (its variables are unknown), and is not reported until that file reads."""
     records: dict[RecordKey, Record] = {}
     first_seen: dict[RecordKey, Document] = {}
     for doc in documents:
         record = known.record(doc) if known is not None else None
         if record is None:
             problems = len(check.problems)
-            record = _record(check, doc, renderer, mappings, mappings_doc)
+            record = _record(check, doc, renderer, mappings, mappings_doc, vars_known)
             if known is not None:
                 known.validated(doc, record, clean=len(check.problems) == problems)
         if record is None:
@@ -227,6 +233,7 @@ def _record(
     renderer: Renderer,
     mappings: Mappings,
     mappings_doc: Document | None = None,
+    vars_known: bool = True,
 ) -> Record | None:
     data = doc.data
     if not isinstance(data, dict):
@@ -264,6 +271,8 @@ def _record(
     try:
         rendered, secrets = renderer.render_tree(merged, skip_top=frozenset({"kind", "id"}))
     except TemplateProblem as first:
+        if not vars_known:
+            return None
         for exc in _every_template_problem(renderer, merged, first):
             target = redirect(exc.path) or (doc, exc.path)
             check.add(target[0], target[1], exc.message, subject, at_value=True)

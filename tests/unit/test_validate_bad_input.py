@@ -256,3 +256,15 @@ def test_a_bad_environment_yaml_gives_correct_records_no_template_error(repo: Re
     assert len(problems) == 1, problems
     assert problems[0].startswith("environments/dev/environment.yaml:")
     assert "only_in_account" in problems[0]
+
+
+def test_an_unreadable_environment_yaml_gives_records_no_template_error(repo: Repo) -> None:
+    repo.add_environment("dev", extra="vars:\n  company: ACME\n\tbad: tab\n")
+    repo.write("environments/dev/team.yaml", 'kind: team\nid: t\nname: "{{ vars.company }}"\n')
+    repo.write("environments/dev/other.yaml", "kind: team\nid: o\n")  # its own problem stays
+
+    problems = repo.problems()
+
+    assert len(problems) == 2, problems
+    assert problems[0].startswith("environments/dev/environment.yaml:")
+    assert problems[1].startswith("environments/dev/other.yaml:")
