@@ -60,6 +60,9 @@ class Environment:
     """The account settings with templates rendered (may hold secrets: never print them)."""
     digest: str = ""
     """sha256 of the files the environment was loaded from (names and bytes)."""
+    stamps: tuple[tuple[str, int, int, int, int, int], ...] = field(default=(), repr=False)
+    """Each of those files' ``stat`` before it was read: (shown path, size, mtime ns, ctime
+    ns, inode, device); what plan/reuse.py keeps a plan under."""
 
     @property
     def relative_folder(self) -> str:

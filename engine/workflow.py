@@ -9,18 +9,20 @@ ends, however it ends. :func:`apply_environment` is the one path of ``syncset ap
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from syncset.config.crosscheck import check_account_fields
+from syncset.config.load import environment_folder
 from syncset.config.parse_cache import cache_enabled
-from syncset.config.validate import validate_environment
+from syncset.config.validate import validate_environment, validate_header
 from syncset.config.yamlio import gc_paused
 from syncset.errors import ConfigError, PlanFileError, ProviderError, RefusedError, SyncsetError
 from syncset.model import Environment
@@ -28,9 +30,16 @@ from syncset.plan.build import build_plan
 from syncset.plan.model import Action, Plan, PlanStatus, Selection
 from syncset.plan.prefetch import AccountRead, EarlyRead
 from syncset.plan.resolve import LiveState, Resolution, read_live, resolve
+from syncset.plan.reuse import FolderState, PlanMemo, folder_state, restamped, reuse_context
 from syncset.plan.selection import record_filter
 from syncset.promotion.gitrepo import head_commit
-from syncset.providers.base import Provider, ProviderContext, unsupported_fields
+from syncset.providers.base import (
+    Provider,
+    ProviderContext,
+    content_digest,
+    listed_digest,
+    unsupported_fields,
+)
 from syncset.providers.registry import REGISTRY
 from syncset.schemas import CATALOG
 from syncset.secrets import SECRETS
@@ -133,13 +142,26 @@ def read_reference_data(environment: Environment, kinds: Iterable[str]) -> LiveS
 class PlanRun:
     """Everything a plan was made from; apply reuses it instead of reading again.
 
-    It owns the open provider: use it as ``with plan_environment(...) as run:``.
+    It owns the open provider: use it as ``with plan_environment(...) as run:``. A plan given
+    back by plan/reuse.py (``reused``) has no resolution and its environment no records: only
+    the plan itself is for use, which is all ``syncset plan`` needs.
     """
 
     environment: Environment
     provider: Provider
-    resolution: Resolution
+    _resolution: Resolution | None
     plan: Plan
+
+    @property
+    def reused(self) -> bool:
+        """Whether the plan is the one stored by an earlier run (see plan/reuse.py)."""
+        return self._resolution is None
+
+    @property
+    def resolution(self) -> Resolution:
+        if self._resolution is None:
+            raise RuntimeError("a reused plan has no resolution: plan with reuse=False")
+        return self._resolution
 
     def __enter__(self) -> PlanRun:
         return self
@@ -161,19 +183,34 @@ def plan_environment(
     *,
     rekey: bool = False,
     parse_cache: bool | None = None,
+    reuse: bool = False,
 ) -> PlanRun:
     """Validate, read the live account, resolve and plan; the run holds the open provider.
 
     ``rekey`` (``--rekey``) consents to moving every re-keyed record (see build_plan). The
     files go through the parse cache (``.syncset/cache/``) unless ``parse_cache`` is False or
     ``SYNCSET_NO_CACHE`` is set: planning commands may write under ``.syncset/``, ``validate``
-    never does. The cyclic garbage collector stays paused throughout: everything built here
-    lives until the command ends, and full collections over it cost a tenth of a large plan.
+    never does. ``reuse``: give back the last plan when neither the files nor the account
+    changed since, and keep this one for the next run (plan/reuse.py); the run is then
+    :attr:`PlanRun.reused`. The cyclic garbage collector stays paused throughout: everything
+    built here lives until the command ends, and full collections over it cost a tenth of a
+    large plan.
     """
     with gc_paused():
         early = None
+        memo = state = None
+        started_ns = time.time_ns()
+        if reuse and environment is None and selection.everything and cache_enabled(parse_cache):
+            memo = PlanMemo(root, environment_folder(root, name))
+            state = folder_state(root, memo.folder) if memo.holds_one() else None
+            again = _plan_again(root, name, memo, state, rekey) if state is not None else None
+            if again is not None:
+                return again
         if environment is None:
-            environment, early = _validate_reading_account(root, name, cache_enabled(parse_cache))
+            paths = state.record_paths if state is not None else None
+            environment, early = _validate_reading_account(
+                root, name, cache_enabled(parse_cache), paths
+            )
         provider = early.provider if early is not None else open_provider(environment)
         try:
             _refuse_unsupported_fields(environment, provider, early)
@@ -194,14 +231,61 @@ def plan_environment(
                 rekey=rekey,
             )
             _refuse_empty_desired_state(environment, plan)
+            if memo is not None:  # under the stamps the files had just before they were read
+                files = FolderState(environment.stamps, started_ns)
+                _keep_plan(memo, files, environment, provider, plan, rekey)
         except BaseException:
             provider.close()
             raise
     return PlanRun(environment, provider, resolution, plan)
 
 
+def _plan_again(
+    root: Path, name: str, memo: PlanMemo, state: FolderState, rekey: bool
+) -> PlanRun | None:
+    """The stored plan, when the files, the account's content and the context are those it
+    was made from (plan/reuse.py); None for a plan to be made."""
+    stored = memo.recall(state)
+    header = validate_header(root, name) if stored is not None else None
+    if stored is None or header is None:
+        return None
+    provider = open_provider(header)
+    try:
+        context = reuse_context(provider.describe(), rekey, stored.kinds)
+        same = context == stored.context
+        if same and content_digest(provider, stored.kinds) == stored.account_digest:
+            plan = restamped(stored, head_commit(root, header.folder), provider.stats)
+            if plan is not None:
+                return PlanRun(replace(header, digest=stored.env_digest), provider, None, plan)
+    except BaseException:
+        provider.close()
+        raise
+    provider.close()
+    return None
+
+
+def _keep_plan(
+    memo: PlanMemo,
+    state: FolderState,
+    environment: Environment,
+    provider: Provider,
+    plan: Plan,
+    rekey: bool,
+) -> None:
+    """Store ``plan`` for the next run, unless it depends on more than files and account: a
+    record that read ``env()`` or holds a sensitive field (the process's environment), or a
+    provider that cannot digest what it listed."""
+    if any(record.secrets for record in environment.records.values()):
+        return
+    kinds = kinds_for_plan(environment)
+    digest = listed_digest(provider, kinds)
+    if digest is not None:
+        context = reuse_context(provider.describe(), rekey, kinds)
+        memo.store(state, context, kinds, digest, environment, plan)
+
+
 def _validate_reading_account(
-    root: Path, name: str, parse_cache: bool
+    root: Path, name: str, parse_cache: bool, record_paths: list[Path] | None = None
 ) -> tuple[Environment, EarlyRead | None]:
     """Validate the environment while its configuration kinds are read (plan/prefetch.py),
     then read the reference kinds its records use beside what is left of that read."""
@@ -209,7 +293,11 @@ def _validate_reading_account(
     reading = AccountRead(lambda account: open_account(root, name, account), configuration)
     try:
         environment = validate_environment(
-            root, name, parse_cache=parse_cache, while_parsing=reading.start
+            root,
+            name,
+            parse_cache=parse_cache,
+            while_parsing=reading.start,
+            record_paths=record_paths,
         )
         more = environment.reference_kinds_used()
     except BaseException:

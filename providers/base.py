@@ -205,6 +205,24 @@ def unsupported_fields(provider: Provider) -> dict[str, dict[str, str]]:
     return dict(method()) if callable(method) else {}
 
 
+def listed_digest(provider: Provider, kinds: Sequence[str]) -> str | None:
+    """A digest of what :meth:`Provider.list` returned for each of ``kinds`` in this session,
+    from providers that can state one without decoding (the sandbox's
+    ``listed_digest(kinds)``); None when the provider cannot, or a kind was not listed.
+    Equal to :func:`content_digest` of the same kinds while the account does not change: a
+    plan made from these lists is the plan of an account with that digest (plan/reuse.py)."""
+    method = getattr(provider, "listed_digest", None)
+    return method(list(kinds)) if callable(method) else None
+
+
+def content_digest(provider: Provider, kinds: Sequence[str]) -> str | None:
+    """A digest of what :meth:`Provider.list` would return now for each of ``kinds``, read
+    from the account but not decoded (the sandbox's ``content_digest(kinds)``); None from
+    providers that cannot say, whose plans are then never reused."""
+    method = getattr(provider, "content_digest", None)
+    return method(list(kinds)) if callable(method) else None
+
+
 class ProviderContext(BaseModel):
     """What a provider may know about where it runs (paths relative to the repository root).
 

@@ -66,7 +66,12 @@ def plan(
     with (
         reading,
         plan_environment(
-            root, environment, selection, rekey=rekey, parse_cache=False if no_cache else None
+            root,
+            environment,
+            selection,
+            rekey=rekey,
+            parse_cache=False if no_cache else None,
+            reuse=True,
         ) as run,
     ):
         result = run.plan

@@ -17,7 +17,7 @@ from typing import Any
 from syncset.config import parse_pool
 from syncset.config.parse_cache import Key, ParseCache, content_key
 from syncset.config.parse_pool import Parsed, parse_files
-from syncset.config.yamlio import YamlFileError, gc_paused, read_bytes
+from syncset.config.yamlio import FilesDigest, YamlFileError, gc_paused, read_bytes
 from syncset.errors import Problem, RefusedError, RepositoryError
 from syncset.progress_events import Step, notify
 from syncset.safepath import environment_component, link_problem
@@ -280,7 +280,7 @@ def read_documents(
     root: Path,
     path: Path,
     problems: list[Problem],
-    digest: Any = None,
+    digest: FilesDigest | None = None,
     cache: ParseCache | None = None,
 ) -> list[Document]:
     """Parse one file; a file that cannot be read adds its Problem and yields no documents.
@@ -295,7 +295,7 @@ def read_many(
     root: Path,
     paths: list[Path],
     problems: list[Problem],
-    digest: Any = None,
+    digest: FilesDigest | None = None,
     cache: ParseCache | None = None,
     told: bool = False,
     started: Callable[[], None] | None = None,
@@ -353,7 +353,7 @@ def _may_fork(names: list[str], cache: ParseCache | None) -> bool:
 
 
 def read_single(
-    root: Path, path: Path, problems: list[Problem], digest: Any = None
+    root: Path, path: Path, problems: list[Problem], digest: FilesDigest | None = None
 ) -> Document | None:
     """A file that must hold exactly one mapping (environment.yaml, mappings.yaml)."""
     documents = read_documents(root, path, problems, digest)
@@ -371,15 +371,16 @@ def read_environment_files(
     root: Path,
     folder: Path,
     problems: list[Problem],
-    digest: Any = None,
+    digest: FilesDigest | None = None,
     *,
     parse_cache: bool = False,
 ) -> tuple[Document | None, Document | None, list[Document]]:
     """environment.yaml, mappings.yaml (None when absent) and every record document: what
     :func:`read_environment_header` and then :func:`read_record_documents` read.
 
-    ``digest`` (a hashlib object) is fed every file read, in a fixed order: the environment's
-    digest, which a saved plan records so that apply can refuse it when the folder changed.
+    ``digest`` (a :class:`~syncset.config.yamlio.FilesDigest`) is fed every file read, in a
+    fixed order: the environment's digest, which a saved plan records so that apply can refuse
+    it when the folder changed.
     """
     config, mappings = read_environment_header(root, folder, problems, digest)
     cache = ParseCache(root, folder) if parse_cache else None
@@ -390,7 +391,7 @@ def read_environment_files(
 
 
 def read_environment_header(
-    root: Path, folder: Path, problems: list[Problem], digest: Any = None
+    root: Path, folder: Path, problems: list[Problem], digest: FilesDigest | None = None
 ) -> tuple[Document | None, Document | None]:
     """environment.yaml and mappings.yaml (None when absent), read before the record files:
     the account they name can be read while the records are parsed (plan/prefetch.py)."""
@@ -410,16 +411,19 @@ def read_record_documents(
     root: Path,
     folder: Path,
     problems: list[Problem],
-    digest: Any = None,
+    digest: FilesDigest | None = None,
     *,
     cache: ParseCache | None = None,
     started: Callable[[], None] | None = None,
+    paths: list[Path] | None = None,
 ) -> list[Document]:
     """Every record document of the environment folder, after its header in the digest.
 
     With a ``cache`` (config/parse_cache.py), unchanged record files are not parsed again;
     the caller saves it. ``started`` is called as parsing starts (see :func:`read_many`).
+    ``paths``: :func:`record_files` of the folder, when the caller has them.
     """
     with gc_paused():
-        paths = record_files(folder, problems, root)
+        if paths is None:
+            paths = record_files(folder, problems, root)
         return read_many(root, paths, problems, digest, cache, told=True, started=started)

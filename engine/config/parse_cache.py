@@ -72,7 +72,7 @@ _ALLOWED = {
 }
 
 
-class _SafeUnpickler(pickle.Unpickler):
+class SafeUnpickler(pickle.Unpickler):
     """Only the plain values YAML's safe loader can produce; any other global is refused."""
 
     def find_class(self, module: str, name: str) -> Any:
@@ -180,7 +180,7 @@ def _code_stamp() -> bytes:
 def _load(path: Path) -> dict[str, Entry]:
     try:
         body = path.read_bytes()
-        version, entries = _SafeUnpickler(io.BytesIO(body)).load()
+        version, entries = SafeUnpickler(io.BytesIO(body)).load()
     except Exception:  # any unreadable cache is only a cold run
         return {}
     if version != FORMAT or not isinstance(entries, dict):

@@ -8,7 +8,6 @@ problem goes to one :class:`syncset.config.problems.Validator`, pinned to ``path
 from __future__ import annotations
 
 import difflib
-import hashlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,7 @@ from syncset.config.moved import check_moved
 from syncset.config.parse_cache import ParseCache
 from syncset.config.problems import Validator, data_path, quoted_safely, split_dotted
 from syncset.config.templating import Renderer, TemplateProblem
-from syncset.config.yamlio import gc_paused
+from syncset.config.yamlio import FilesDigest, gc_paused
 from syncset.errors import ProviderError
 from syncset.model import Environment, Origin, Record, RecordKey
 from syncset.schemas import CATALOG, KindSpec
@@ -46,6 +45,7 @@ def validate_environment(
     *,
     parse_cache: bool = False,
     while_parsing: Callable[[dict[str, Any]], None] | None = None,
+    record_paths: list[Path] | None = None,
 ) -> Environment:
     """Load and validate ``environments/<name>``; raises ConfigError listing every problem.
 
@@ -53,10 +53,11 @@ def validate_environment(
     write nothing, so it does not). ``while_parsing`` is called with the account settings
     (``provider`` and the rest, rendered) as the record files start to parse, when
     environment.yaml and mappings.yaml are valid: a plan starts reading the account then.
+    ``record_paths``: the record files, when the caller has just walked the folder for them.
     """
     folder = environment_folder(root, name)
     check = Validator(root)
-    digest = hashlib.sha256()
+    digest = FilesDigest()
     config_doc, mappings_doc = read_environment_header(root, folder, check.problems, digest)
     config = _environment_config(check, config_doc, name)
     renderer = Renderer(config.vars if config else _declared_vars(config_doc), environ)
@@ -71,6 +72,7 @@ def validate_environment(
         digest,
         cache=cache,
         started=(lambda: while_parsing(account)) if while_parsing and header_valid else None,
+        paths=record_paths,
     )
     with gc_paused():
         known = KnownRecords(cache, config_doc, mappings_doc) if cache and header_valid else None
@@ -88,8 +90,35 @@ def validate_environment(
     check.raise_if_any()
     assert config is not None
     return Environment(
-        name, root, folder, config, mappings, records, account, "sha256:" + digest.hexdigest()
+        name,
+        root,
+        folder,
+        config,
+        mappings,
+        records,
+        account,
+        "sha256:" + digest.hexdigest(),
+        tuple(digest.stamps),
     )
+
+
+def validate_header(
+    root: Path, name: str, environ: dict[str, str] | None = None
+) -> Environment | None:
+    """environment.yaml and mappings.yaml validated, without any record (and no digest): what a
+    reused plan (plan/reuse.py) needs to open the account. None when either has a problem:
+    :func:`validate_environment` then says what it is."""
+    folder = environment_folder(root, name)
+    check = Validator(root)
+    config_doc, mappings_doc = read_environment_header(root, folder, check.problems)
+    config = _environment_config(check, config_doc, name)
+    if config is None:
+        return None
+    account = _account_settings(check, config_doc, config, Renderer(config.vars, environ))
+    mappings = _mappings(check, mappings_doc)
+    if check.problems:
+        return None
+    return Environment(name, root, folder, config, mappings, {}, account)
 
 
 def _declared_vars(doc: Document | None) -> dict[str, Any]:

@@ -10,6 +10,7 @@ also use the round-trip loader.
 from __future__ import annotations
 
 import gc
+import hashlib
 import os
 import re
 import threading
@@ -167,7 +168,37 @@ def _position_of_byte(data: bytes, offset: int) -> tuple[int, int]:
     return line, col
 
 
-def read_text(path: Path, shown: str, digest: Any = None) -> str:
+FileStamp = tuple[str, int, int, int, int, int]
+"""(shown path, size, mtime ns, ctime ns, inode, device) of a file, from its ``stat``."""
+
+
+class FilesDigest:
+    """The environment's digest: sha256 of the files read, names and bytes in a fixed order
+    (a saved plan records it, so that apply can refuse it when the folder changed), and the
+    ``stat`` stamp each file had before it was read (plan/reuse.py keeps a plan under them)."""
+
+    def __init__(self) -> None:
+        self._sha = hashlib.sha256()
+        self.stamps: list[FileStamp] = []
+
+    def add(self, shown: str, data: bytes, status: os.stat_result) -> None:
+        self._sha.update(shown.encode() + b"\0" + data + b"\0")
+        self.stamps.append(
+            (
+                shown,
+                status.st_size,
+                status.st_mtime_ns,
+                status.st_ctime_ns,
+                status.st_ino,
+                status.st_dev,
+            )
+        )
+
+    def hexdigest(self) -> str:
+        return self._sha.hexdigest()
+
+
+def read_text(path: Path, shown: str, digest: FilesDigest | None = None) -> str:
     """Read a UTF-8 file, refusing oversize and undecodable files with a positioned Problem.
 
     ``digest`` (a hashlib object) is fed the file's name and bytes as they are read.
@@ -176,7 +207,9 @@ def read_text(path: Path, shown: str, digest: Any = None) -> str:
     return decode_text(data, shown)
 
 
-def read_bytes(path: Path, shown: str, digest: Any = None) -> tuple[bytes, os.stat_result]:
+def read_bytes(
+    path: Path, shown: str, digest: FilesDigest | None = None
+) -> tuple[bytes, os.stat_result]:
     """A file's bytes and the ``stat`` taken before reading them (the parse cache keys on it);
     an oversize or unreadable file is a positioned Problem."""
     try:
@@ -194,7 +227,7 @@ def read_bytes(path: Path, shown: str, digest: Any = None) -> tuple[bytes, os.st
             )
         data = path.read_bytes()
         if digest is not None:
-            digest.update(shown.encode() + b"\0" + data + b"\0")
+            digest.add(shown, data, status)
     except OSError as exc:
         raise YamlFileError(Problem(shown, 1, 1, f"cannot read file: {exc.strerror}")) from None
     return data, status

@@ -12,6 +12,7 @@ patch this class from tests/faults.py: the shipped provider has no fault switch.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 import sqlite3
@@ -52,6 +53,9 @@ class SandboxSettings(BaseModel):
     """Create the file on the first write; when false a missing file is an error."""
 
 
+Rows = list[tuple[Any, ...]]
+"""Rows of ``records`` as SQLite returns them."""
+
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -89,6 +93,8 @@ class SandboxProvider:
         self._db: sqlite3.Connection | None = None
         self._mutex = threading.RLock()
         self._stats = ApiStats()
+        self._listed: dict[str, bytes] = {}
+        """Kind → digest of the rows :meth:`list` returned for it last (see listed_digest)."""
         if not self.path.exists() and not self._create:
             raise ProviderError(
                 f"sandbox account {self.shown} does not exist (create: false in environment.yaml)"
@@ -122,10 +128,37 @@ class SandboxProvider:
         self._stats.count(kind)
         if self._db is None:
             return []
-        rows = self._db.execute(
-            f"SELECT {COLUMNS} FROM records WHERE kind = ? ORDER BY seq", (kind,)
-        ).fetchall()
+        rows = self._rows(kind)
+        self._listed[kind] = _rows_digest(rows)
         return [live_record(row, self.shown) for row in rows]
+
+    def _rows(self, kind: str) -> Rows:
+        assert self._db is not None
+        query = f"SELECT {COLUMNS} FROM records WHERE kind = ? ORDER BY seq"
+        return self._db.execute(query, (kind,)).fetchall()
+
+    # -- digests (plan/reuse.py): the account's content, without decoding it -----------------
+
+    @_serialised
+    def listed_digest(self, kinds: Sequence[str]) -> str | None:
+        """The digest of what :meth:`list` returned for ``kinds`` in this session; None when
+        one of them was not listed."""
+        if self._db is None or any(kind not in self._listed for kind in kinds):
+            return None
+        return _combined(kinds, [self._listed[kind] for kind in kinds])
+
+    @_serialised
+    def content_digest(self, kinds: Sequence[str]) -> str | None:
+        """The digest :meth:`listed_digest` would give after listing ``kinds`` now: the same
+        rows, read (one call per kind, as listing costs) but not decoded. None for an account
+        not created yet (nothing to compare)."""
+        if self._db is None:
+            return None
+        digests = []
+        for kind in kinds:
+            self._stats.count(kind)
+            digests.append(_rows_digest(self._rows(kind)))
+        return _combined(kinds, digests)
 
     @_serialised
     def get(self, kind: str, live_id: str) -> LiveRecord | None:
@@ -283,6 +316,18 @@ class SandboxProvider:
                 raise WriteRejected(
                     f"no {target} with id {live_id} in the account", top_field(path)
                 )
+
+
+def _rows_digest(rows: Rows) -> bytes:
+    """Rows as SQLite returned them (str, int, None): their repr is unambiguous."""
+    return hashlib.blake2b(repr(rows).encode(), digest_size=16).digest()
+
+
+def _combined(kinds: Sequence[str], digests: list[bytes]) -> str:
+    whole = hashlib.blake2b(digest_size=16)
+    for kind, digest in zip(kinds, digests, strict=True):
+        whole.update(kind.encode() + b"\0" + digest)
+    return whole.hexdigest()
 
 
 def _unique_key(spec: KindSpec, data: dict[str, Any]) -> str | None:

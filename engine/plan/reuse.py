@@ -1,0 +1,220 @@
+"""Plan reuse: when neither the folder nor the account changed, the plan is the one made last time.
+
+A plan is a function of the environment's files, syncset's code, the account's records and the
+options it was asked with; with all of them unchanged, building it again (validate, resolve,
+diff: most of a warm plan) gives the same plan. So a planning command that asks for reuse
+(``syncset plan``) keeps its plan in ``.syncset/cache/`` beside the parse cache, under
+everything it came from, and the next one gives it back when:
+
+* the folder is file for file what it was: the same names, and for each the same size, mtime,
+  ctime, inode and device (``os.stat``, taken before the files were read). An edit changes
+  the ctime even when it keeps the size and puts the mtime back, and no program can set a
+  ctime; a file touched within :data:`SETTLE_NS` of the run that stored the plan could have
+  changed in the same clock tick, so such a plan is never stored (git's "racily clean" rule);
+* the account's content is what the plan was made from: the provider reads every row of the
+  kinds the plan listed and digests them without decoding (:func:`content_digest`); a provider
+  that cannot state such a digest (the HTTP providers) never has its plans reused;
+* the code, the account's description and ``--rekey`` are the same, the whole environment is
+  planned (no selection), and no record read an ``env()`` value or a sensitive field (the plan
+  would then depend on the process's environment, which no file records).
+
+Only the stamps of the run are new: ``created_at``, ``git_commit`` and the call count. Deleting
+``.syncset/cache/`` (or ``--no-cache``, ``SYNCSET_NO_CACHE=1``) makes the next plan start from
+nothing. The stored plan is validated as a plan again when read back; a file that cannot be
+read is no plan (the cache's trust is the parse cache's: docs/security.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import pickle
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from syncset.config.load import ENVIRONMENT_FILE, MAPPINGS_FILE, record_files
+from syncset.config.parse_cache import CACHE_DIR, SafeUnpickler, context_of
+from syncset.config.yamlio import FileStamp
+from syncset.errors import Problem, SyncsetError
+from syncset.model import Environment
+from syncset.plan.model import Plan
+from syncset.safepath import atomic_write_bytes, confined
+
+FORMAT = 1
+"""Bumped when what is stored changes: an older file is no plan."""
+
+SETTLE_NS = 2_000_000_000
+"""How long before a run a file must have last changed for the run's plan to be stored: more
+than any file system's timestamp granularity (FAT's is 2 s), so that a write in the same tick
+as the run's ``stat`` is never mistaken for no change."""
+
+
+@dataclass(frozen=True)
+class FolderState:
+    """The environment folder's files as ``stat`` saw them, before any was read."""
+
+    files: tuple[FileStamp, ...]
+    taken_ns: int
+    """The wall clock just before the first ``stat``."""
+    record_paths: list[Path] | None = None
+    """The record files found (:func:`~syncset.config.load.record_files`): validation reads
+    these instead of walking the folder again."""
+
+    @property
+    def settled(self) -> bool:
+        """Whether every file last changed :data:`SETTLE_NS` before the state was taken."""
+        limit = self.taken_ns - SETTLE_NS
+        return all(max(mtime, ctime) < limit for _, _, mtime, ctime, _, _ in self.files)
+
+
+def folder_state(root: Path, folder: Path) -> FolderState | None:
+    """The stamps of environment.yaml, mappings.yaml and every record file, in a fixed order;
+    None when a file cannot be stat'ed or a link leads out of the folder (a plan then reports
+    it, and is not reused)."""
+    taken = time.time_ns()
+    problems: list[Problem] = []
+    found = record_files(folder, problems, root)
+    if problems:
+        return None
+    paths = [folder / ENVIRONMENT_FILE, folder / MAPPINGS_FILE, *found]
+    prefix = f"{root}{os.sep}"
+    files = []
+    for index, path in enumerate(paths):
+        text = str(path)
+        try:
+            status = os.stat(text)
+        except FileNotFoundError:
+            if index == 1:  # mappings.yaml is optional; its absence is part of the state
+                continue
+            return None
+        except OSError:
+            return None
+        shown = (text[len(prefix) :] if text.startswith(prefix) else text).replace(os.sep, "/")
+        files.append(
+            (
+                shown,
+                status.st_size,
+                status.st_mtime_ns,
+                status.st_ctime_ns,
+                status.st_ino,
+                status.st_dev,
+            )
+        )
+    return FolderState(tuple(files), taken, found)
+
+
+def reuse_context(account: str, rekey: bool, kinds: list[str]) -> bytes:
+    """What a stored plan is valid under besides the files and the account's content."""
+    return context_of("plan", account, rekey, kinds)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A plan as stored, with what it was made from."""
+
+    files: tuple[FileStamp, ...]
+    context: bytes
+    kinds: list[str]
+    account_digest: str
+    env_digest: str
+    plan_json: bytes
+
+
+class PlanMemo:
+    """The last plan of one environment folder, in ``.syncset/cache/``."""
+
+    def __init__(self, root: Path, folder: Path) -> None:
+        self.folder = folder
+        name = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:24]
+        try:
+            # a .syncset/ linked out of the repository is neither read nor written through
+            self._path: Path | None = confined(root, root / CACHE_DIR / f"{name}.plan", root)
+        except SyncsetError:
+            self._path = None
+
+    def holds_one(self) -> bool:
+        """Whether a plan is stored (one ``stat``): without one, a plan takes the files'
+        stamps as it reads them instead of in a pass of its own."""
+        return self._path is not None and self._path.is_file()
+
+    def recall(self, state: FolderState) -> Stored | None:
+        """The stored plan when it was made from exactly these files; the caller still
+        compares its context and the account's digest."""
+        stored = self._load()
+        if stored is None or stored.files != state.files:
+            return None
+        return stored
+
+    def store(
+        self,
+        state: FolderState,
+        context: bytes,
+        kinds: list[str],
+        account_digest: str,
+        environment: Environment,
+        plan: Plan,
+    ) -> None:
+        """Keep ``plan`` for the next run; only a settled folder's (see FolderState.settled)."""
+        if self._path is None or not state.settled:
+            return
+        body = {
+            "files": list(state.files),
+            "context": context,
+            "kinds": kinds,
+            "account_digest": account_digest,
+            "env_digest": environment.digest,
+            "plan": plan.model_dump_json().encode(),
+        }
+        data = pickle.dumps((FORMAT, body), protocol=pickle.HIGHEST_PROTOCOL)
+        with contextlib.suppress(SyncsetError):  # a read-only checkout still plans
+            atomic_write_bytes(self._path, data)
+
+    def _load(self) -> Stored | None:
+        if self._path is None:
+            return None
+        try:
+            version, body = SafeUnpickler(io.BytesIO(self._path.read_bytes())).load()
+            if version != FORMAT:
+                return None
+            stored = Stored(
+                files=tuple(tuple(f) for f in body["files"]),
+                context=body["context"],
+                kinds=list(body["kinds"]),
+                account_digest=body["account_digest"],
+                env_digest=body["env_digest"],
+                plan_json=body["plan"],
+            )
+        except Exception:  # any unreadable file is only a plan made again
+            return None
+        types_ok = (
+            isinstance(stored.context, bytes)
+            and isinstance(stored.plan_json, bytes)
+            and isinstance(stored.account_digest, str)
+            and isinstance(stored.env_digest, str)
+            and all(isinstance(kind, str) for kind in stored.kinds)
+        )
+        return stored if types_ok else None
+
+
+def restamped(stored: Stored, git_commit: str | None, stats: Any) -> Plan | None:
+    """The stored plan with this run's stamps (when, which commit, the calls made); None
+    when it does not read back as a plan."""
+    try:
+        plan = Plan.model_validate_json(stored.plan_json)
+    except ValidationError:
+        return None
+    return plan.model_copy(
+        update={
+            "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "git_commit": git_commit,
+            "api_calls": stats.calls,
+            "api_budget_remaining": stats.budget_remaining,
+        }
+    )
