@@ -32,7 +32,7 @@ from syncset.plan.prefetch import AccountRead, EarlyRead
 from syncset.plan.resolve import LiveState, Resolution, read_live, resolve
 from syncset.plan.reuse import FolderState, PlanMemo, folder_state, restamped, reuse_context
 from syncset.plan.selection import record_filter
-from syncset.promotion.gitrepo import head_commit
+from syncset.promotion.gitrepo import commit_reader
 from syncset.providers.base import (
     Provider,
     ProviderContext,
@@ -196,57 +196,72 @@ def plan_environment(
     built here lives until the command ends, and full collections over it cost a tenth of a
     large plan.
     """
-    with gc_paused():
-        early = None
-        memo = state = None
-        started_ns = time.time_ns()
-        if reuse and environment is None and selection.everything and cache_enabled(parse_cache):
-            memo = PlanMemo(root, environment_folder(root, name))
-            state = folder_state(root, memo.folder) if memo.holds_one() else None
-            again = _plan_again(root, name, memo, state, rekey) if state is not None else None
-            if again is not None:
-                return again
-        if environment is None:
-            paths = state.record_paths if state is not None else None
-            environment, early = _validate_reading_account(
-                root, name, cache_enabled(parse_cache), paths
-            )
-        provider = early.provider if early is not None else open_provider(environment)
-        try:
-            _refuse_unsupported_fields(environment, provider, early)
-            already = early.listed if early is not None else None
-            live = read_live(provider, kinds_for_plan(environment), already)
-            resolution = resolve(environment, live)
-            if resolution.problems:
-                raise ConfigError(resolution.problems)
-            plan = build_plan(
-                resolution,
-                selection=selection,
-                selected=record_filter(root, environment, selection),
-                env_digest=environment.digest,
-                git_commit=head_commit(root, environment.folder),
-                api_calls=provider.stats.calls,
-                api_budget_remaining=provider.stats.budget_remaining,
-                account_removal=provider.capabilities.removal,
-                rekey=rekey,
-            )
-            _refuse_empty_desired_state(environment, plan)
-            if memo is not None:  # under the stamps the files had just before they were read
-                files = FolderState(environment.stamps, started_ns)
-                _keep_plan(memo, files, environment, provider, plan, rekey)
-        except BaseException:
-            provider.close()
-            raise
-    return PlanRun(environment, provider, resolution, plan)
+    folder = environment.folder if environment is not None else environment_folder(root, name)
+    last_commit = commit_reader(root, folder)  # git answers while the plan is made
+    try:
+        with gc_paused():
+            memo = state = None
+            started_ns = time.time_ns()
+            if (
+                reuse
+                and environment is None
+                and selection.everything
+                and cache_enabled(parse_cache)
+            ):
+                memo = PlanMemo(root, folder)
+                state = folder_state(root, folder) if memo.holds_one() else None
+                if state is not None and (
+                    again := _plan_again(name, memo, state, rekey, last_commit)
+                ):
+                    return again
+            early = None
+            if environment is None:
+                paths = state.record_paths if state is not None else None
+                environment, early = _validate_reading_account(
+                    root, name, cache_enabled(parse_cache), paths
+                )
+            provider = early.provider if early is not None else open_provider(environment)
+            try:
+                _refuse_unsupported_fields(environment, provider, early)
+                already = early.listed if early is not None else None
+                live = read_live(provider, kinds_for_plan(environment), already)
+                resolution = resolve(environment, live)
+                if resolution.problems:
+                    raise ConfigError(resolution.problems)
+                plan = build_plan(
+                    resolution,
+                    selection=selection,
+                    selected=record_filter(root, environment, selection),
+                    env_digest=environment.digest,
+                    git_commit=last_commit(),
+                    api_calls=provider.stats.calls,
+                    api_budget_remaining=provider.stats.budget_remaining,
+                    account_removal=provider.capabilities.removal,
+                    rekey=rekey,
+                )
+                _refuse_empty_desired_state(environment, plan)
+                if memo is not None:  # under the stamps the files had just before their read
+                    files = FolderState(environment.stamps, started_ns)
+                    _keep_plan(memo, files, environment, provider, plan, rekey)
+            except BaseException:
+                provider.close()
+                raise
+        return PlanRun(environment, provider, resolution, plan)
+    finally:
+        last_commit()  # the git process reaped, whatever happened
 
 
 def _plan_again(
-    root: Path, name: str, memo: PlanMemo, state: FolderState, rekey: bool
+    name: str,
+    memo: PlanMemo,
+    state: FolderState,
+    rekey: bool,
+    last_commit: Callable[[], str | None],
 ) -> PlanRun | None:
     """The stored plan, when the files, the account's content and the context are those it
     was made from (plan/reuse.py); None for a plan to be made."""
     stored = memo.recall(state)
-    header = validate_header(root, name) if stored is not None else None
+    header = validate_header(memo.root, name) if stored is not None else None
     if stored is None or header is None:
         return None
     provider = open_provider(header)
@@ -254,7 +269,7 @@ def _plan_again(
         context = reuse_context(provider.describe(), rekey, stored.kinds)
         same = context == stored.context
         if same and content_digest(provider, stored.kinds) == stored.account_digest:
-            plan = restamped(stored, head_commit(root, header.folder), provider.stats)
+            plan = restamped(stored, last_commit(), provider.stats)
             if plan is not None:
                 return PlanRun(replace(header, digest=stored.env_digest), provider, None, plan)
     except BaseException:

@@ -131,7 +131,7 @@ class PlanMemo:
     """The last plan of one environment folder, in ``.syncset/cache/``."""
 
     def __init__(self, root: Path, folder: Path) -> None:
-        self.folder = folder
+        self.root, self.folder = root, folder
         name = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:24]
         try:
             # a .syncset/ linked out of the repository is neither read nor written through

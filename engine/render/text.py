@@ -71,16 +71,18 @@ def plan_text(plan: Plan, *, color: bool = False, width: int = 100) -> str:
             console.print(awaiting_review_words(plan), markup=False)
         console.print()
     pending = review_order(plan.pending)
+    lines: list[Text] = []  # printed at once: a print per line cost more than the lines
     for change in pending:
         symbol = SYMBOLS[change.action]
         head = Text(f"{symbol} {change.kind}/{change.id}", style=f"bold {STYLES[symbol]}".strip())
         head.append(f"  {verb(change)}", style="bold")
         head.append(f"  ({change.reason})", style="dim")
-        console.print(head)
+        lines.append(head)
         for field in change.changes:
             mark, line = change_line(field)
-            console.print(Text(f"    {mark} {line}", style=STYLES[mark]))
+            lines.append(Text(f"    {mark} {line}", style=STYLES[mark]))
     if pending:
+        console.print(Text("\n").join(lines))
         console.print()
     if plan.duplicates:
         console.print(Text("Duplicates in the account (not written until resolved):", style="bold"))

@@ -15,9 +15,15 @@ import os
 import sqlite3
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import (
+    Any,
+    Literal,
+    NotRequired,  # pydantic needs this one before 3.12
+    Optional,
+)
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from typing_extensions import TypedDict
 
 from syncset.errors import ProviderError
 from syncset.providers.base import LiveRecord, Marker
@@ -148,14 +154,14 @@ class Row(BaseModel):
 
 COLUMNS = "live_id, kind, source, source_id, disabled, created_at, updated_at, data"
 """The columns :func:`live_record` reads, in its order."""
+_NAMES = tuple(COLUMNS.split(", "))
 
 
 def live_record(values: tuple[Any, ...], shown: str) -> LiveRecord:
     """A row as a LiveRecord, refused with a clear error when it is not what syncset wrote."""
-    names = COLUMNS.split(", ")
     live_id = values[0]
     try:
-        row = Row.model_validate(dict(zip(names, values, strict=True)))
+        row = Row.model_validate(dict(zip(_NAMES, values, strict=True)))
         fields = json.loads(row.data)
         if not isinstance(fields, dict):
             raise ValueError("data is not a JSON object")
@@ -183,43 +189,57 @@ def _damaged(shown: str, live_id: Any, what: str) -> ProviderError:
 
 def _check_fields(spec: KindSpec, fields: dict[str, Any]) -> None:
     """Every declared field has its kind's shape: references live ids, children lists of
-    objects, other values of their declared type (the account's values, not YAML's rules)."""
-    for name in spec.fields:
-        if name not in fields or name == "disabled":
-            continue
-        _check(spec.name, name, None, fields[name], name)
-        child = spec.children.get(name)
-        if child is not None:
-            for index, item in enumerate(fields[name]):
-                for key, value in item.items():
-                    if key in child.model.model_fields:
-                        _check(spec.name, name, key, value, f"{name}[{index}].{key}")
-
-
-def _check(kind: str, name: str, child_field: str | None, value: Any, where: str) -> None:
+    objects, other values of their declared type (the account's values, not YAML's rules).
+    One validator per kind checks them all at once (a plan reads every row)."""
     try:
-        _shape(kind, name, child_field).validate_python(value)
+        _stored_shape(spec.name).validate_python(fields)
     except ValidationError as exc:
-        raise ValueError(f"{where}: {exc.errors(include_url=False)[0]['msg']}") from None
+        first = exc.errors(include_url=False)[0]
+        raise ValueError(f"{_where(first['loc'])}: {first['msg']}") from None
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    """``members``, ``columns[2].name``: a field as the error names it."""
+    text = str(loc[0]) if loc else ""
+    for step in loc[1:]:
+        text += f"[{step}]" if isinstance(step, int) else f".{step}"
+    return text
 
 
 @cache
-def _shape(kind: str, name: str, child_field: str | None) -> TypeAdapter[Any]:
+def _stored_shape(kind: str) -> TypeAdapter[Any]:
+    """The shape of a stored record's declared fields, each optional, undeclared ones ignored:
+    a TypedDict per kind (and per child collection) of :func:`_shape`'s types."""
+    spec = CATALOG[kind]
+    declared: dict[str, Any] = {}
+    for name in spec.fields:
+        if name == "disabled":
+            continue
+        child = spec.children.get(name)
+        if child is None:
+            declared[name] = NotRequired[_shape_type(kind, name, None)]
+            continue
+        item: Any = _typed_dict(
+            f"Stored_{kind}_{name}",
+            {key: NotRequired[_shape_type(kind, name, key)] for key in child.model.model_fields},
+        )
+        declared[name] = NotRequired[list[item]]
+    return TypeAdapter(_typed_dict(f"Stored_{kind}", declared))
+
+
+_typed_dict: Any = TypedDict
+"""TypedDict's functional form, for classes made from the catalog at run time."""
+
+
+def _shape_type(kind: str, name: str, child_field: str | None) -> Any:
     """The type a stored value must have: references hold live ids (strings)."""
     spec = CATALOG[kind]
     if child_field is None:
         ref = spec.reference(name)
         if ref is not None:
-            return TypeAdapter(list[str] if ref.many else str | None)
-        if name in spec.children:
-            return TypeAdapter(list[dict[str, Any]])
-        return _optional(spec.model.model_fields[name].annotation)
+            return list[str] if ref.many else str | None
+        return Optional[spec.model.model_fields[name].annotation]  # noqa: UP045 - a runtime value
     if any(r.child == name and r.field == child_field for r in spec.references):
-        return TypeAdapter(str | None)
+        return str | None
     model = spec.children[name].model
-    return _optional(model.model_fields[child_field].annotation)
-
-
-def _optional(annotation: Any) -> TypeAdapter[Any]:
-    """A value of ``annotation``, or null (the account may hold none)."""
-    return TypeAdapter(Optional[annotation])  # noqa: UP045 - annotation is a runtime value
+    return Optional[model.model_fields[child_field].annotation]  # noqa: UP045
