@@ -269,7 +269,7 @@ def _plan_again(
         context = reuse_context(provider.describe(), rekey, stored.kinds)
         same = context == stored.context
         if same and content_digest(provider, stored.kinds) == stored.account_digest:
-            plan = restamped(stored, last_commit(), provider.stats)
+            plan = restamped(stored, name, last_commit(), provider.stats)
             if plan is not None:
                 return PlanRun(replace(header, digest=stored.env_digest), provider, None, plan)
     except BaseException:
@@ -290,13 +290,13 @@ def _keep_plan(
     """Store ``plan`` for the next run, unless it depends on more than files and account: a
     record that read ``env()`` or holds a sensitive field (the process's environment), or a
     provider that cannot digest what it listed."""
-    if any(record.secrets for record in environment.records.values()):
-        return
     kinds = kinds_for_plan(environment)
     digest = listed_digest(provider, kinds)
-    if digest is not None:
-        context = reuse_context(provider.describe(), rekey, kinds)
-        memo.store(state, context, kinds, digest, environment, plan)
+    if digest is None or any(record.secrets for record in environment.records.values()):
+        memo.forget()
+        return
+    context = reuse_context(provider.describe(), rekey, kinds)
+    memo.store(state, context, kinds, digest, environment, plan)
 
 
 def _validate_reading_account(

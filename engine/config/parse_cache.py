@@ -144,7 +144,8 @@ class ParseCache:
 def context_of(*parts: Any) -> bytes:
     """The digest validated records are stored under: ``parts`` (environment.yaml's and
     mappings.yaml's data) and syncset's own code, by its modules' sizes and mtimes, so that a
-    changed kind model or validation rule (a new version, an edited checkout) revalidates."""
+    changed kind model or validation rule (a new version, an edited checkout) revalidates;
+    also the versions of Python and of the libraries that parse, validate and diff."""
     digest = hashlib.blake2b(pickle.dumps(parts, pickle.HIGHEST_PROTOCOL), digest_size=16)
     digest.update(_code_stamp())
     return digest.digest()
@@ -163,8 +164,14 @@ def _code_stamp() -> bytes:
         import syncset.providers
         import syncset.schemas
 
-        # Validation and normalisation also depend on the interpreter and pydantic.
-        versions = (sys.version, pydantic.VERSION, pydantic_core.__version__)
+        # Parsing, validation, normalisation and diffs also depend on the interpreter and
+        # these libraries (read from their metadata: importing them would cost start-up).
+        versions = (
+            sys.version,
+            pydantic.VERSION,
+            pydantic_core.__version__,
+            *(_version(name) for name in _LIBRARIES),
+        )
         digest = hashlib.blake2b(repr(versions).encode(), digest_size=16)
         for package in (syncset, syncset.schemas, syncset.providers):
             for folder, _, files in sorted(os.walk(Path(str(package.__file__)).parent)):
@@ -175,6 +182,19 @@ def _code_stamp() -> bytes:
                     )
         _stamp = digest.digest()
     return _stamp
+
+
+_LIBRARIES = ("ruamel.yaml", "ruamel.yaml.clib", "jinja2", "deepdiff", "tzdata")
+"""Libraries whose behaviour reaches a cached tree, a validated record or a stored plan."""
+
+
+def _version(distribution: str) -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:  # tzdata where the system has the database
+        return "absent"
 
 
 def _load(path: Path) -> dict[str, Entry]:

@@ -31,6 +31,7 @@ import hashlib
 import io
 import os
 import pickle
+import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -77,7 +78,10 @@ class FolderState:
 def folder_state(root: Path, folder: Path) -> FolderState | None:
     """The stamps of environment.yaml, mappings.yaml and every record file, in a fixed order;
     None when a file cannot be stat'ed or a link leads out of the folder (a plan then reports
-    it, and is not reused)."""
+    it, and is not reused), and on Windows, whose ``st_ctime`` is when a file was created, not
+    when it last changed (a plan is then never reused)."""
+    if sys.platform == "win32":
+        return None
     taken = time.time_ns()
     problems: list[Problem] = []
     found = record_files(folder, problems, root)
@@ -136,13 +140,13 @@ class PlanMemo:
         try:
             # a .syncset/ linked out of the repository is neither read nor written through
             self._path: Path | None = confined(root, root / CACHE_DIR / f"{name}.plan", root)
-        except SyncsetError:
+        except (SyncsetError, OSError, RuntimeError):  # RuntimeError: a loop of links
             self._path = None
 
     def holds_one(self) -> bool:
         """Whether a plan is stored (one ``stat``): without one, a plan takes the files'
         stamps as it reads them instead of in a pass of its own."""
-        return self._path is not None and self._path.is_file()
+        return self._path is not None and os.path.isfile(self._path)  # False on any error
 
     def recall(self, state: FolderState) -> Stored | None:
         """The stored plan when it was made from exactly these files; the caller still
@@ -161,8 +165,12 @@ class PlanMemo:
         environment: Environment,
         plan: Plan,
     ) -> None:
-        """Keep ``plan`` for the next run; only a settled folder's (see FolderState.settled)."""
-        if self._path is None or not state.settled:
+        """Keep ``plan`` for the next run; only a settled folder's (see FolderState.settled),
+        else the plan stored before is removed (it will not match again)."""
+        if self._path is None:
+            return
+        if not state.settled:
+            self.forget()
             return
         body = {
             "files": list(state.files),
@@ -175,6 +183,12 @@ class PlanMemo:
         data = pickle.dumps((FORMAT, body), protocol=pickle.HIGHEST_PROTOCOL)
         with contextlib.suppress(SyncsetError):  # a read-only checkout still plans
             atomic_write_bytes(self._path, data)
+
+    def forget(self) -> None:
+        """Remove the stored plan: one that cannot match is not read again by every run."""
+        if self._path is not None:
+            with contextlib.suppress(OSError):
+                self._path.unlink()
 
     def _load(self) -> Stored | None:
         if self._path is None:
@@ -203,12 +217,14 @@ class PlanMemo:
         return stored if types_ok else None
 
 
-def restamped(stored: Stored, git_commit: str | None, stats: Any) -> Plan | None:
+def restamped(stored: Stored, environment: str, git_commit: str | None, stats: Any) -> Plan | None:
     """The stored plan with this run's stamps (when, which commit, the calls made); None
-    when it does not read back as a plan."""
+    when it does not read back as a whole plan of ``environment``."""
     try:
         plan = Plan.model_validate_json(stored.plan_json)
     except ValidationError:
+        return None
+    if plan.environment != environment or not plan.selection.everything:
         return None
     return plan.model_copy(
         update={

@@ -15,6 +15,7 @@ import pytest
 from plan_apply_helpers import account_file
 
 import syncset.plan.reuse as reuse
+import syncset.workflow as workflow
 from syncset.config.parse_cache import CACHE_DIR
 from syncset.plan.model import Plan, Selection, Status
 from syncset.workflow import plan_environment
@@ -163,13 +164,52 @@ def test_a_damaged_store_or_another_code_version_is_only_a_plan_made_again(
     assert not plan(account)[1]
 
 
-def test_syncset_plan_prints_the_same_plan_when_it_is_reused(account: Any, cli: Any) -> None:
+def test_syncset_plan_prints_the_same_plan_when_it_is_reused(
+    account: Any, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: list[str] = []
+    original = workflow.build_plan
+
+    def counted(*args: Any, **kwargs: Any) -> Plan:
+        built.append("plan")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(workflow, "build_plan", counted)
     first = cli("plan", "dev", "--detailed-exitcode")
     again = cli("plan", "dev", "--detailed-exitcode")
     assert (first.code, again.code) == (2, 2)
+    assert built == ["plan"]  # the second run made no plan of its own
     assert first.out == again.out
     assert "Runs things." in again.out
+
+
+def test_a_plan_that_cannot_be_stored_removes_the_one_before(
+    account: Any, settled: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan(account)
     assert list((account.root / CACHE_DIR).glob("*.plan"))
+    monkeypatch.setenv("TEAM_REMARKS", "from the environment")
+    account.write(f"{TEAMS}/t0.yaml", team(0, "'{{ env(\"TEAM_REMARKS\") }}'"))
+    settled()
+    assert not plan(account)[1]
+    assert not list((account.root / CACHE_DIR).glob("*.plan"))  # not read by every run
+
+
+def test_a_stored_plan_of_another_environment_or_selection_is_not_given_back(
+    account: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made, _ = plan(account)
+    real_dump = Plan.model_dump_json
+    for other in (
+        made.model_copy(update={"environment": "qa"}),
+        made.model_copy(update={"selection": Selection(kinds=("team",))}),
+    ):
+        monkeypatch.setattr(Plan, "model_dump_json", lambda self, o=other: real_dump(o))
+        (account.root / TEAMS / "t2.yaml").touch()  # a new stamp: stored again, as `other`
+        time.sleep(0.1)
+        plan(account)
+        monkeypatch.setattr(Plan, "model_dump_json", real_dump)
+        assert not plan(account)[1]
 
 
 def test_the_store_lives_in_the_cache_folder_and_deleting_it_starts_again(
