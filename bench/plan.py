@@ -258,8 +258,9 @@ def floor(files: list[Path], account: Path) -> int:
 
 def plan_once(root: Path) -> object:
     """One plan as ``syncset plan`` makes it: reusing the last plan when nothing changed."""
-    with plan_environment(root, "bench", reuse=True) as run:  # as the command: caches written
-        return run.plan
+    run = plan_environment(root, "bench", reuse=True)
+    run.provider.close()
+    return run.plan
 
 
 def cold(root: Path) -> None:

@@ -19,7 +19,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from syncset.config.behind import written
 from syncset.config.crosscheck import check_account_fields
 from syncset.config.load import environment_folder
 from syncset.config.parse_cache import cache_enabled
@@ -174,7 +173,6 @@ class PlanRun:
         traceback: TracebackType | None,
     ) -> None:
         self.provider.close()
-        written()  # the caches this plan wrote behind it (config/behind.py) are in place
 
 
 def plan_environment(

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from syncset.config import parse_pool
-from syncset.config.behind import written
 from syncset.config.parse_cache import Key, ParseCache, content_key
 from syncset.config.parse_pool import Parsed, parse_files
 from syncset.config.yamlio import FilesDigest, YamlFileError, gc_paused, read_bytes
@@ -388,7 +387,6 @@ def read_environment_files(
     documents = read_record_documents(root, folder, problems, digest, cache=cache)
     if cache is not None:
         cache.save()
-        written()  # a caller of this one wants the cache in place when it returns
     return config, mappings, documents
 
 

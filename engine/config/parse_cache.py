@@ -26,6 +26,7 @@ file cannot run code.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import io
@@ -35,9 +36,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from syncset.config.behind import write_behind, written
 from syncset.errors import SyncsetError
-from syncset.safepath import confined
+from syncset.safepath import atomic_write_bytes, confined
 
 CACHE_DIR = Path(".syncset") / "cache"
 NO_CACHE_VARIABLE = "SYNCSET_NO_CACHE"
@@ -96,7 +96,6 @@ class ParseCache:
             self._path: Path | None = confined(root, root / CACHE_DIR / f"{name}.parse", root)
         except SyncsetError:
             self._path = None
-        written()  # what an earlier run of this process is still writing
         self._old = _load(self._path) if self._path else {}
         self._new: dict[str, Entry] = {}
         self._changed = False
@@ -136,10 +135,10 @@ class ParseCache:
         """Write the entries seen this run (a removed file's entry goes), if anything changed."""
         if self._path is None or (not self._changed and self._new.keys() == self._old.keys()):
             return
-        entries = self._new
-        write_behind(  # pickled and written beside the rest of the command (config/behind.py)
-            self._path, lambda: pickle.dumps((FORMAT, entries), protocol=pickle.HIGHEST_PROTOCOL)
-        )
+        body = pickle.dumps((FORMAT, self._new), protocol=pickle.HIGHEST_PROTOCOL)
+        # a read-only checkout still plans; its next run is cold again
+        with contextlib.suppress(SyncsetError):
+            atomic_write_bytes(self._path, body)
 
 
 def context_of(*parts: Any) -> bytes:

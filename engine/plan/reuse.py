@@ -40,14 +40,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from syncset.config.behind import write_behind, written
 from syncset.config.load import ENVIRONMENT_FILE, MAPPINGS_FILE, record_files
 from syncset.config.parse_cache import CACHE_DIR, SafeUnpickler, context_of
 from syncset.config.yamlio import FileStamp
 from syncset.errors import Problem, SyncsetError
 from syncset.model import Environment
 from syncset.plan.model import Plan
-from syncset.safepath import confined
+from syncset.safepath import atomic_write_bytes, confined
 
 FORMAT = 1
 """Bumped when what is stored changes: an older file is no plan."""
@@ -147,7 +146,6 @@ class PlanMemo:
     def holds_one(self) -> bool:
         """Whether a plan is stored (one ``stat``): without one, a plan takes the files'
         stamps as it reads them instead of in a pass of its own."""
-        written()  # what an earlier run of this process is still writing
         return self._path is not None and os.path.isfile(self._path)  # False on any error
 
     def recall(self, state: FolderState) -> Stored | None:
@@ -174,19 +172,17 @@ class PlanMemo:
         if not state.settled:
             self.forget()
             return
-        head = {
+        body = {
             "files": list(state.files),
             "context": context,
             "kinds": kinds,
             "account_digest": account_digest,
             "env_digest": environment.digest,
+            "plan": plan.model_dump_json().encode(),
         }
-
-        def body() -> bytes:  # made and written beside the rest of the command
-            whole = {**head, "plan": plan.model_dump_json().encode()}
-            return pickle.dumps((FORMAT, whole), protocol=pickle.HIGHEST_PROTOCOL)
-
-        write_behind(self._path, body)
+        data = pickle.dumps((FORMAT, body), protocol=pickle.HIGHEST_PROTOCOL)
+        with contextlib.suppress(SyncsetError):  # a read-only checkout still plans
+            atomic_write_bytes(self._path, data)
 
     def forget(self) -> None:
         """Remove the stored plan: one that cannot match is not read again by every run."""
