@@ -50,6 +50,14 @@ _QUOTED = re.compile("'([^']*)'|\"([^\"]*)\"")
 _TYPE_NAME = re.compile(r"[A-Za-z_][\w.]* object|int|float|str|bool|bytes|list|dict|tuple|NoneType")
 
 
+def _alias_bomb() -> TemplateProblem:
+    return TemplateProblem(
+        (),
+        f"document expands to more than {MAX_VALUES_PER_DOCUMENT:,} values through "
+        "YAML aliases (an alias bomb?): write the values out instead",
+    )
+
+
 def _plain(value: Any) -> bool:
     """Values Jinja would print exactly as ``str()`` does."""
     return isinstance(value, str | int | float) and not isinstance(value, bool)
@@ -275,11 +283,7 @@ class Renderer:
     ) -> Any:
         budget[0] -= 1
         if budget[0] < 0:
-            raise TemplateProblem(
-                (),
-                f"document expands to more than {MAX_VALUES_PER_DOCUMENT:,} values through "
-                "YAML aliases (an alias bomb?): write the values out instead",
-            )
+            raise _alias_bomb()
         if isinstance(value, str):
             if not _looks_templated(value):
                 return value
@@ -291,20 +295,37 @@ class Renderer:
                 secrets.add(dotted(path))
             return text
         if isinstance(value, dict):
-            return {
-                key: (
-                    item
-                    if (not path and key in skip_top)
-                    else self._walk(item, (*path, key), secrets, budget, skip_top)
-                )
-                for key, item in value.items()
-            }
+            out = {}
+            for key, item in value.items():
+                if not path and key in skip_top:
+                    out[key] = item
+                elif _kept_as_is(item):  # most values: counted and kept without a call per value
+                    budget[0] -= 1
+                    if budget[0] < 0:
+                        raise _alias_bomb()
+                    out[key] = item
+                else:
+                    out[key] = self._walk(item, (*path, key), secrets, budget, skip_top)
+            return out
         if isinstance(value, list):
-            return [
-                self._walk(item, (*path, index), secrets, budget, skip_top)
-                for index, item in enumerate(value)
-            ]
+            items = []
+            for index, item in enumerate(value):
+                if _kept_as_is(item):
+                    budget[0] -= 1
+                    if budget[0] < 0:
+                        raise _alias_bomb()
+                    items.append(item)
+                else:
+                    items.append(self._walk(item, (*path, index), secrets, budget, skip_top))
+            return items
         return value
+
+
+def _kept_as_is(value: Any) -> bool:
+    """A value :meth:`Renderer._walk` returns as it is: not a container, not a template."""
+    if isinstance(value, str):
+        return not ("{{" in value or "{%" in value)
+    return not isinstance(value, (dict, list))
 
 
 def dotted(path: tuple[str | int, ...] | list[str | int]) -> str:
