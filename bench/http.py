@@ -226,8 +226,8 @@ def measure_plan(root: Path, runs: int, window: float) -> dict[str, float]:
 
 
 def measure_apply(root: Path, account: Account, creates: int, burst: int) -> dict[str, float]:
+    from syncset.apply.flow import ApplySteps, apply_environment
     from syncset.plan.model import Selection
-    from syncset.workflow import ApplySteps, apply_environment
 
     xurrent_environment(root, account.url, account.account, teams(creates))
     started = time.perf_counter()

@@ -3,8 +3,7 @@
 Commands call these instead of repeating the wiring; each step stays a function of its inputs
 except :func:`open_provider` and :func:`syncset.plan.resolve.read_live`, which reach the account.
 A provider is a resource: :func:`opened` and :class:`PlanRun` close it when their ``with`` block
-ends, however it ends. :func:`apply_environment` is the one path of ``syncset apply`` and
-``syncset ci apply``: the same lock, the same gates, the same journal.
+ends, however it ends. The apply that follows a plan is :mod:`syncset.apply.flow`'s.
 """
 
 from __future__ import annotations
@@ -13,8 +12,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
-from enum import StrEnum
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -22,22 +20,20 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from syncset.config.crosscheck import check_account_fields
 from syncset.config.load import environment_folder
 from syncset.config.parse_cache import cache_enabled
-from syncset.config.validate import validate_environment, validate_header
+from syncset.config.validate import validate_environment
 from syncset.config.yamlio import gc_paused
-from syncset.errors import ConfigError, PlanFileError, ProviderError, RefusedError, SyncsetError
+from syncset.errors import ConfigError, ProviderError, RefusedError, SyncsetError
 from syncset.model import Environment
 from syncset.plan.build import build_plan
-from syncset.plan.model import Action, Plan, PlanStatus, Selection
+from syncset.plan.model import Action, Plan, Selection
 from syncset.plan.prefetch import AccountRead, EarlyRead
 from syncset.plan.resolve import LiveState, Resolution, read_live, resolve
-from syncset.plan.reuse import FolderState, PlanMemo, folder_state, restamped, reuse_context
+from syncset.plan.reuse import FolderState, PlanMemo, folder_state, keep_plan, reused_plan
 from syncset.plan.selection import record_filter
 from syncset.promotion.gitrepo import commit_reader
 from syncset.providers.base import (
     Provider,
     ProviderContext,
-    content_digest,
-    listed_digest,
     unsupported_fields,
 )
 from syncset.providers.registry import REGISTRY
@@ -45,7 +41,6 @@ from syncset.schemas import CATALOG
 from syncset.secrets import SECRETS
 
 if TYPE_CHECKING:  # start-up time: ping_provider loads the HTTP stack, apply the applier
-    from syncset.apply.run import ApplyReport, RecordResult
     from syncset.providers.http.ping import PingReport
 
 T = TypeVar("T")
@@ -210,10 +205,9 @@ def plan_environment(
             ):
                 memo = PlanMemo(root, folder)
                 state = folder_state(root, folder) if memo.holds_one() else None
-                if state is not None and (
-                    again := _plan_again(name, memo, state, rekey, last_commit)
-                ):
-                    return again
+                again = reused_plan(memo, state, name, rekey, last_commit, open_provider)
+                if again is not None:
+                    return PlanRun(*again)
             early = None
             if environment is None:
                 paths = state.record_paths if state is not None else None
@@ -242,61 +236,14 @@ def plan_environment(
                 _refuse_empty_desired_state(environment, plan)
                 if memo is not None:  # under the stamps the files had just before their read
                     files = FolderState(environment.stamps, started_ns)
-                    _keep_plan(memo, files, environment, provider, plan, rekey)
+                    kinds = kinds_for_plan(environment)
+                    keep_plan(memo, files, environment, provider, plan, rekey, kinds)
             except BaseException:
                 provider.close()
                 raise
         return PlanRun(environment, provider, resolution, plan)
     finally:
         last_commit()  # the git process reaped, whatever happened
-
-
-def _plan_again(
-    name: str,
-    memo: PlanMemo,
-    state: FolderState,
-    rekey: bool,
-    last_commit: Callable[[], str | None],
-) -> PlanRun | None:
-    """The stored plan, when the files, the account's content and the context are those it
-    was made from (plan/reuse.py); None for a plan to be made."""
-    stored = memo.recall(state)
-    header = validate_header(memo.root, name) if stored is not None else None
-    if stored is None or header is None:
-        return None
-    provider = open_provider(header)
-    try:
-        context = reuse_context(provider.describe(), rekey, stored.kinds)
-        same = context == stored.context
-        if same and content_digest(provider, stored.kinds) == stored.account_digest:
-            plan = restamped(stored, name, last_commit(), provider.stats)
-            if plan is not None:
-                return PlanRun(replace(header, digest=stored.env_digest), provider, None, plan)
-    except BaseException:
-        provider.close()
-        raise
-    provider.close()
-    return None
-
-
-def _keep_plan(
-    memo: PlanMemo,
-    state: FolderState,
-    environment: Environment,
-    provider: Provider,
-    plan: Plan,
-    rekey: bool,
-) -> None:
-    """Store ``plan`` for the next run, unless it depends on more than files and account: a
-    record that read ``env()`` or holds a sensitive field (the process's environment), or a
-    provider that cannot digest what it listed."""
-    kinds = kinds_for_plan(environment)
-    digest = listed_digest(provider, kinds)
-    if digest is None or any(record.secrets for record in environment.records.values()):
-        memo.forget()
-        return
-    context = reuse_context(provider.describe(), rekey, kinds)
-    memo.store(state, context, kinds, digest, environment, plan)
 
 
 def _validate_reading_account(
@@ -351,133 +298,3 @@ def _refuse_empty_desired_state(environment: Environment, plan: Plan) -> None:
             f"{len(removals)} managed records from the account; if that is really intended, "
             "set policies.allow_empty: true in environment.yaml"
         )
-
-
-def refuse_unprepared(plan: Plan) -> None:
-    """Apply refuses a plan that is Being Prepared, listing the values still to map."""
-    if plan.status is PlanStatus.BEING_PREPARED:
-        values = "; ".join(
-            f"{u.kind} {u.value} (used by {', '.join(f'{x.record}.{x.field}' for x in u.used_by)})"
-            for u in plan.unmapped
-        )
-        count = len(plan.awaiting_review)
-        waiting = (
-            f" ({count} proposed by map --suggest await review: syncset map "
-            f"{plan.environment} --accept)"
-            if count
-            else ""
-        )
-        raise RefusedError(
-            f"the plan for {plan.environment} is Being Prepared: map these references in "
-            f"environments/{plan.environment}/mappings.yaml first: {values}{waiting}"
-        )
-
-
-def check_saved_plan(saved: Plan, run: PlanRun) -> None:
-    """A saved plan is refused when its environment folder changed since it was made."""
-    if run.environment.digest != saved.env_digest:
-        raise PlanFileError(
-            f"environments/{saved.environment} changed since this plan was made: plan again "
-            "and review the new plan"
-        )
-
-
-class Stopped(StrEnum):
-    """Why an apply stopped at a gate before its first write."""
-
-    STALE_PLAN = "stale_plan"
-    """The saved plan no longer describes the environment folder: plan again."""
-    BEING_PREPARED = "being_prepared"
-    """References are still to be mapped (in the saved plan or in the account now)."""
-    NO_CHANGES = "no_changes"
-    """The account already matches."""
-
-
-@dataclass(frozen=True)
-class ApplyAttempt:
-    """What one environment's apply came to: a report, or the gate that stopped it."""
-
-    plan: Plan | None
-    report: ApplyReport | None = None
-    stopped: Stopped | None = None
-    message: str = ""
-
-
-@dataclass(frozen=True)
-class ApplySteps:
-    """How a command takes part in an apply; every hook is optional."""
-
-    parallelism: int = 4
-    lock_timeout: float = 0.0
-    command: str = "apply"
-    show: Callable[[Plan], None] = lambda plan: None
-    """Called with the plan to apply once it is known, before any gate."""
-    confirm: Callable[[Plan], None] = lambda plan: None
-    """Asks before the first write; raises RefusedError for "no"."""
-    warn: Callable[[str], None] = lambda message: None
-    progress: Callable[[RecordResult], None] = lambda result: None
-    rekey: bool = False
-    """``--rekey``: the plan made now moves re-keyed records (a saved plan says so itself)."""
-
-
-def apply_environment(
-    root: Path, name: str, saved: Plan | None, selection: Selection, steps: ApplySteps
-) -> ApplyAttempt:
-    """Plan (or check a saved plan) and apply it under the environment's lock.
-
-    The gates, in order: a saved plan whose folder changed is stale; a plan that is Being
-    Prepared (saved, or made now) is not applied; nothing pending is nothing to do; then
-    ``confirm``. Records changed in the account since planning are left alone by the applier.
-    """
-    from syncset.apply.lock import environment_lock
-
-    with (
-        environment_lock(root, name, steps.command, steps.lock_timeout, steps.warn),
-        plan_environment(root, name, selection, rekey=steps.rekey and saved is None) as run,
-    ):
-        plan = saved or run.plan
-        steps.show(plan)
-        try:
-            if saved is not None:
-                check_saved_plan(saved, run)
-        except PlanFileError as exc:
-            return ApplyAttempt(plan, stopped=Stopped.STALE_PLAN, message=str(exc))
-        try:
-            refuse_unprepared(plan)
-            refuse_unprepared(run.plan)
-        except RefusedError as exc:
-            return ApplyAttempt(plan, stopped=Stopped.BEING_PREPARED, message=str(exc))
-        if not plan.pending:
-            refused = f"nothing applied: {len(plan.refused)} records refused by the plan"
-            message = refused if plan.refused else "no changes"
-            return ApplyAttempt(plan, stopped=Stopped.NO_CHANGES, message=message)
-        steps.confirm(plan)
-        report = execute_plan(run, plan, steps.parallelism, steps.command, steps.progress)
-    return ApplyAttempt(plan, report)
-
-
-def execute_plan(
-    run: PlanRun,
-    plan: Plan,
-    parallelism: int,
-    command: str,
-    progress: Callable[[RecordResult], None] = lambda result: None,
-) -> ApplyReport:
-    """Apply ``plan`` against the fresh ``run`` with a journal; the caller holds the lock."""
-    from syncset.apply.journal import Journal
-    from syncset.apply.run import Applier
-
-    journal = Journal.start(
-        run.environment.root,
-        plan.environment,
-        command,
-        plan_checksum=plan.checksum or plan.computed_checksum(),
-        git_commit=plan.git_commit,
-    )
-    try:
-        applier = Applier(
-            run.environment, run.provider, run.resolution, plan, journal, parallelism, progress
-        )
-        return applier.run()
-    finally:
-        journal.close()

@@ -1,6 +1,6 @@
 """``ci apply``: after a merge, apply each changed environment and say how each one went.
 
-The path is the one of ``syncset apply`` (:func:`syncset.workflow.apply_environment`): a saved
+The path is the one of ``syncset apply`` (:func:`syncset.apply.flow.apply_environment`): a saved
 plan is refused when its environment folder changed since planning, an environment with unmapped
 references is not applied, records changed in the account since planning are left alone as
 *stale*, and the environment's lock is held for the whole plan-and-apply so two applies of one
@@ -25,13 +25,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from syncset.apply.flow import ApplySteps, Stopped, apply_environment
 from syncset.apply.run import ApplyReport, Outcome, RecordResult
 from syncset.ci.plan import saved_plan_path
 from syncset.errors import PlanFileError
 from syncset.plan.model import Plan, Selection, load_plan
 from syncset.render.report import summary_counts
 from syncset.secrets import SECRETS
-from syncset.workflow import ApplySteps, Stopped, apply_environment, each_environment
+from syncset.workflow import each_environment
 
 
 class EnvState(StrEnum):

@@ -54,6 +54,7 @@ def apply(
     rekey: RekeyOption = False,
 ) -> None:
     """Make the live account match: plan, confirm, apply in dependency order."""
+    from syncset.apply.flow import ApplySteps, Stopped, apply_environment
     from syncset.cli.progress import ApplyProgress
     from syncset.cli.reading import ReadingProgress
     from syncset.config.load import find_root, select_environment
@@ -63,7 +64,6 @@ def apply(
     from syncset.render.report import refused_lines, report_summary
     from syncset.render.text import plan_review
     from syncset.secrets import SECRETS
-    from syncset.workflow import ApplySteps, Stopped, apply_environment
 
     root = find_root()
     saved: Plan | None = None

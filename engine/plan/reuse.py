@@ -33,7 +33,8 @@ import os
 import pickle
 import sys
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,10 +43,12 @@ from pydantic import ValidationError
 
 from syncset.config.load import ENVIRONMENT_FILE, MAPPINGS_FILE, record_files
 from syncset.config.parse_cache import CACHE_DIR, SafeUnpickler, context_of
+from syncset.config.validate import validate_header
 from syncset.config.yamlio import FileStamp
 from syncset.errors import Problem, SyncsetError
 from syncset.model import Environment
 from syncset.plan.model import Plan
+from syncset.providers.base import Provider, content_digest, listed_digest
 from syncset.safepath import atomic_write_bytes, confined
 
 FORMAT = 1
@@ -234,3 +237,53 @@ def restamped(stored: Stored, environment: str, git_commit: str | None, stats: A
             "api_budget_remaining": stats.budget_remaining,
         }
     )
+
+
+def reused_plan(
+    memo: PlanMemo,
+    state: FolderState | None,
+    name: str,
+    rekey: bool,
+    last_commit: Callable[[], str | None],
+    open_provider: Callable[[Environment], Provider],
+) -> tuple[Environment, Provider, None, Plan] | None:
+    """The stored plan, when the files, the account's content and the context are those it
+    was made from: (the environment without records, its open provider, no resolution, the
+    plan), what :class:`syncset.workflow.PlanRun` is made of. None for a plan to be made."""
+    stored = memo.recall(state) if state is not None else None
+    header = validate_header(memo.root, name) if stored is not None else None
+    if stored is None or header is None:
+        return None
+    provider = open_provider(header)
+    try:
+        context = reuse_context(provider.describe(), rekey, stored.kinds)
+        same = context == stored.context
+        if same and content_digest(provider, stored.kinds) == stored.account_digest:
+            plan = restamped(stored, name, last_commit(), provider.stats)
+            if plan is not None:
+                return replace(header, digest=stored.env_digest), provider, None, plan
+    except BaseException:
+        provider.close()
+        raise
+    provider.close()
+    return None
+
+
+def keep_plan(
+    memo: PlanMemo,
+    state: FolderState,
+    environment: Environment,
+    provider: Provider,
+    plan: Plan,
+    rekey: bool,
+    kinds: list[str],
+) -> None:
+    """Store ``plan`` (made from ``kinds`` listed) for the next run, unless it depends on more
+    than files and account: a record that read ``env()`` or holds a sensitive field (the
+    process's environment), or a provider that cannot digest what it listed."""
+    digest = listed_digest(provider, kinds)
+    if digest is None or any(record.secrets for record in environment.records.values()):
+        memo.forget()
+        return
+    context = reuse_context(provider.describe(), rekey, kinds)
+    memo.store(state, context, kinds, digest, environment, plan)

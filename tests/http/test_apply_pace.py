@@ -16,8 +16,8 @@ from fake_sites import CLIENT_SECRET, XurrentSite
 from live_env import SECRET_ENV, teams, xurrent_environment
 from serverkit import Limits
 
+from syncset.apply.flow import ApplySteps, apply_environment
 from syncset.plan.model import Selection
-from syncset.workflow import ApplySteps, apply_environment
 
 CREATES = 200
 
