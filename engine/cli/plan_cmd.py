@@ -39,8 +39,8 @@ def plan(
         bool,
         typer.Option(
             "--no-cache",
-            help="Parse every file again; do not read or write .syncset/cache/ "
-            "(also SYNCSET_NO_CACHE=1).",
+            help="Plan from scratch: parse every file again and reuse no earlier plan; do not "
+            "read or write .syncset/cache/ (also SYNCSET_NO_CACHE=1).",
         ),
     ] = False,
     rekey: RekeyOption = False,
