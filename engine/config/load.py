@@ -263,7 +263,7 @@ def _shown(root: Path, path: Path) -> str:
     return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
 
 
-def _relative(root: Path, path: Path) -> str:
+def shown_path(root: Path, path: Path) -> str:
     """``path`` as shown in messages: relative to the repository when inside it.
 
     String slicing, not ``Path.relative_to``: it runs once per file of every command, and
@@ -306,7 +306,7 @@ def read_many(
     ``told``: each file done is told to a display on a terminal (cli/reading.py).
     ``started``: called as parsing starts (see :func:`~syncset.config.parse_pool.parse_files`)."""
     tell = notify if told else lambda step, done, total: None
-    names = [_relative(root, path) for path in paths]
+    names = [shown_path(root, path) for path in paths]
     if started is not None and not _may_fork(names, cache):
         started()  # no worker will be forked: no need to wait for the files to be read
         started = None

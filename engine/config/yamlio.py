@@ -172,6 +172,17 @@ FileStamp = tuple[str, int, int, int, int, int]
 """(shown path, size, mtime ns, ctime ns, inode, device) of a file, from its ``stat``."""
 
 
+def stamp_of(shown: str, status: os.stat_result) -> FileStamp:
+    return (
+        shown,
+        status.st_size,
+        status.st_mtime_ns,
+        status.st_ctime_ns,
+        status.st_ino,
+        status.st_dev,
+    )
+
+
 class FilesDigest:
     """The environment's digest: sha256 of the files read, names and bytes in a fixed order
     (a saved plan records it, so that apply can refuse it when the folder changed), and the
@@ -183,16 +194,7 @@ class FilesDigest:
 
     def add(self, shown: str, data: bytes, status: os.stat_result) -> None:
         self._sha.update(shown.encode() + b"\0" + data + b"\0")
-        self.stamps.append(
-            (
-                shown,
-                status.st_size,
-                status.st_mtime_ns,
-                status.st_ctime_ns,
-                status.st_ino,
-                status.st_dev,
-            )
-        )
+        self.stamps.append(stamp_of(shown, status))
 
     def hexdigest(self) -> str:
         return self._sha.hexdigest()

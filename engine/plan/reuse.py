@@ -41,10 +41,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from syncset.config.load import ENVIRONMENT_FILE, MAPPINGS_FILE, record_files
+from syncset.config.load import ENVIRONMENT_FILE, MAPPINGS_FILE, record_files, shown_path
 from syncset.config.parse_cache import CACHE_DIR, SafeUnpickler, context_of
 from syncset.config.validate import validate_header
-from syncset.config.yamlio import FileStamp
+from syncset.config.yamlio import FileStamp, stamp_of
 from syncset.errors import Problem, SyncsetError
 from syncset.model import Environment
 from syncset.plan.model import Plan
@@ -91,29 +91,17 @@ def folder_state(root: Path, folder: Path) -> FolderState | None:
     if problems:
         return None
     paths = [folder / ENVIRONMENT_FILE, folder / MAPPINGS_FILE, *found]
-    prefix = f"{root}{os.sep}"
     files = []
     for index, path in enumerate(paths):
-        text = str(path)
         try:
-            status = os.stat(text)
+            status = os.stat(path)
         except FileNotFoundError:
             if index == 1:  # mappings.yaml is optional; its absence is part of the state
                 continue
             return None
         except OSError:
             return None
-        shown = (text[len(prefix) :] if text.startswith(prefix) else text).replace(os.sep, "/")
-        files.append(
-            (
-                shown,
-                status.st_size,
-                status.st_mtime_ns,
-                status.st_ctime_ns,
-                status.st_ino,
-                status.st_dev,
-            )
-        )
+        files.append(stamp_of(shown_path(root, path), status))
     return FolderState(tuple(files), taken, found)
 
 
