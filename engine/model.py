@@ -74,10 +74,14 @@ class Environment:
     def reference_kinds_used(self) -> list[str]:
         """The reference-data kinds the records point at or mappings.yaml maps, in catalog
         order: the only reference data a plan or ``map`` needs to read from the account (each
-        kind read costs requests, and a token may not be allowed to read every kind)."""
-        used = set(self.mappings.references)
-        for record in self.records.values():
-            used |= {
-                target for _, target, _ in CATALOG[record.kind].reference_values(record.fields)
-            }
-        return [spec.name for spec in CATALOG.reference_kinds() if spec.name in used]
+        kind read costs requests, and a token may not be allowed to read every kind).
+        Worked out once (it walks every record's references; a plan asks three times)."""
+        known = self.__dict__.get("_reference_kinds")
+        if known is None:
+            used = set(self.mappings.references)
+            for record in self.records.values():
+                spec = CATALOG[record.kind]
+                used |= {target for _, target, _ in spec.reference_values(record.fields)}
+            known = [spec.name for spec in CATALOG.reference_kinds() if spec.name in used]
+            self.__dict__["_reference_kinds"] = known  # frozen: not through __setattr__
+        return list(known)
