@@ -30,7 +30,7 @@ from syncset.plan.prefetch import AccountRead, EarlyRead
 from syncset.plan.resolve import LiveState, Resolution, read_live, resolve
 from syncset.plan.reuse import FolderState, PlanMemo, folder_state, keep_plan, reused_plan
 from syncset.plan.selection import record_filter
-from syncset.promotion.gitrepo import commit_reader
+from syncset.promotion.gitrepo import LastCommit
 from syncset.providers.base import (
     Provider,
     ProviderContext,
@@ -192,7 +192,7 @@ def plan_environment(
     large plan.
     """
     folder = environment.folder if environment is not None else environment_folder(root, name)
-    last_commit = commit_reader(root, folder)  # git answers while the plan is made
+    last_commit = LastCommit(root, folder)  # git answers while the plan is made
     try:
         with gc_paused():
             memo = state = None
@@ -205,7 +205,7 @@ def plan_environment(
             ):
                 memo = PlanMemo(root, folder)
                 state = folder_state(root, folder) if memo.holds_one() else None
-                again = reused_plan(memo, state, name, rekey, last_commit, open_provider)
+                again = reused_plan(memo, state, name, rekey, last_commit.answer, open_provider)
                 if again is not None:
                     return PlanRun(*again)
             early = None
@@ -227,7 +227,7 @@ def plan_environment(
                     selection=selection,
                     selected=record_filter(root, environment, selection),
                     env_digest=environment.digest,
-                    git_commit=last_commit(),
+                    git_commit=last_commit.answer(),
                     api_calls=provider.stats.calls,
                     api_budget_remaining=provider.stats.budget_remaining,
                     account_removal=provider.capabilities.removal,
@@ -243,7 +243,7 @@ def plan_environment(
                 raise
         return PlanRun(environment, provider, resolution, plan)
     finally:
-        last_commit()  # the git process reaped, whatever happened
+        last_commit.cancel()  # answered by now, unless the plan failed: then not waited for
 
 
 def _validate_reading_account(

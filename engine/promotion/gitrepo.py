@@ -1,14 +1,16 @@
 """The few facts syncset reads from git (through gitpython), in one place.
 
 GitPython is imported by the functions that use it (about 35 ms): every plan records its
-commit, which :func:`commit_reader` asks the ``git`` program for directly, the very command
-GitPython would run, so a plan neither imports it nor waits for the answer.
+commit, which :class:`LastCommit` asks the ``git`` program for directly (as GitPython would
+run it), so that a plan neither imports GitPython nor waits for git's answer.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
-from collections.abc import Callable
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,39 +32,78 @@ def open_repo(root: Path) -> git.Repo | None:
 
 def head_commit(root: Path, folder: Path | None = None) -> str | None:
     """The last commit that touched ``folder`` (HEAD when no folder), or None without git."""
-    return commit_reader(root, folder)()
+    return LastCommit(root, folder).answer()
 
 
-def commit_reader(root: Path, folder: Path | None = None) -> Callable[[], str | None]:
-    """Start ``git log -1 --format=%H [-- folder]`` in ``root`` and return what waits for its
-    answer: the last commit that touched ``folder`` (HEAD when no folder), or None outside a
-    repository, in one without commits, or without git. Started early, git runs beside the
-    plan in a process of its own."""
-    command = ["git", "log", "-1", "--format=%H"]
-    if folder is not None:
-        command += ["--", str(folder)]
-    try:
-        child = subprocess.Popen(
-            command,
-            cwd=root,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
-    except OSError:  # no git program, or root is gone
-        return lambda: None
+_COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+_GIT_PATHS = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_COMMON_DIR",
+    "GIT_OBJECT_DIRECTORY",
+)
 
-    answered: list[str | None] = []
 
-    def answer() -> str | None:
+class LastCommit:
+    """``git rev-list -1 HEAD [-- folder]``, started in ``root`` when made: the last commit
+    that touched ``folder`` (HEAD when no folder), or None outside a repository, in one
+    without commits, or without git. Started early, git runs beside the plan in a process of
+    its own; :meth:`answer` waits for it, :meth:`cancel` stops it (a plan that failed does
+    not wait for git to tell its error)."""
+
+    def __init__(self, root: Path, folder: Path | None = None) -> None:
+        command = ["git", "rev-list", "-1", "HEAD"]  # no signature or format to configure
+        if folder is not None:
+            command += ["--", str(folder)]
+        self._answered = False
+        self._commit: str | None = None
+        try:
+            self._child: subprocess.Popen[bytes] | None = subprocess.Popen(
+                command,
+                cwd=root,
+                env=_git_environment(),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+        except OSError:  # no git program, or root is gone
+            self._child = None
+
+    def answer(self) -> str | None:
         """The commit (asked again, the same answer without waiting)."""
-        if not answered:
-            output, _ = child.communicate()
+        if not self._answered and self._child is not None:
+            output, _ = self._child.communicate()
             found = output.decode("ascii", errors="replace").strip()
-            answered.append(found if child.returncode == 0 and found else None)
-        return answered[0]
+            if self._child.returncode == 0 and _COMMIT.fullmatch(found):
+                self._commit = found
+        self._answered = True
+        return self._commit
 
-    return answer
+    def cancel(self) -> None:
+        """Stop git if its answer was not asked for (and reap it)."""
+        if not self._answered and self._child is not None:
+            self._child.kill()
+            if self._child.stdout is not None:  # not read: a process git started may hold it
+                self._child.stdout.close()
+            self._child.wait()
+        self._answered = True
+
+
+def _git_environment() -> dict[str, str]:
+    """This process's environment for git, with the paths git reads from it made absolute:
+    a relative ``GIT_DIR`` (as git hooks set) means the folder the command was run from, not
+    the root git runs in."""
+    environ = dict(os.environ)
+    for name in _GIT_PATHS:
+        value = environ.get(name)
+        if value and not os.path.isabs(value):
+            environ[name] = os.path.abspath(value)
+    return environ
+
+
+if sys.platform == "win32":  # never a git.exe found in the current folder (a checkout's own)
+    os.environ.setdefault("NoDefaultCurrentDirectoryInExePath", "1")
 
 
 def changed_files(root: Path, ref: str) -> set[str]:

@@ -195,15 +195,16 @@ def _check_fields(spec: KindSpec, fields: dict[str, Any]) -> None:
         _stored_shape(spec.name).validate_python(fields)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
-        raise ValueError(f"{_where(first['loc'])}: {first['msg']}") from None
+        raise ValueError(f"{_where(spec, first['loc'])}: {first['msg']}") from None
 
 
-def _where(loc: tuple[int | str, ...]) -> str:
-    """``members``, ``columns[2].name``: a field as the error names it."""
-    text = str(loc[0]) if loc else ""
-    for step in loc[1:]:
-        text += f"[{step}]" if isinstance(step, int) else f".{step}"
-    return text
+def _where(spec: KindSpec, loc: tuple[int | str, ...]) -> str:
+    """``members``, ``columns[2].name``: the field an error is in, as syncset names fields
+    (a child item's field, else the record's; never pydantic's steps inside a value)."""
+    name = str(loc[0]) if loc else ""
+    if name in spec.children and len(loc) >= 3 and isinstance(loc[1], int):
+        return f"{name}[{loc[1]}].{loc[2]}"
+    return name
 
 
 @cache

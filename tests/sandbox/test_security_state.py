@@ -113,8 +113,9 @@ def test_a_journal_moved_out_of_its_folder_needs_its_environment_named(two_appli
         ("{not json", "Expecting property name"),
         ('{"name": "Dev", "members": "everyone"}', "members: Input should be a valid list"),
         ('{"name": ["Dev"]}', "name: Input should be a valid string"),
+        ('{"name": "Dev", "members": ["SBX-1", 2]}', "members: Input should be a valid string"),
     ],
-    ids=["list", "not-json", "wrong-list", "wrong-scalar"],
+    ids=["list", "not-json", "wrong-list", "wrong-scalar", "wrong-item"],
 )
 def test_a_sandbox_row_whose_data_is_damaged_is_a_clear_error(repo, cli, data, what):
     repo.write("environments/dev/team.yaml", TEAM.format("x") + "members: []\n")
