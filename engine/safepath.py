@@ -172,12 +172,14 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
     """Write to a temporary file beside ``path``, fsync it, then rename it into place.
 
     Modes (see above): private state (inside ``.syncset``) is 0600; a file being
     replaced keeps its mode; a new file gets 0666 minus the umask. A failure is a
-    SyncsetError naming the file, and nothing is left half-written.
+    SyncsetError naming the file, and nothing is left half-written. ``durable=False`` skips
+    the fsync, for a cache that reads a damaged file as no cache: a crash may then leave the
+    old file, or an unreadable one, never a readable half of the new one to trust.
     """
     private = is_private_state(path)
     try:
@@ -193,7 +195,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
                 os.fchmod(handle.fileno(), mode)
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

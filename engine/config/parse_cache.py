@@ -138,7 +138,7 @@ class ParseCache:
         body = pickle.dumps((FORMAT, self._new), protocol=pickle.HIGHEST_PROTOCOL)
         # a read-only checkout still plans; its next run is cold again
         with contextlib.suppress(SyncsetError):
-            atomic_write_bytes(self._path, body)
+            atomic_write_bytes(self._path, body, durable=False)  # a cache: no fsync
 
 
 def context_of(*parts: Any) -> bytes:

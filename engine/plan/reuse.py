@@ -173,7 +173,7 @@ class PlanMemo:
         }
         data = pickle.dumps((FORMAT, body), protocol=pickle.HIGHEST_PROTOCOL)
         with contextlib.suppress(SyncsetError):  # a read-only checkout still plans
-            atomic_write_bytes(self._path, data)
+            atomic_write_bytes(self._path, data, durable=False)  # a cache: no fsync
 
     def forget(self) -> None:
         """Remove the stored plan: one that cannot match is not read again by every run."""
