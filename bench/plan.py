@@ -494,15 +494,19 @@ def main() -> int:
     print("\nwall-clock time:\n")
     table(rows, 1)
     scaling(rows)
-    largest = max(rows, key=lambda row: row[0])[3]
-    cli_ratio = largest["cli"][0] / largest["floor"][0]
-    cli_wall = largest["cli"][1] / largest["floor"][1]
-    warm_ratio = largest["median_warm_cpu"]
+    # the targets are at 10,000 records (or the largest size below it), in wall-clock time:
+    # "use both cores where it pays"; CPU seconds are printed beside them
+    size, at = max(
+        ((count, t) for count, _, _, t in rows if count <= 10_200),
+        default=(rows[-1][0], rows[-1][3]),
+    )
+    cli_wall = at["cli"][1] / at["floor"][1]
+    warm_ratio = at["median_warm_wall"]
     print(
-        f"\nat the largest size (CPU): whole command cold {cli_ratio:.2f}x of the floor "
-        f"(target 1.0x: {'met' if cli_ratio <= 1.0 else 'MISSED'}; wall-clock, which the "
-        f"parse pool's second core shortens, {cli_wall:.2f}x), in-process cold "
-        f"{largest['median_cpu']:.2f}x, warm {warm_ratio:.2f}x "
+        f"\nat {size:,} records (wall-clock): whole command cold {cli_wall:.2f}x of the floor "
+        f"(target 1.0x: {'met' if cli_wall <= 1.0 else 'MISSED'}; in CPU seconds, the parse "
+        f"pool's worker included, {at['cli'][0] / at['floor'][0]:.2f}x), in-process cold "
+        f"{at['median_wall']:.2f}x, warm {warm_ratio:.2f}x "
         f"(target 0.25x: {'met' if warm_ratio <= 0.25 else 'MISSED'}); load average now "
         f"{os.getloadavg()[0]:.2f}"
     )
