@@ -37,8 +37,9 @@ class BurstLimiter:
     says when the oldest request in the server's window ages out, so it tells when that window
     began. When our oldest send still counted is no later, the window held only our requests,
     and the limit is the number of them it accepted: ``requests`` comes down to one less than
-    that (never up; a limit learnt is kept for the client's life). Sends on their way at once
-    blur that count, so it errs low (a slower run), not high (a second 429). When the window
+    that (never up; a limit learnt is kept for the client's life). Sends still on their way
+    when the refusal comes are not counted (they may arrive after it, once the server's window
+    has moved on), so the count errs low (a slower run), not high (a second 429). When the window
     began earlier, someone else's requests were in it (an earlier command on the same token):
     then the limiter only pauses, since learning from that refusal would slow the whole run
     for a passing crowd. The real APIs publish no burst headers (4me/Xurrent documents "about
@@ -100,8 +101,12 @@ class BurstLimiter:
         if not ours or min(s.sent_at for s in ours) > latest + _SAME_MOMENT:
             return  # the server's window began before our sends: not ours alone
         # Sends from before the server's window had left it already when it refused.
-        # Sends after the refused one are left out: most arrived after it was refused.
-        accepted = sum(1 for s in ours if earliest <= s.sent_at <= refused.sent_at)
+        # Sends after the refused one are left out: most arrived after it was refused. So are
+        # sends still on their way: sent before it, they may arrive after it, once the
+        # server's window has moved on (counting them made the limit one or two too high).
+        accepted = sum(
+            1 for s in ours if earliest <= s.sent_at <= refused.sent_at and s.done_at <= now
+        )
         # One spare: a send of the same moment as the window's start may be counted wrongly.
         learnt = max(1, accepted - 1)
         if learnt < self.requests:
