@@ -31,11 +31,7 @@ from syncset.plan.resolve import LiveState, Resolution, read_live, resolve
 from syncset.plan.reuse import FolderState, PlanMemo, folder_state, keep_plan, reused_plan
 from syncset.plan.selection import record_filter
 from syncset.promotion.gitrepo import LastCommit
-from syncset.providers.base import (
-    Provider,
-    ProviderContext,
-    unsupported_fields,
-)
+from syncset.providers.base import Provider, ProviderContext, unsupported_fields
 from syncset.providers.registry import REGISTRY
 from syncset.schemas import CATALOG
 from syncset.secrets import SECRETS
@@ -211,39 +207,63 @@ def plan_environment(
             early = None
             if environment is None:
                 paths = state.record_paths if state is not None else None
-                environment, early = _validate_reading_account(
-                    root, name, cache_enabled(parse_cache), paths
-                )
-            provider = early.provider if early is not None else open_provider(environment)
-            try:
-                _refuse_unsupported_fields(environment, provider, early)
-                already = early.listed if early is not None else None
-                live = read_live(provider, kinds_for_plan(environment), already)
-                resolution = resolve(environment, live)
-                if resolution.problems:
-                    raise ConfigError(resolution.problems)
-                plan = build_plan(
-                    resolution,
-                    selection=selection,
-                    selected=record_filter(root, environment, selection),
-                    env_digest=environment.digest,
-                    git_commit=last_commit.answer(),
-                    api_calls=provider.stats.calls,
-                    api_budget_remaining=provider.stats.budget_remaining,
-                    account_removal=provider.capabilities.removal,
-                    rekey=rekey,
-                )
-                _refuse_empty_desired_state(environment, plan)
-                if memo is not None:  # under the stamps the files had just before their read
-                    files = FolderState(environment.stamps, started_ns)
-                    kinds = kinds_for_plan(environment)
-                    keep_plan(memo, files, environment, provider, plan, rekey, kinds)
-            except BaseException:
-                provider.close()
-                raise
-        return PlanRun(environment, provider, resolution, plan)
+                cached = cache_enabled(parse_cache)
+                environment, early = _validate_reading_account(root, name, cached, paths)
+            run = _made_plan(root, environment, early, selection, rekey, last_commit)
+            if memo is not None:  # under the stamps the files had just before their read
+                with _closing_on_error(run):
+                    files = FolderState(run.environment.stamps, started_ns)
+                    kinds = kinds_for_plan(run.environment)
+                    keep_plan(memo, files, run.environment, run.provider, run.plan, rekey, kinds)
+            return run
     finally:
         last_commit.cancel()  # answered by now, unless the plan failed: then not waited for
+
+
+def _made_plan(
+    root: Path,
+    environment: Environment,
+    early: EarlyRead | None,
+    selection: Selection,
+    rekey: bool,
+    last_commit: LastCommit,
+) -> PlanRun:
+    """Read the account (what the early read left), resolve and build the plan; the provider
+    is closed if anything fails."""
+    provider = early.provider if early is not None else open_provider(environment)
+    try:
+        _refuse_unsupported_fields(environment, provider, early)
+        already = early.listed if early is not None else None
+        live = read_live(provider, kinds_for_plan(environment), already)
+        resolution = resolve(environment, live)
+        if resolution.problems:
+            raise ConfigError(resolution.problems)
+        plan = build_plan(
+            resolution,
+            selection=selection,
+            selected=record_filter(root, environment, selection),
+            env_digest=environment.digest,
+            git_commit=last_commit.answer(),
+            api_calls=provider.stats.calls,
+            api_budget_remaining=provider.stats.budget_remaining,
+            account_removal=provider.capabilities.removal,
+            rekey=rekey,
+        )
+        _refuse_empty_desired_state(environment, plan)
+    except BaseException:
+        provider.close()
+        raise
+    return PlanRun(environment, provider, resolution, plan)
+
+
+@contextmanager
+def _closing_on_error(run: PlanRun) -> Iterator[None]:
+    """The run's provider closed if the block fails (the caller gets no run to close)."""
+    try:
+        yield
+    except BaseException:
+        run.provider.close()
+        raise
 
 
 def _validate_reading_account(
