@@ -82,6 +82,17 @@ class SafeUnpickler(pickle.Unpickler):
             raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a cache") from None
 
 
+def cache_file(root: Path, folder: Path, suffix: str) -> Path | None:
+    """Where an environment folder's cache of one sort lives: named by a hash of the folder's
+    path, chosen here; None when ``.syncset/`` leads out of the repository (it is then
+    neither read nor written through) or cannot be resolved (a loop of links)."""
+    name = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:24]
+    try:
+        return confined(root, root / CACHE_DIR / f"{name}.{suffix}", root)
+    except (SyncsetError, OSError, RuntimeError):  # RuntimeError: a loop of links
+        return None
+
+
 def content_key(data: bytes, status: os.stat_result) -> Key:
     return status.st_size, status.st_mtime_ns, hashlib.blake2b(data, digest_size=16).digest()
 
@@ -90,12 +101,7 @@ class ParseCache:
     """Parsed documents (and validated records) by shown path, for one environment folder."""
 
     def __init__(self, root: Path, folder: Path) -> None:
-        name = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:24]
-        try:
-            # a .syncset/ linked out of the repository is neither read nor written through
-            self._path: Path | None = confined(root, root / CACHE_DIR / f"{name}.parse", root)
-        except SyncsetError:
-            self._path = None
+        self._path = cache_file(root, folder, "parse")
         self._old = _load(self._path) if self._path else {}
         self._new: dict[str, Entry] = {}
         self._changed = False

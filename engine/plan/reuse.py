@@ -27,7 +27,6 @@ read is no plan (the cache's trust is the parse cache's: docs/security.md).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import os
 import pickle
@@ -42,14 +41,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from syncset.config.load import ENVIRONMENT_FILE, MAPPINGS_FILE, record_files, shown_path
-from syncset.config.parse_cache import CACHE_DIR, SafeUnpickler, context_of
+from syncset.config.parse_cache import SafeUnpickler, cache_file, context_of
 from syncset.config.validate import validate_header
 from syncset.config.yamlio import FileStamp, stamp_of
 from syncset.errors import Problem, SyncsetError
 from syncset.model import Environment
 from syncset.plan.model import Plan
 from syncset.providers.base import Provider, content_digest, listed_digest
-from syncset.safepath import atomic_write_bytes, confined
+from syncset.safepath import atomic_write_bytes
 
 FORMAT = 1
 """Bumped when what is stored changes: an older file is no plan."""
@@ -127,12 +126,7 @@ class PlanMemo:
 
     def __init__(self, root: Path, folder: Path) -> None:
         self.root, self.folder = root, folder
-        name = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:24]
-        try:
-            # a .syncset/ linked out of the repository is neither read nor written through
-            self._path: Path | None = confined(root, root / CACHE_DIR / f"{name}.plan", root)
-        except (SyncsetError, OSError, RuntimeError):  # RuntimeError: a loop of links
-            self._path = None
+        self._path = cache_file(root, folder, "plan")
 
     def holds_one(self) -> bool:
         """Whether a plan is stored (one ``stat``): without one, a plan takes the files'
