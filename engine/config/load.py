@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from syncset.config import parse_pool
+from syncset.config.digest import FilesDigest
 from syncset.config.parse_cache import Key, ParseCache, content_key
 from syncset.config.parse_pool import Parsed, parse_files
-from syncset.config.yamlio import FilesDigest, YamlFileError, gc_paused, read_bytes
+from syncset.config.yamlio import YamlFileError, gc_paused, read_bytes
 from syncset.errors import Problem, RefusedError, RepositoryError
 from syncset.progress_events import Step, notify
 from syncset.safepath import environment_component, link_problem
@@ -378,7 +379,7 @@ def read_environment_files(
     """environment.yaml, mappings.yaml (None when absent) and every record document: what
     :func:`read_environment_header` and then :func:`read_record_documents` read.
 
-    ``digest`` (a :class:`~syncset.config.yamlio.FilesDigest`) is fed every file read, in a
+    ``digest`` (a :class:`~syncset.config.digest.FilesDigest`) is fed every file read, in a
     fixed order: the environment's digest, which a saved plan records so that apply can refuse
     it when the folder changed.
     """

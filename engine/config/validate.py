@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from syncset.config.crosscheck import check_mappings, check_references
+from syncset.config.digest import FilesDigest
 from syncset.config.known import KnownRecords
 from syncset.config.load import (
     ENVIRONMENT_FILE,
@@ -30,7 +31,7 @@ from syncset.config.moved import check_moved
 from syncset.config.parse_cache import ParseCache
 from syncset.config.problems import Validator, data_path, quoted_safely, split_dotted
 from syncset.config.templating import Renderer, TemplateProblem
-from syncset.config.yamlio import FilesDigest, gc_paused
+from syncset.config.yamlio import gc_paused
 from syncset.errors import ProviderError
 from syncset.model import Environment, Origin, Record, RecordKey
 from syncset.schemas import CATALOG, KindSpec

@@ -10,7 +10,6 @@ also use the round-trip loader.
 from __future__ import annotations
 
 import gc
-import hashlib
 import os
 import re
 import threading
@@ -23,6 +22,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedBase, CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from syncset.config.digest import FilesDigest
 from syncset.errors import Problem, SyncsetError
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -168,42 +168,11 @@ def _position_of_byte(data: bytes, offset: int) -> tuple[int, int]:
     return line, col
 
 
-FileStamp = tuple[str, int, int, int, int, int]
-"""(shown path, size, mtime ns, ctime ns, inode, device) of a file, from its ``stat``."""
-
-
-def stamp_of(shown: str, status: os.stat_result) -> FileStamp:
-    return (
-        shown,
-        status.st_size,
-        status.st_mtime_ns,
-        status.st_ctime_ns,
-        status.st_ino,
-        status.st_dev,
-    )
-
-
-class FilesDigest:
-    """The environment's digest: sha256 of the files read, names and bytes in a fixed order
-    (a saved plan records it, so that apply can refuse it when the folder changed), and the
-    ``stat`` stamp each file had before it was read (plan/reuse.py keeps a plan under them)."""
-
-    def __init__(self) -> None:
-        self._sha = hashlib.sha256()
-        self.stamps: list[FileStamp] = []
-
-    def add(self, shown: str, data: bytes, status: os.stat_result) -> None:
-        self._sha.update(shown.encode() + b"\0" + data + b"\0")
-        self.stamps.append(stamp_of(shown, status))
-
-    def hexdigest(self) -> str:
-        return self._sha.hexdigest()
-
-
 def read_text(path: Path, shown: str, digest: FilesDigest | None = None) -> str:
     """Read a UTF-8 file, refusing oversize and undecodable files with a positioned Problem.
 
-    ``digest`` (a hashlib object) is fed the file's name and bytes as they are read.
+    ``digest`` (a :class:`~syncset.config.digest.FilesDigest`) is fed the file's name and bytes
+    as they are read.
     """
     data, _ = read_bytes(path, shown, digest)
     return decode_text(data, shown)

@@ -40,10 +40,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from syncset.config.digest import FileStamp, stamp_of
 from syncset.config.load import ENVIRONMENT_FILE, MAPPINGS_FILE, record_files, shown_path
 from syncset.config.parse_cache import SafeUnpickler, cache_file, context_of
 from syncset.config.validate import validate_header
-from syncset.config.yamlio import FileStamp, stamp_of
 from syncset.errors import Problem, SyncsetError
 from syncset.model import Environment
 from syncset.plan.model import Plan
