@@ -38,13 +38,14 @@ class BurstLimiter:
     began. When our oldest send still counted is no later, the window held only our requests,
     and the limit is the number of them it accepted: ``requests`` comes down to one less than
     that (never up; a limit learnt is kept for the client's life). Sends still on their way
-    when the refusal comes are not counted (they may arrive after it, once the server's window
-    has moved on), so the count errs low (a slower run), not high (a second 429). When the window
-    began earlier, someone else's requests were in it (an earlier command on the same token):
-    then the limiter only pauses, since learning from that refusal would slow the whole run
-    for a passing crowd. The real APIs publish no burst headers (4me/Xurrent documents "about
-    20 requests per 2 seconds" and answers 429 with ``Retry-After``), so the refusal is what
-    there is to learn from; after it, sends stay under the limit and no further 429 comes.
+    that left just before the refused one are not counted (they may arrive after it, once the
+    server's window has moved on), so the count errs low (a slower run), not high (a second
+    429). When the window began earlier, someone else's requests were in it (an earlier
+    command on the same token): then the limiter only pauses, since learning from that refusal
+    would slow the whole run for a passing crowd. The real APIs publish no burst headers
+    (4me/Xurrent documents "about 20 requests per 2 seconds" and answers 429 with
+    ``Retry-After``), so the refusal is what there is to learn from; after it, sends stay
+    under the limit and no further 429 comes.
     """
 
     def __init__(self, requests: int, per_seconds: float, clock: Clock = SYSTEM_CLOCK) -> None:
@@ -102,10 +103,15 @@ class BurstLimiter:
             return  # the server's window began before our sends: not ours alone
         # Sends from before the server's window had left it already when it refused.
         # Sends after the refused one are left out: most arrived after it was refused. So are
-        # sends still on their way: sent before it, they may arrive after it, once the
-        # server's window has moved on (counting them made the limit one or two too high).
+        # sends still on their way that left just before it: they may arrive after it, once
+        # the server's window has moved on (counting them made the limit one or two too high).
+        # Sends on their way that left earlier arrived before it: a slow write is counted.
+        just_before = refused.sent_at - _SAME_MOMENT
         accepted = sum(
-            1 for s in ours if earliest <= s.sent_at <= refused.sent_at and s.done_at <= now
+            1
+            for s in ours
+            if earliest <= s.sent_at <= refused.sent_at
+            and (s.done_at != math.inf or s.sent_at < just_before)
         )
         # One spare: a send of the same moment as the window's start may be counted wrongly.
         learnt = max(1, accepted - 1)

@@ -1,7 +1,7 @@
 """What the burst limiter learns from a 429 it caused (providers/http/limits.py): the sends the
 server accepted in its window, counted so that the limit errs low, never high: sends still on
-their way when the refusal came are not counted (they may arrive after it, once the server's
-window has moved on)."""
+their way that left just before the refused one are not counted (they may arrive after it,
+once the server's window has moved on), slow writes that left earlier are."""
 
 from __future__ import annotations
 
@@ -49,6 +49,26 @@ def test_sends_still_on_their_way_are_not_counted_as_accepted() -> None:
     for slot in on_their_way:
         limiter.complete(slot)
     assert limiter.requests == 19  # their answers teach nothing more
+
+
+def test_slow_writes_still_on_their_way_are_counted() -> None:
+    """Many writers: 20 sends over 0.3 s, the first 5 answered, 15 slow writes still on their
+    way when a 429 (answered at once) comes: all 20 arrived before it."""
+    clock = StepClock()
+    limiter = BurstLimiter(40, 2.0, clock)
+    first_sent = clock.now
+    slots = []
+    for _ in range(20):
+        slots.append(limiter.acquire())
+        clock.now += 0.015
+    for slot in slots[:5]:
+        limiter.complete(slot)
+    clock.now += 0.1
+    refused = limiter.acquire()
+    clock.now += 0.001
+    limiter.complete(refused, retry_after=first_sent + 2.0 - clock.now)
+
+    assert limiter.requests == 19  # not 4, which counting only the answered ones gave
 
 
 def test_a_refusal_in_a_window_someone_else_began_teaches_nothing() -> None:
