@@ -173,13 +173,14 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
-    """Write to a temporary file beside ``path``, fsync it, then rename it into place.
+    """Write to a temporary file beside ``path``, fsync it (unless not ``durable``), then
+    rename it into place.
 
     Modes (see above): private state (inside ``.syncset``) is 0600; a file being
     replaced keeps its mode; a new file gets 0666 minus the umask. A failure is a
     SyncsetError naming the file, and nothing is left half-written. ``durable=False`` skips
-    the fsync, for a cache that reads a damaged file as no cache: a crash may then leave the
-    old file, or an unreadable one, never a readable half of the new one to trust.
+    the fsync, for a cache that can tell a damaged file from the one it wrote (its own
+    checksum): after a crash the file may be the old one, short, or hold pages of zeros.
     """
     private = is_private_state(path)
     try:

@@ -33,6 +33,7 @@ import io
 import os
 import pickle
 import sys
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +53,7 @@ def cache_enabled(asked: bool | None = None) -> bool:
     return os.environ.get(NO_CACHE_VARIABLE, "") in ("", "0")
 
 
-FORMAT = 2
+FORMAT = 3
 """Bumped when the entry layout or the parser's output changes: an older cache is ignored."""
 
 Key = tuple[int, int, bytes]
@@ -142,9 +143,7 @@ class ParseCache:
         if self._path is None or (not self._changed and self._new.keys() == self._old.keys()):
             return
         body = pickle.dumps((FORMAT, self._new), protocol=pickle.HIGHEST_PROTOCOL)
-        # a read-only checkout still plans; its next run is cold again
-        with contextlib.suppress(SyncsetError):
-            atomic_write_bytes(self._path, body, durable=False)  # a cache: no fsync
+        write_sealed(self._path, body)
 
 
 def context_of(*parts: Any) -> bytes:
@@ -203,9 +202,30 @@ def _version(distribution: str) -> str:
         return "absent"
 
 
+def write_sealed(path: Path, body: bytes) -> None:
+    """A cache file: ``body`` after its CRC-32, written without an fsync (a cache is worth no
+    wait for the disk). A crash may then leave the old file, a short one or pages of zeros
+    (file systems write pages out of order); the CRC tells them from the body written, and
+    :func:`read_sealed` reads all of them as no cache. A read-only checkout still plans."""
+    with contextlib.suppress(SyncsetError):
+        atomic_write_bytes(path, zlib.crc32(body).to_bytes(4, "big") + body, durable=False)
+
+
+def read_sealed(path: Path) -> bytes | None:
+    """The body :func:`write_sealed` wrote, or None when the file is absent or not that."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    body = data[4:]
+    return body if len(data) >= 4 and zlib.crc32(body).to_bytes(4, "big") == data[:4] else None
+
+
 def _load(path: Path) -> dict[str, Entry]:
     try:
-        body = path.read_bytes()
+        body = read_sealed(path)
+        if body is None:
+            return {}
         version, entries = SafeUnpickler(io.BytesIO(body)).load()
     except Exception:  # any unreadable cache is only a cold run
         return {}

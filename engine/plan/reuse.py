@@ -42,15 +42,20 @@ from pydantic import ValidationError
 
 from syncset.config.digest import FileStamp, stamp_of
 from syncset.config.load import ENVIRONMENT_FILE, MAPPINGS_FILE, record_files, shown_path
-from syncset.config.parse_cache import SafeUnpickler, cache_file, context_of
+from syncset.config.parse_cache import (
+    SafeUnpickler,
+    cache_file,
+    context_of,
+    read_sealed,
+    write_sealed,
+)
 from syncset.config.validate import validate_header
-from syncset.errors import Problem, SyncsetError
+from syncset.errors import Problem
 from syncset.model import Environment
 from syncset.plan.model import Plan
 from syncset.providers.base import Provider, content_digest, listed_digest
-from syncset.safepath import atomic_write_bytes
 
-FORMAT = 1
+FORMAT = 2
 """Bumped when what is stored changes: an older file is no plan."""
 
 SETTLE_NS = 2_000_000_000
@@ -165,9 +170,7 @@ class PlanMemo:
             "env_digest": environment.digest,
             "plan": plan.model_dump_json().encode(),
         }
-        data = pickle.dumps((FORMAT, body), protocol=pickle.HIGHEST_PROTOCOL)
-        with contextlib.suppress(SyncsetError):  # a read-only checkout still plans
-            atomic_write_bytes(self._path, data, durable=False)  # a cache: no fsync
+        write_sealed(self._path, pickle.dumps((FORMAT, body), protocol=pickle.HIGHEST_PROTOCOL))
 
     def forget(self) -> None:
         """Remove the stored plan: one that cannot match is not read again by every run."""
@@ -179,7 +182,10 @@ class PlanMemo:
         if self._path is None:
             return None
         try:
-            version, body = SafeUnpickler(io.BytesIO(self._path.read_bytes())).load()
+            sealed = read_sealed(self._path)
+            if sealed is None:
+                return None
+            version, body = SafeUnpickler(io.BytesIO(sealed)).load()
             if version != FORMAT:
                 return None
             stored = Stored(

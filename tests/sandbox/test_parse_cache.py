@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -70,7 +71,21 @@ def test_a_corrupt_cache_is_ignored_and_replaced(repo: Repo) -> None:
     cache.write_bytes(b"\x80\x05not a pickle at all")
 
     assert _names(repo) == ["Application Development"]
-    assert pickle.loads(cache.read_bytes())[0] == FORMAT
+    assert pickle.loads(cache.read_bytes()[4:])[0] == FORMAT  # after its CRC-32
+
+
+def test_a_cache_damaged_after_it_was_written_is_ignored(repo: Repo) -> None:
+    """Pages of zeros (a crash after an unsynced write) inside a pickled string unpickle as
+    well as the string did: the CRC-32 written before the body tells them apart."""
+    repo.write(TEAM, GOOD_TEAM)
+    _names(repo)
+    [cache] = _cache_files(repo)
+    sealed = cache.read_bytes()
+    at = sealed.index(b"Application Development")
+    cache.write_bytes(sealed[:at] + b"\0" * 11 + sealed[at + 11 :])
+
+    assert _names(repo) == ["Application Development"]
+    assert cache.read_bytes() == sealed  # parsed again and written again
 
 
 def test_a_cache_naming_any_other_global_is_refused(repo: Repo) -> None:
@@ -80,7 +95,7 @@ def test_a_cache_naming_any_other_global_is_refused(repo: Repo) -> None:
     marker = repo.root / "ran"
     # a payload that would run a command if read with the standard unpickler
     payload = b"cos\nsystem\n(S'touch " + str(marker).encode() + b"'\ntR."
-    cache.write_bytes(payload)
+    cache.write_bytes(zlib.crc32(payload).to_bytes(4, "big") + payload)  # sealed: unpickled
 
     assert _names(repo) == ["Application Development"]
     assert not marker.exists()

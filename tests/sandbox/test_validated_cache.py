@@ -113,16 +113,18 @@ def test_a_stored_record_that_is_not_its_documents_is_validated_again(
     repo: Any, validated: list[str]
 ) -> None:
     import pickle
+    import zlib
 
     repo.write(f"{TEAMS}/t0.yaml", team(0))
     remarks(repo)
-    [cache] = sorted((repo.root / CACHE_DIR).iterdir())
-    version, entries = pickle.loads(cache.read_bytes())
+    [cache] = sorted((repo.root / CACHE_DIR).glob("*.parse"))
+    version, entries = pickle.loads(cache.read_bytes()[4:])  # after its CRC-32
     key, documents, (context, records) = entries[f"{TEAMS}/t0.yaml"]
     index, kind, _, fields = records[0]
     forged = [(index, kind, "someone-else", {**fields, "remarks": "forged"})]
     entries[f"{TEAMS}/t0.yaml"] = (key, documents, (context, forged))
-    cache.write_bytes(pickle.dumps((version, entries)))
+    body = pickle.dumps((version, entries))
+    cache.write_bytes(zlib.crc32(body).to_bytes(4, "big") + body)  # a forgery sealed anew
 
     assert remarks(repo) == {"team-0": "Builds things."}
     assert validated == [f"{TEAMS}/t0.yaml"] * 2
