@@ -6,27 +6,16 @@ whatever git is configured to print, None outside git, and git's own reading of 
 from __future__ import annotations
 
 import os
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from ci_helpers import git
 
 from syncset.errors import ConfigError
 from syncset.promotion.gitrepo import LastCommit, head_commit
 from syncset.workflow import plan_environment
-
-
-def git(root: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-c", "user.name=T", "-c", "user.email=t@example.com", *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout.strip()
 
 
 @pytest.fixture
@@ -59,12 +48,7 @@ def test_only_the_hash_whatever_git_is_configured_to_show(repository: Path) -> N
 def test_anything_but_a_hash_is_no_commit(
     repository: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    programs = tmp_path / "programs"
-    programs.mkdir()
-    script = programs / "git"
-    script.write_text('#!/bin/sh\necho "gpg: Signature made today"\necho "$(printf %040d 7)"\n')
-    script.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{programs}{os.pathsep}{os.environ['PATH']}")
+    fake_git(tmp_path, monkeypatch, 'echo "gpg: Signature made today"\necho "$(printf %040d 7)"')
     assert head_commit(repository) is None
 
 
@@ -92,14 +76,19 @@ def test_a_relative_git_dir_is_read_from_where_the_command_runs(
     assert head_commit(repository / "environments") == git(repository, "rev-parse", "HEAD")
 
 
-def slow_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A ``git`` first on PATH that takes 5 s to answer."""
+def fake_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str) -> None:
+    """A ``git`` first on PATH that runs ``script`` (sh) whatever it is asked."""
     programs = tmp_path / "programs"
     programs.mkdir()
-    script = programs / "git"
-    script.write_text("#!/bin/sh\nsleep 5\necho 0000000000000000000000000000000000000000\n")
-    script.chmod(0o755)
+    program = programs / "git"
+    program.write_text(f"#!/bin/sh\n{script}\n")
+    program.chmod(0o755)
     monkeypatch.setenv("PATH", f"{programs}{os.pathsep}{os.environ['PATH']}")
+
+
+def slow_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A ``git`` that takes 5 s to answer."""
+    fake_git(tmp_path, monkeypatch, "sleep 5\necho 0000000000000000000000000000000000000000")
 
 
 def test_a_cancelled_git_is_stopped_not_waited_for(
