@@ -41,6 +41,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from syncset.config.digest import FileStamp, stamp_of
+from syncset.config.header import validate_header
 from syncset.config.load import ENVIRONMENT_FILE, MAPPINGS_FILE, record_files, shown_path
 from syncset.config.parse_cache import (
     SafeUnpickler,
@@ -49,7 +50,6 @@ from syncset.config.parse_cache import (
     read_sealed,
     write_sealed,
 )
-from syncset.config.validate import validate_header
 from syncset.errors import Problem
 from syncset.model import Environment
 from syncset.plan.model import Plan
