@@ -17,7 +17,7 @@ from typing import Any
 from syncset.config import parse_pool
 from syncset.config.digest import FilesDigest
 from syncset.config.parse_cache import Key, ParseCache, content_key
-from syncset.config.parse_pool import Parsed, parse_files
+from syncset.config.parse_pool import FileCheck, Parsed, parse_files
 from syncset.config.yamlio import YamlFileError, gc_paused, read_bytes
 from syncset.errors import Problem, RefusedError, RepositoryError
 from syncset.progress_events import Step, notify
@@ -300,12 +300,14 @@ def read_many(
     cache: ParseCache | None = None,
     told: bool = False,
     started: Callable[[], None] | None = None,
+    check: FileCheck[Any] | None = None,
 ) -> list[Document]:
     """:func:`read_documents` for many files, in their order: every file is read (and fed to
     ``digest``) first, then those the cache does not hold are parsed together, on several
     cores when there are many (config/parse_pool.py). Problems come out in file order.
     ``told``: each file done is told to a display on a terminal (cli/reading.py).
-    ``started``: called as parsing starts (see :func:`~syncset.config.parse_pool.parse_files`)."""
+    ``started``: called as parsing starts, ``check`` on each file parsed (see
+    :func:`~syncset.config.parse_pool.parse_files`)."""
     tell = notify if told else lambda step, done, total: None
     names = [shown_path(root, path) for path in paths]
     if started is not None and not _may_fork(names, cache):
@@ -327,7 +329,7 @@ def read_many(
             pending.append((shown, raw))
             keys.append(key)
     tell(Step.FILES, 0, len(paths))
-    parsed = iter(parse_files(pending, started))
+    parsed = iter(parse_files(pending, started, check))
     fresh = iter(keys)
     documents: list[Document] = []
     for done, (shown, slot) in enumerate(slots, 1):
@@ -417,14 +419,16 @@ def read_record_documents(
     cache: ParseCache | None = None,
     started: Callable[[], None] | None = None,
     paths: list[Path] | None = None,
+    check: FileCheck[Any] | None = None,
 ) -> list[Document]:
     """Every record document of the environment folder, after its header in the digest.
 
     With a ``cache`` (config/parse_cache.py), unchanged record files are not parsed again;
-    the caller saves it. ``started`` is called as parsing starts (see :func:`read_many`).
-    ``paths``: :func:`record_files` of the folder, when the caller has them.
+    the caller saves it. ``started`` is called as parsing starts, ``check`` on each file
+    parsed (see :func:`read_many`). ``paths``: :func:`record_files` of the folder, when the
+    caller has them.
     """
     with gc_paused():
         if paths is None:
             paths = record_files(folder, problems, root)
-        return read_many(root, paths, problems, digest, cache, told=True, started=started)
+        return read_many(root, paths, problems, digest, cache, True, started, check)

@@ -21,7 +21,7 @@ import pickle
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from syncset.config.yamlio import YamlFileError, decode_text, parse_documents
 from syncset.errors import Problem
@@ -46,6 +46,24 @@ Parsed = list[Any] | Problem
 Item = tuple[str, bytes]
 """A file's name as shown in messages and its bytes."""
 
+T = TypeVar("T")
+
+
+class FileCheck(Generic[T]):
+    """A function of one file's documents, run where the file is parsed, this process or a
+    worker, so that the work after parsing is shared too (validation: config/validate.py),
+    and what it gave for each file, by shown name. It runs on a file's documents only when
+    they parsed; its None is not kept. In a worker it runs in a forked copy of this process:
+    it may read what was built before the fork, and nothing it changes is seen here but its
+    result, which must pickle."""
+
+    def __init__(self, run: Callable[[str, list[Any]], T | None]) -> None:
+        self.run = run
+        self.results: dict[str, T] = {}
+
+    def __call__(self, shown: str, parsed: Parsed) -> T | None:
+        return None if isinstance(parsed, Problem) else self.run(shown, parsed)
+
 
 def parse_file(shown: str, raw: bytes) -> Parsed:
     """Decode and parse one file's bytes (see :func:`syncset.config.yamlio.parse_documents`)."""
@@ -55,19 +73,50 @@ def parse_file(shown: str, raw: bytes) -> Parsed:
         return exc.problem
 
 
-def parse_files(items: Sequence[Item], started: Callable[[], None] | None = None) -> list[Parsed]:
+def parse_files(
+    items: Sequence[Item],
+    started: Callable[[], None] | None = None,
+    check: FileCheck[Any] | None = None,
+) -> list[Parsed]:
     """Every file of ``items`` parsed, in order; on several cores when that pays.
 
     ``started`` is called once parsing is under way and before any file is parsed here: after
     the workers are forked, so that it may start a thread (a plan reads the account in one
     while the files are parsed, see plan/prefetch.py) without that thread being in a fork.
+    ``check`` is run on each file as it is parsed, wherever it is; its results are in
+    ``check.results``.
     """
     workers = _spare_cores()
     if len(items) < PARALLEL_MIN_FILES or workers == 0:
         if started is not None:
             started()
-        return [parse_file(shown, raw) for shown, raw in items]
-    return _parse_shared(items, workers, started)
+        return _chunk(items, check)
+    return _parse_shared(items, workers, started, check)
+
+
+Done = tuple[list[Parsed], list[Any]]
+"""A chunk's files parsed, and what the check made of each (None without a check)."""
+
+
+def _chunk(chunk: Sequence[Item], check: FileCheck[Any] | None) -> list[Parsed]:
+    """A chunk parsed here, its check's results kept."""
+    parsed, checked = _parsed_and_checked(chunk, check)
+    _keep(chunk, checked, check)
+    return parsed
+
+
+def _parsed_and_checked(chunk: Sequence[Item], check: FileCheck[Any] | None) -> Done:
+    parsed = [parse_file(shown, raw) for shown, raw in chunk]
+    if check is None:
+        return parsed, []
+    return parsed, [check(shown, one) for (shown, _), one in zip(chunk, parsed, strict=True)]
+
+
+def _keep(chunk: Sequence[Item], checked: list[Any], check: FileCheck[Any] | None) -> None:
+    if check is not None:
+        for (shown, _), result in zip(chunk, checked, strict=True):
+            if result is not None:
+                check.results[shown] = result
 
 
 def _spare_cores() -> int:
@@ -111,7 +160,7 @@ class _Ends:
 
 _LOCK_TIMEOUT = 5.0
 
-_shared: tuple[list[Sequence[Item]], _Ends] | None = None
+_shared: tuple[list[Sequence[Item]], _Ends, FileCheck[Any] | None] | None = None
 """The chunks and their ends while a pool runs: the workers inherit them when they are forked,
 so the files' bytes are never sent to them."""
 
@@ -119,16 +168,19 @@ so the files' bytes are never sent to them."""
 def _drain() -> list[tuple[int, bytes]]:
     """In a worker: chunks from the back until the ends meet, each chunk's results pickled."""
     assert _shared is not None
-    chunks, ends = _shared
+    chunks, ends, check = _shared
     done = []
     while (index := ends.take(front=False)) is not None:
-        results = [parse_file(shown, raw) for shown, raw in chunks[index]]
+        results = _parsed_and_checked(chunks[index], check)
         done.append((index, pickle.dumps(results, pickle.HIGHEST_PROTOCOL)))
     return done
 
 
 def _parse_shared(
-    items: Sequence[Item], workers: int, started: Callable[[], None] | None
+    items: Sequence[Item],
+    workers: int,
+    started: Callable[[], None] | None,
+    check: FileCheck[Any] | None,
 ) -> list[Parsed]:
     global _shared
     import multiprocessing
@@ -140,9 +192,9 @@ def _parse_shared(
     except OSError:  # no shared memory or semaphores here (some containers)
         if started is not None:
             started()
-        return [parse_file(shown, raw) for shown, raw in items]
+        return _chunk(items, check)
     done: list[list[Parsed] | None] = [None] * len(chunks)
-    _shared = (chunks, ends)
+    _shared = (chunks, ends, check)
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
             try:
@@ -153,16 +205,18 @@ def _parse_shared(
             if started is not None:
                 started()  # every worker is forked (fork-context pools fork on first submit)
             while (index := ends.take(front=True)) is not None:
-                done[index] = [parse_file(shown, raw) for shown, raw in chunks[index]]
+                done[index] = _chunk(chunks[index], check)
             for future in futures:
                 for index, pickled in _delivered(future):
-                    done[index] = pickle.loads(pickled)
+                    parsed, checked = pickle.loads(pickled)
+                    done[index] = parsed
+                    _keep(chunks[index], checked, check)
     finally:
         _shared = None
     return [
         parsed
         for index, results in enumerate(done)
-        for parsed in (results if results is not None else _here(chunks[index]))
+        for parsed in (results if results is not None else _chunk(chunks[index], check))
     ]
 
 
@@ -174,7 +228,3 @@ def _delivered(future: Future[list[tuple[int, bytes]]]) -> list[tuple[int, bytes
         return future.result()
     except BrokenProcessPool:
         return []
-
-
-def _here(chunk: Sequence[Item]) -> list[Parsed]:
-    return [parse_file(shown, raw) for shown, raw in chunk]

@@ -25,10 +25,12 @@ from syncset.config.load import (
     read_record_documents,
 )
 from syncset.config.moved import check_moved
-from syncset.config.parse_cache import ParseCache
+from syncset.config.parse_cache import ParseCache, Validated
+from syncset.config.parse_pool import FileCheck
 from syncset.config.problems import Validator, split_dotted
 from syncset.config.templating import Renderer, TemplateProblem
 from syncset.config.yamlio import gc_paused
+from syncset.errors import Problem
 from syncset.model import Environment, Origin, Record, RecordKey
 from syncset.schemas import CATALOG, KindSpec
 from syncset.schemas.environment import Mappings
@@ -59,6 +61,7 @@ def validate_environment(
     config_doc, mappings_doc, config, renderer, account, mappings = header
     header_valid = config is not None and not check.problems
     cache = ParseCache(root, folder) if parse_cache else None
+    checked = FileCheck(_validated_where_parsed(root, renderer, mappings, mappings_doc))
     documents = read_record_documents(
         root,
         folder,
@@ -67,9 +70,12 @@ def validate_environment(
         cache=cache,
         started=(lambda: while_parsing(account)) if while_parsing and header_valid else None,
         paths=record_paths,
+        check=checked if header_valid else None,
     )
     with gc_paused():
-        known = KnownRecords(cache, config_doc, mappings_doc) if cache and header_valid else None
+        known = (
+            KnownRecords(cache, config_doc, mappings_doc, checked.results) if header_valid else None
+        )
         records = _records(
             check, documents, renderer, mappings, mappings_doc, known, config_doc is not None
         )
@@ -136,6 +142,43 @@ def _records(
     if known is not None:
         known.store()
     return records
+
+
+def _validated_where_parsed(
+    root: Path, renderer: Renderer, mappings: Mappings, mappings_doc: Document | None
+) -> Callable[[str, list[Any]], Validated | None]:
+    """Validation of one file's documents, run where the file is parsed: a parse worker
+    validates the files it parsed (config/parse_pool.py), which shares the work after parsing
+    between the cores too. A file comes back validated only when every document of it became
+    a record with no problem and no secret, as the parse cache stores them; any other file is
+    validated again in this process, which places its problems and registers its secrets."""
+
+    def validated(shown: str, documents: list[Any]) -> Validated | None:
+        records: Validated = []
+        for index, data in enumerate(documents):
+            if data is None:
+                continue
+            tally = _Tally(root)
+            record = _record(tally, Document(shown, index, data), renderer, mappings, mappings_doc)
+            if record is None or tally.problems or record.secrets:
+                return None
+            records.append((index, record.kind, record.id, record.fields))
+        return records
+
+    return validated
+
+
+class _Tally(Validator):
+    """A Validator that only counts problems: where they are is found out later, in this
+    process, when the file is validated again."""
+
+    def add(self, doc: Document, path: Any, message: str, *args: Any, **kwargs: Any) -> None:
+        self.problems.append(Problem(doc.path, 1, 1, ""))
+
+    def add_pydantic(
+        self, doc: Document, error: ValidationError, *args: Any, **kwargs: Any
+    ) -> None:
+        self.problems.append(Problem(doc.path, 1, 1, ""))
 
 
 def _record(

@@ -1,18 +1,29 @@
-"""A warm plan takes unchanged records as validated by the run before (config/parse_cache.py),
-and never where they could differ: an edited file, other vars or overrides, an ``env()`` value,
-a problem to report again."""
+"""Records this process does not validate itself (config/known.py). A warm plan takes unchanged
+records as validated by the run before (config/parse_cache.py), and never where they could
+differ: an edited file, other vars or overrides, an ``env()`` value, a problem to report again.
+A record validated where its file was parsed (a parse worker, config/parse_pool.py's FileCheck)
+is taken as it came back when clean, and validated again here when it had a problem or read a
+secret: the environment is the same as when every record is validated here."""
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+import syncset.config.parse_pool as parse_pool
 import syncset.config.validate as validate
 from syncset.config.parse_cache import CACHE_DIR
+from syncset.config.parse_pool import FileCheck, parse_file, parse_files
+from syncset.config.validate import validate_environment
 from syncset.errors import ConfigError
 from syncset.workflow import plan_environment
+
+if TYPE_CHECKING:
+    from conftest import CliRunner, Repo
 
 TEAMS = "environments/dev/teams"
 
@@ -23,7 +34,10 @@ def team(n: int, remarks: str = "Builds things.") -> str:
 
 @pytest.fixture
 def validated(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The files whose documents were rendered and validated this run, in order."""
+    """The files whose documents this process rendered and validated, in order: a file is
+    validated where it is parsed (config/parse_pool.py's FileCheck), and once more here when
+    that found a problem or a secret. A worker's validations happen in the worker's memory:
+    they are not seen here."""
     seen: list[str] = []
     original = validate._record
 
@@ -81,7 +95,10 @@ def test_a_record_that_read_a_secret_is_never_stored_and_reads_it_anew(
     monkeypatch.setenv("TEAM_REMARKS", "second-secret-value")
 
     assert remarks(repo)["team-0"] == "second-secret-value"
-    assert validated == [f"{TEAMS}/t0.yaml", f"{TEAMS}/t1.yaml", f"{TEAMS}/t0.yaml"]
+    t0, t1 = f"{TEAMS}/t0.yaml", f"{TEAMS}/t1.yaml"
+    # the first run validates each where it is parsed, then t0 again here; the second parses
+    # nothing (the parse cache) and validates t0 here, t1 comes from the cache
+    assert validated == [t0, t1, t0, t0]
     [cache] = sorted((repo.root / CACHE_DIR).iterdir())
     assert b"secret-value" not in cache.read_bytes()
 
@@ -92,7 +109,8 @@ def test_a_problem_is_reported_on_every_run(repo: Any, validated: list[str]) -> 
     for _ in range(2):
         with pytest.raises(ConfigError, match=r"bad\.yaml"):
             plan_environment(repo.root, "dev")
-    assert validated.count(f"{TEAMS}/bad.yaml") == 2
+    # where parsed and here, to place its problem, then only here (its documents from the cache)
+    assert validated.count(f"{TEAMS}/bad.yaml") == 2 + 1
     assert validated.count(f"{TEAMS}/t0.yaml") == 1
 
 
@@ -128,3 +146,93 @@ def test_a_stored_record_that_is_not_its_documents_is_validated_again(
 
     assert remarks(repo) == {"team-0": "Builds things."}
     assert validated == [f"{TEAMS}/t0.yaml"] * 2
+
+
+@pytest.fixture
+def pooled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pool for any number of files, in chunks of two, with this process slowed down so
+    that the worker surely takes some."""
+    monkeypatch.setattr(parse_pool, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(parse_pool, "CHUNK_FILES", 2)
+    monkeypatch.setattr(parse_pool, "_spare_cores", lambda: 1)
+    parent = os.getpid()
+    real = parse_pool.parse_documents
+
+    def slow_here(text: str, shown: str) -> list[object]:
+        if os.getpid() == parent:
+            time.sleep(0.01)
+        return real(text, shown)
+
+    monkeypatch.setattr(parse_pool, "parse_documents", slow_here)
+
+
+def test_a_check_runs_where_each_file_is_parsed_and_only_on_what_parsed(pooled: None) -> None:
+    items = [(f"f{n:02d}.yaml", f"n: {n}\n".encode()) for n in range(30)]
+    items[5] = ("f05.yaml", b"n: [unclosed\n")
+    items[6] = ("f06.yaml", b"skip: true\n")
+
+    def where(shown: str, documents: list[Any]) -> tuple[int, Any] | None:
+        return None if documents == [{"skip": True}] else (os.getpid(), documents[0]["n"])
+
+    check: FileCheck[tuple[int, Any]] = FileCheck(where)
+    parsed = parse_files(items, check=check)
+
+    assert parsed == [parse_file(shown, raw) for shown, raw in items]
+    assert set(check.results) == {shown for shown, _ in items} - {"f05.yaml", "f06.yaml"}
+    assert all(n == int(shown[1:3]) for shown, (_, n) in check.results.items())
+    pids = {pid for pid, _ in check.results.values()}
+    assert os.getpid() in pids and len(pids) == 2, "run here and in the worker"
+
+
+def test_clean_files_validated_by_the_worker_are_not_validated_again_here(
+    repo: Repo, pooled: None, validated: list[str]
+) -> None:
+    for n in range(20):
+        repo.write(f"{TEAMS}/t{n:02d}.yaml", team(n))
+
+    environment = validate_environment(repo.root, "dev")
+
+    assert len(environment.records) == 20
+    assert environment.records[("team", "team-7")].fields["remarks"] == "Builds things."
+    assert 0 < len(validated) < 20, "some files were validated in the worker only"
+    assert len(set(validated)) == len(validated), "none validated twice here"
+
+
+def test_a_problem_or_a_secret_found_in_the_worker_is_validated_again_here(
+    repo: Repo, cli: CliRunner, pooled: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TEAM_REMARKS", "worker-secret-value")
+    for n in range(16):
+        repo.write(f"{TEAMS}/t{n:02d}.yaml", team(n))
+    # the files at the back of the list: the worker takes those first
+    repo.write(f"{TEAMS}/zz-secret.yaml", team(90, "'{{ env(\"TEAM_REMARKS\") }}'"))
+    repo.write(f"{TEAMS}/zz-unnamed.yaml", "kind: team\nid: unnamed\nremarks: x\n")
+    repo.write(f"{TEAMS}/zz-unknown.yaml", team(91) + "colour: blue\n")
+    repo.write(  # a record is made, with a problem beside it
+        "environments/dev/zz/hours.yaml",
+        "kind: calendar\nid: office\nname: Office Hours\nhours:\n"
+        "  - {weekday: mon, time_from: '08:00', time_until: '17:00'}\n"
+        "  - {weekday: mon, time_from: '8:00', time_until: '12:00'}\n",
+    )
+
+    pooled_run = cli("validate", "dev")
+    with pytest.raises(ConfigError) as raised:
+        validate_environment(repo.root, "dev")
+    monkeypatch.setattr(parse_pool, "_spare_cores", lambda: 0)
+    alone = cli("validate", "dev")
+
+    assert (pooled_run.code, pooled_run.out, pooled_run.err) == (alone.code, alone.out, alone.err)
+    assert f"{TEAMS}/zz-unnamed.yaml:1:1: " in pooled_run.err
+    assert f"{TEAMS}/zz-unknown.yaml:5:1: team/team-91: colour: unknown field" in pooled_run.err
+    assert "environments/dev/zz/hours.yaml:6:5: calendar/office: hours[1]: duplicate" in alone.err
+    assert len(raised.value.problems) == 3
+    for bad in (
+        f"{TEAMS}/zz-unnamed.yaml",
+        f"{TEAMS}/zz-unknown.yaml",
+        "environments/dev/zz/hours.yaml",
+    ):
+        (repo.root / bad).unlink()
+    environment = validate_environment(repo.root, "dev")
+    secret = environment.records[("team", "team-90")]
+    assert secret.fields["remarks"] == "worker-secret-value"
+    assert secret.secrets == {"remarks"}, "the secret is known here, so it is masked"
