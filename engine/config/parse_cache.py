@@ -53,8 +53,14 @@ def cache_enabled(asked: bool | None = None) -> bool:
     return os.environ.get(NO_CACHE_VARIABLE, "") in ("", "0")
 
 
-FORMAT = 3
+FORMAT = 4
 """Bumped when the entry layout or the parser's output changes: an older cache is ignored."""
+
+BATCH_ENTRIES = 200
+"""Entries pickled together: the cache is a list of such pickles. One pickle of every entry
+keeps a memo of every object it wrote, which grows past the processor's caches: at 100,000
+files it took 0.95 s against 0.26 s in batches (and 0.05 against 0.03 s at 10,000), for a
+slightly smaller file, read back as fast (docs/performance.md)."""
 
 Key = tuple[int, int, bytes]
 """(size, mtime in ns, content hash) of one file."""
@@ -142,8 +148,12 @@ class ParseCache:
         """Write the entries seen this run (a removed file's entry goes), if anything changed."""
         if self._path is None or (not self._changed and self._new.keys() == self._old.keys()):
             return
-        body = pickle.dumps((FORMAT, self._new), protocol=pickle.HIGHEST_PROTOCOL)
-        write_sealed(self._path, body)
+        entries = list(self._new.items())
+        batches = [
+            pickle.dumps(dict(entries[start : start + BATCH_ENTRIES]), pickle.HIGHEST_PROTOCOL)
+            for start in range(0, len(entries), BATCH_ENTRIES)
+        ]
+        write_sealed(self._path, pickle.dumps((FORMAT, batches), pickle.HIGHEST_PROTOCOL))
 
 
 def context_of(*parts: Any) -> bytes:
@@ -226,10 +236,13 @@ def _load(path: Path) -> dict[str, Entry]:
         body = read_sealed(path)
         if body is None:
             return {}
-        version, entries = SafeUnpickler(io.BytesIO(body)).load()
-    except Exception:  # any unreadable cache is only a cold run
-        return {}
-    if version != FORMAT or not isinstance(entries, dict):
+        version, batches = SafeUnpickler(io.BytesIO(body)).load()
+        if version != FORMAT or not isinstance(batches, list):
+            return {}
+        entries: dict[Any, Any] = {}
+        for batch in batches:
+            entries.update(SafeUnpickler(io.BytesIO(batch)).load())
+    except Exception:  # any unreadable cache is only a cold run (a batch not a dict too)
         return {}
     return {shown: entry for shown, entry in entries.items() if _well_formed(shown, entry)}
 

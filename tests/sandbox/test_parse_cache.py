@@ -9,6 +9,8 @@ import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pytest
+
 from syncset.config.load import environment_folder, read_environment_files
 from syncset.config.parse_cache import CACHE_DIR, FORMAT
 
@@ -107,3 +109,25 @@ def test_validate_leaves_no_cache(repo: Repo, cli: CliRunner) -> None:
     assert cli("validate").code == 0
 
     assert _cache_files(repo) == []
+
+
+def test_a_cache_of_many_batches_gives_back_every_file_unparsed(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import syncset.config.parse_cache as parse_cache
+    import syncset.config.parse_pool as parse_pool
+
+    monkeypatch.setattr(parse_cache, "BATCH_ENTRIES", 2)
+    for n in range(7):
+        repo.write(f"environments/dev/teams/t{n}.yaml", GOOD_TEAM.replace("app", f"t{n}"))
+    first = _names(repo)
+    [cache] = _cache_files(repo)
+    assert len(pickle.loads(cache.read_bytes()[4:])[1]) == 4  # 7 entries, 2 to a batch
+
+    parsed: list[str] = []
+    real = parse_pool.parse_file
+    monkeypatch.setattr(
+        parse_pool, "parse_file", lambda shown, raw: parsed.append(shown) or real(shown, raw)
+    )
+    assert _names(repo) == first
+    assert [shown for shown in parsed if "/teams/" in shown] == []

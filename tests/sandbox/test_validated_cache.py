@@ -136,12 +136,13 @@ def test_a_stored_record_that_is_not_its_documents_is_validated_again(
     repo.write(f"{TEAMS}/t0.yaml", team(0))
     remarks(repo)
     [cache] = sorted((repo.root / CACHE_DIR).glob("*.parse"))
-    version, entries = pickle.loads(cache.read_bytes()[4:])  # after its CRC-32
+    version, [batch] = pickle.loads(cache.read_bytes()[4:])  # after its CRC-32
+    entries = pickle.loads(batch)
     key, documents, (context, records) = entries[f"{TEAMS}/t0.yaml"]
     index, kind, _, fields = records[0]
     forged = [(index, kind, "someone-else", {**fields, "remarks": "forged"})]
     entries[f"{TEAMS}/t0.yaml"] = (key, documents, (context, forged))
-    body = pickle.dumps((version, entries))
+    body = pickle.dumps((version, [pickle.dumps(entries)]))
     cache.write_bytes(zlib.crc32(body).to_bytes(4, "big") + body)  # a forgery sealed anew
 
     assert remarks(repo) == {"team-0": "Builds things."}
