@@ -18,6 +18,7 @@ import posixpath
 import re
 import secrets
 import stat
+from collections.abc import Sequence
 from pathlib import Path
 
 from syncset.errors import RefusedError, SyncsetError
@@ -172,9 +173,10 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
-    """Write to a temporary file beside ``path``, fsync it (unless not ``durable``), then
-    rename it into place.
+def atomic_write_bytes(path: Path, data: bytes | Sequence[bytes], *, durable: bool = True) -> None:
+    """Write ``data`` (or its parts one after another, with no copy joining them) to a
+    temporary file beside ``path``, fsync it (unless not ``durable``), then rename it into
+    place.
 
     Modes (see above): private state (inside ``.syncset``) is 0600; a file being
     replaced keeps its mode; a new file gets 0666 minus the umask. A failure is a
@@ -194,7 +196,8 @@ def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None
         with os.fdopen(fd, "wb") as handle:
             if mode is not None:
                 os.fchmod(handle.fileno(), mode)
-            handle.write(data)
+            for part in (data,) if isinstance(data, bytes) else data:
+                handle.write(part)
             handle.flush()
             if durable:
                 os.fsync(handle.fileno())

@@ -55,7 +55,7 @@ from syncset.model import Environment
 from syncset.plan.model import Plan
 from syncset.providers.base import Provider, content_digest, listed_digest
 
-FORMAT = 2
+FORMAT = 3
 """Bumped when what is stored changes: an older file is no plan."""
 
 SETTLE_NS = 2_000_000_000
@@ -162,15 +162,18 @@ class PlanMemo:
         if not state.settled:
             self.forget()
             return
-        body = {
+        about = {
             "files": list(state.files),
             "context": context,
             "kinds": kinds,
             "account_digest": account_digest,
             "env_digest": environment.digest,
-            "plan": plan.model_dump_json().encode(),
         }
-        write_sealed(self._path, pickle.dumps((FORMAT, body), protocol=pickle.HIGHEST_PROTOCOL))
+        head = pickle.dumps((FORMAT, about), protocol=pickle.HIGHEST_PROTOCOL)
+        # the plan's JSON after the pickle, not inside it: no copy of tens of MB into it
+        write_sealed(
+            self._path, len(head).to_bytes(8, "big"), head, plan.model_dump_json().encode()
+        )
 
     def forget(self) -> None:
         """Remove the stored plan: one that cannot match is not read again by every run."""
@@ -183,18 +186,19 @@ class PlanMemo:
             return None
         try:
             sealed = read_sealed(self._path)
-            if sealed is None:
+            if sealed is None or len(sealed) < 8:
                 return None
-            version, body = SafeUnpickler(io.BytesIO(sealed)).load()
-            if version != FORMAT:
+            end = 8 + int.from_bytes(sealed[:8], "big")
+            version, about = SafeUnpickler(io.BytesIO(sealed[8:end])).load()
+            if version != FORMAT or end > len(sealed):
                 return None
             stored = Stored(
-                files=tuple(tuple(f) for f in body["files"]),
-                context=body["context"],
-                kinds=list(body["kinds"]),
-                account_digest=body["account_digest"],
-                env_digest=body["env_digest"],
-                plan_json=body["plan"],
+                files=tuple(tuple(f) for f in about["files"]),
+                context=about["context"],
+                kinds=list(about["kinds"]),
+                account_digest=about["account_digest"],
+                env_digest=about["env_digest"],
+                plan_json=sealed[end:],
             )
         except Exception:  # any unreadable file is only a plan made again
             return None

@@ -16,7 +16,7 @@ from plan_apply_helpers import account_file
 
 import syncset.plan.reuse as reuse
 import syncset.workflow as workflow
-from syncset.config.parse_cache import CACHE_DIR
+from syncset.config.parse_cache import CACHE_DIR, write_sealed
 from syncset.plan.model import Plan, Selection, Status
 from syncset.workflow import plan_environment
 
@@ -156,6 +156,16 @@ def test_a_damaged_store_or_another_code_version_is_only_a_plan_made_again(
     not_a_plan = body.replace(b'"changes"', b'"chang3s"').replace(b'"summary"', b'"summ4ry"')
     for damaged in (b"", body[: len(body) // 2], not_a_plan, b"\x80\x05junk"):
         stored.write_bytes(damaged)
+        made, reused = plan(account)
+        assert not reused
+        assert differing(made) == ["team-1"]
+    sealed = body[4:]  # after its CRC-32: the header's length, the header, the plan's JSON
+    head = 8 + int.from_bytes(sealed[:8], "big")
+    for forged in (
+        (2**40).to_bytes(8, "big") + sealed[8:],  # a header longer than the file
+        sealed[:head] + sealed[head:].replace(b'"changes"', b'"chang3s"'),  # not a plan
+    ):
+        write_sealed(stored, forged)  # sealed anew: only its content is wrong
         made, reused = plan(account)
         assert not reused
         assert differing(made) == ["team-1"]
