@@ -196,7 +196,7 @@ def atomic_write_bytes(path: Path, data: bytes | Sequence[bytes], *, durable: bo
         with os.fdopen(fd, "wb") as handle:
             if mode is not None:
                 os.fchmod(handle.fileno(), mode)
-            for part in (data,) if isinstance(data, bytes) else data:
+            for part in (data,) if isinstance(data, bytes | bytearray | memoryview) else data:
                 handle.write(part)
             handle.flush()
             if durable:

@@ -53,16 +53,23 @@ class FileCheck(Generic[T]):
     """A function of one file's documents, run where the file is parsed, this process or a
     worker, so that the work after parsing is shared too (validation: config/validate.py),
     and what it gave for each file, by shown name. It runs on a file's documents only when
-    they parsed; its None is not kept. In a worker it runs in a forked copy of this process:
-    it may read what was built before the fork, and nothing it changes is seen here but its
-    result, which must pickle."""
+    they parsed; its None is not kept, nor is anything for a file it raised on: a check only
+    saves work done later anyway (validation again here), so its failure must not end a run
+    that could finish, nor lose what a worker parsed. In a worker it runs in a forked copy of
+    this process: it may read what was built before the fork, and nothing it changes is seen
+    here but its result, which must pickle."""
 
     def __init__(self, run: Callable[[str, list[Any]], T | None]) -> None:
         self.run = run
         self.results: dict[str, T] = {}
 
     def __call__(self, shown: str, parsed: Parsed) -> T | None:
-        return None if isinstance(parsed, Problem) else self.run(shown, parsed)
+        if isinstance(parsed, Problem):
+            return None
+        try:
+            return self.run(shown, parsed)
+        except Exception:  # the later step meets the same error, where it can say it
+            return None
 
 
 def parse_file(shown: str, raw: bytes) -> Parsed:

@@ -206,7 +206,7 @@ def test_clean_files_validated_by_the_worker_are_not_validated_again_here(
 
 
 def test_a_problem_or_a_secret_found_in_the_worker_is_validated_again_here(
-    repo: Repo, cli: CliRunner, pooled: None, monkeypatch: pytest.MonkeyPatch
+    repo: Repo, cli: CliRunner, pooled: None, validated: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TEAM_REMARKS", "worker-secret-value")
     for n in range(16):
@@ -222,24 +222,50 @@ def test_a_problem_or_a_secret_found_in_the_worker_is_validated_again_here(
         "  - {weekday: mon, time_from: '8:00', time_until: '12:00'}\n",
     )
 
+    last = "environments/dev/zz/hours.yaml"  # in the last chunk: the worker's first
+
     pooled_run = cli("validate", "dev")
+    assert validated.count(last) == 1, "validated in the worker, then only once here"
     with pytest.raises(ConfigError) as raised:
         validate_environment(repo.root, "dev")
     monkeypatch.setattr(parse_pool, "_spare_cores", lambda: 0)
+    validated.clear()
     alone = cli("validate", "dev")
+    assert validated.count(last) == 2, "checked here, then validated here"
 
     assert (pooled_run.code, pooled_run.out, pooled_run.err) == (alone.code, alone.out, alone.err)
     assert f"{TEAMS}/zz-unnamed.yaml:1:1: " in pooled_run.err
     assert f"{TEAMS}/zz-unknown.yaml:5:1: team/team-91: colour: unknown field" in pooled_run.err
     assert "environments/dev/zz/hours.yaml:6:5: calendar/office: hours[1]: duplicate" in alone.err
     assert len(raised.value.problems) == 3
-    for bad in (
-        f"{TEAMS}/zz-unnamed.yaml",
-        f"{TEAMS}/zz-unknown.yaml",
-        "environments/dev/zz/hours.yaml",
-    ):
+    for bad in (f"{TEAMS}/zz-unnamed.yaml", f"{TEAMS}/zz-unknown.yaml", last):
         (repo.root / bad).unlink()
     environment = validate_environment(repo.root, "dev")
     secret = environment.records[("team", "team-90")]
     assert secret.fields["remarks"] == "worker-secret-value"
     assert secret.secrets == {"remarks"}, "the secret is known here, so it is masked"
+
+
+def test_a_check_that_fails_in_the_worker_only_costs_the_work_it_would_have_saved(
+    repo: Repo, cli: CliRunner, pooled: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(12):
+        repo.write(f"{TEAMS}/t{n:02d}.yaml", team(n))
+    alone = cli("validate", "dev")
+    parent = os.getpid()
+    real = validate.normalise
+
+    def fails_in_the_worker(*args: Any) -> Any:
+        if os.getpid() != parent:
+            raise RuntimeError("a bug that only a worker meets")
+        return real(*args)
+
+    monkeypatch.setattr(validate, "normalise", fails_in_the_worker)
+    failing = cli("validate", "dev")
+
+    assert (failing.code, failing.out, failing.err) == (alone.code, alone.out, alone.err)
+    assert failing.code == 0
+    items = [(f"f{n}.yaml", f"n: {n}\n".encode()) for n in range(8)]
+    check: FileCheck[int] = FileCheck(lambda shown, documents: 1 // (documents[0]["n"] % 2))
+    assert parse_files(items, check=check) == [parse_file(shown, raw) for shown, raw in items]
+    assert sorted(check.results) == ["f1.yaml", "f3.yaml", "f5.yaml", "f7.yaml"]
