@@ -42,7 +42,7 @@ class KnownRecords:
         if stored is None:
             validated = self._checked.get(doc.path)
             if validated is not None:
-                self._fresh[doc.path] = validated  # a clean file, stored as if validated here
+                self._fresh[doc.path] = list(validated)  # a clean file: stored as if validated here
             elif self._cache is not None:
                 validated = self._cache.validated(doc.path, self._context)
             validated = validated or []

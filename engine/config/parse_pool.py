@@ -4,7 +4,9 @@ Parsing is most of a cold plan, and each file is parsed on its own, so a large e
 split into chunks of files: forked workers take chunks from the end of the list while this
 process parses from the front, and they meet wherever both have spent the same time, however
 busy each core is. The workers inherit the files' bytes when they are forked and send back
-their chunks' trees pickled, which costs a fraction of parsing them.
+their chunks' trees pickled, which costs a fraction of parsing them. A :class:`FileCheck` is
+run on each file where it is parsed, so that what follows parsing (validation) is shared
+too; its results come back with the trees.
 
 Only above :data:`PARALLEL_MIN_FILES` files, on Linux with a spare core, from a process running
 no other thread: below that, starting a worker costs more than it saves, a ``spawn`` start
@@ -101,8 +103,8 @@ def parse_files(
     return _parse_shared(items, workers, started, check)
 
 
-Done = tuple[list[Parsed], list[Any]]
-"""A chunk's files parsed, and what the check made of each (None without a check)."""
+ParsedChunk = tuple[list[Parsed], list[Any]]
+"""A chunk's files parsed, and what the check made of each (nothing without a check)."""
 
 
 def _chunk(chunk: Sequence[Item], check: FileCheck[Any] | None) -> list[Parsed]:
@@ -112,7 +114,7 @@ def _chunk(chunk: Sequence[Item], check: FileCheck[Any] | None) -> list[Parsed]:
     return parsed
 
 
-def _parsed_and_checked(chunk: Sequence[Item], check: FileCheck[Any] | None) -> Done:
+def _parsed_and_checked(chunk: Sequence[Item], check: FileCheck[Any] | None) -> ParsedChunk:
     parsed = [parse_file(shown, raw) for shown, raw in chunk]
     if check is None:
         return parsed, []
