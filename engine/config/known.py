@@ -41,10 +41,11 @@ class KnownRecords:
         stored = self._stored.get(doc.path)
         if stored is None:
             validated = self._checked.get(doc.path)
-            if validated is not None:
-                self._fresh[doc.path] = list(validated)  # a clean file: stored as if validated here
-            elif self._cache is not None:
-                validated = self._cache.validated(doc.path, self._context)
+            if self._cache is not None:
+                if validated is not None:  # a clean file: stored as if validated here
+                    self._fresh[doc.path] = list(validated)
+                else:
+                    validated = self._cache.validated(doc.path, self._context)
             validated = validated or []
             stored = self._stored[doc.path] = {
                 index: Record(kind, record_id, fields, Origin(doc.path, index))
@@ -60,8 +61,8 @@ class KnownRecords:
 
     def validated(self, doc: Document, record: Record | None, clean: bool) -> None:
         """``doc`` was validated now: its file is stored only if every document of it was
-        ``clean`` (no problem, no secret)."""
-        if doc.path in self._fresh and self._fresh[doc.path] is None:
+        ``clean`` (no problem, no secret). Nothing is kept without a cache to store it in."""
+        if self._cache is None or (doc.path in self._fresh and self._fresh[doc.path] is None):
             return
         if record is None or not clean or record.secrets:
             self._fresh[doc.path] = None
@@ -71,7 +72,7 @@ class KnownRecords:
         fresh.append((doc.index, record.kind, record.id, record.fields))
 
     def store(self) -> None:
-        if self._cache is None:
+        if self._cache is None:  # (nothing was kept)
             return
         for shown, validated in self._fresh.items():
             if validated is not None:
